@@ -1,0 +1,1 @@
+"""Queue and appointment routing for multi-unit public service centres."""

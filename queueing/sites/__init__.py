@@ -1,0 +1,1 @@
+"""Sites, units, services and service points: configuration and read API."""

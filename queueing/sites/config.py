@@ -1,0 +1,171 @@
+"""The site configuration file: one YAML document describing a whole site.
+
+The file is the unit of exchange for a site's setup: `queueing sites import FILE` upserts it and
+`queueing sites export SITE` writes it back, and the round trip is lossless. Format: docs/site-config.md.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Annotated, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import msgspec
+import yaml
+
+Language = Literal["fi", "sv", "en"]
+LANGUAGES: tuple[Language, ...] = ("fi", "sv", "en")
+Slug = Annotated[str, msgspec.Meta(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$", max_length=64)]
+Prefix = Annotated[str, msgspec.Meta(pattern=r"^[A-Z]$")]
+DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+_TARGET = re.compile(r"^\s*(\d{1,3}(?:\.\d+)?)\s*%\s*within\s*(\d+(?:\.\d+)?)\s*min(?:ute)?s?\s*$")
+_HOURS = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-4]):([0-5]\d)$")
+
+
+class Names(msgspec.Struct, forbid_unknown_fields=True):
+    """A text in each language of the site. Finnish is required; others fall back to it."""
+
+    fi: str
+    sv: str | None = None
+    en: str | None = None
+
+    def get(self, language: str) -> str:
+        return getattr(self, language, None) or self.fi
+
+
+class ServiceConfig(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True):
+    slug: Slug
+    name: Names
+    prefix: Prefix
+    target: str = "80 % within 15 minutes"
+    typical_service_minutes: float = 10.0
+    sensitive: bool = False
+    neutral_label: Names | None = None
+    accepts: Literal["walk-in", "appointment", "both"] = "walk-in"
+    opening_hours: dict[str, str] = msgspec.field(default_factory=dict)
+
+
+class UnitConfig(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True):
+    slug: Slug
+    name: Names
+    services: list[ServiceConfig] = msgspec.field(default_factory=list)
+
+
+class ServicePointConfig(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True):
+    slug: Slug
+    label: Names
+    unit: Slug
+    profile: list[Slug] = msgspec.field(default_factory=list)
+
+
+class SiteConfig(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True):
+    slug: Slug
+    name: Names
+    timezone: str = "Europe/Helsinki"
+    languages: list[Language] = msgspec.field(default_factory=lambda: list(LANGUAGES))
+    units: list[UnitConfig] = msgspec.field(default_factory=list)
+    service_points: list[ServicePointConfig] = msgspec.field(default_factory=list)
+
+
+class ConfigError(ValueError):
+    """The file does not describe a valid site; the message names the field."""
+
+
+def parse_target(text: str) -> tuple[float, float]:
+    """'80 % within 15 minutes' -> (0.8, 900.0): the share and the target wait in seconds."""
+    match = _TARGET.match(text)
+    if not match or not 0 < float(match[1]) <= 100:
+        raise ConfigError(f"target {text!r} is not like '80 % within 15 minutes'")
+    return float(match[1]) / 100, float(match[2]) * 60
+
+
+def format_target(share: float, seconds: float) -> str:
+    """The inverse of parse_target, in its canonical spelling."""
+    return f"{_num(share * 100)} % within {_num(seconds / 60)} minutes"
+
+
+def _num(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else f"{value:g}"
+
+
+def expand_opening_hours(hours: dict[str, str]) -> dict[str, tuple[str, str] | None]:
+    """{'mon-fri': '08:00-16:00', 'sat': 'closed'} -> one entry per day (None when closed)."""
+    result: dict[str, tuple[str, str] | None] = {}
+    for key, value in hours.items():
+        for day in _days(key):
+            result[day] = _hours(key, value)
+    return result
+
+
+def _days(key: str) -> list[str]:
+    first, _, last = key.partition("-")
+    if first not in DAYS or (last and last not in DAYS):
+        raise ConfigError(f"opening_hours key {key!r} is not a day like 'mon' or 'mon-fri'")
+    start, end = DAYS.index(first), DAYS.index(last or first)
+    return list(DAYS[start : end + 1])
+
+
+def _hours(key: str, value: str) -> tuple[str, str] | None:
+    if value.strip().lower() == "closed":
+        return None
+    match = _HOURS.match(value.strip())
+    if not match or value[:5] >= value[6:]:
+        raise ConfigError(f"opening_hours.{key} {value!r} is not like '08:00-16:00' or 'closed'")
+    return value[:5], value[6:]
+
+
+def validate(config: SiteConfig) -> SiteConfig:
+    """Cross-field checks the types cannot express; raises ConfigError naming the field."""
+    try:
+        ZoneInfo(config.timezone)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ConfigError(f"timezone {config.timezone!r} is not an IANA time zone") from exc
+    unit_slugs = _unique([u.slug for u in config.units], "units[].slug")
+    services = [s for u in config.units for s in u.services]
+    service_slugs = _unique([s.slug for s in services], "services[].slug")
+    _unique([p.slug for p in config.service_points], "service_points[].slug")
+    for service in services:
+        parse_target(service.target)
+        expand_opening_hours(service.opening_hours)
+        if service.typical_service_minutes <= 0:
+            raise ConfigError(f"services.{service.slug}.typical_service_minutes must be > 0")
+    for point in config.service_points:
+        if point.unit not in unit_slugs:
+            raise ConfigError(f"service_points.{point.slug}.unit {point.unit!r} is not a unit")
+        for slug in point.profile:
+            if slug not in service_slugs:
+                raise ConfigError(f"service_points.{point.slug}.profile: {slug!r} is not a service")
+    return config
+
+
+def _unique(values: list[str], field: str) -> set[str]:
+    seen: set[str] = set()
+    for value in values:
+        if value in seen:
+            raise ConfigError(f"{field}: {value!r} appears twice")
+        seen.add(value)
+    return seen
+
+
+def loads(text: str) -> SiteConfig:
+    """Parse and validate a site configuration from YAML text."""
+    try:
+        return validate(msgspec.convert(yaml.safe_load(text), SiteConfig))
+    except msgspec.ValidationError as exc:
+        raise ConfigError(str(exc)) from exc
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"not valid YAML: {exc}") from exc
+
+
+def load(path: Path) -> SiteConfig:
+    return loads(path.read_text(encoding="utf-8"))
+
+
+def dumps(config: SiteConfig) -> str:
+    """YAML text that `loads` turns back into an equal SiteConfig."""
+    data = msgspec.to_builtins(config)
+    return yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=100)
+
+
+DEMO_SITE = Path(__file__).resolve().parent.parent / "demo" / "iso-omena.yaml"
