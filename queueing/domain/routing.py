@@ -29,7 +29,9 @@ class Candidate(Generic[K]):
 
     key: K
     service: str
-    ranked_at: datetime  # the moment its wait is counted from (arrival, appointment time, placement)
+    ranked_at: (
+        datetime  # the moment its wait is counted from (arrival, appointment time, placement)
+    )
     priority: bool = False  # declared priority need (accessibility, urgent health matter)
 
 
@@ -85,3 +87,44 @@ def transfer_ranked_at(
 def queue_order(candidates: Iterable[Candidate[K]]) -> list[Candidate[K]]:
     """One service's line in order: priority needs first, then by ranked_at."""
     return sorted(candidates, key=lambda c: (not c.priority, c.ranked_at))
+
+
+class Policy(StrEnum):
+    """Named routing policies. HORIZONTAL is the live rule; the others exist to compare against."""
+
+    HORIZONTAL = "horizontal"  # cross-unit profiles, priority then urgency (choose_next)
+    SILO = "silo"  # each service point serves its own unit only, first come first served
+    LONGEST_WAIT = "longest-wait"  # cross-unit profiles, first come first served, targets ignored
+    PROFILE_ORDER = "profile-order"  # cross-unit profiles, first service in the profile with a line
+
+
+def choose_next_by(
+    policy: Policy,
+    candidates: Iterable[Candidate[K]],
+    targets: Mapping[str, float],
+    now: datetime,
+    profile: Sequence[str] = (),
+) -> Candidate[K] | None:
+    """The ticket `policy` calls next; `profile` is the service point's services in its order.
+
+    SILO differs from LONGEST_WAIT only in the profile the caller passes (its own unit's services),
+    so both order the same way here.
+    """
+    if policy is Policy.HORIZONTAL:
+        return choose_next(candidates, targets, now)
+    if policy is Policy.PROFILE_ORDER:
+        return _first_by_profile(list(candidates), profile)
+    ordered = queue_order(candidates)
+    return ordered[0] if ordered else None
+
+
+def _first_by_profile(
+    candidates: list[Candidate[K]], profile: Sequence[str]
+) -> Candidate[K] | None:
+    order = {service: index for index, service in enumerate(profile)}
+    if not candidates:
+        return None
+    # Services missing from the profile go last rather than fail: the profile may have just changed.
+    return min(
+        candidates, key=lambda c: (order.get(c.service, len(order)), not c.priority, c.ranked_at)
+    )
