@@ -20,7 +20,7 @@ Slug = Annotated[str, msgspec.Meta(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$", max_le
 Prefix = Annotated[str, msgspec.Meta(pattern=r"^[A-Z]$")]
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _TARGET = re.compile(r"^\s*(\d{1,3}(?:\.\d+)?)\s*%\s*within\s*(\d+(?:\.\d+)?)\s*min(?:ute)?s?\s*$")
-_HOURS = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-4]):([0-5]\d)$")
+_HOURS = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)-(?:([01]\d|2[0-3]):([0-5]\d)|24:00)$")
 
 
 class Names(msgspec.Struct, forbid_unknown_fields=True):
@@ -75,7 +75,7 @@ class ConfigError(ValueError):
 def parse_target(text: str) -> tuple[float, float]:
     """'80 % within 15 minutes' -> (0.8, 900.0): the share and the target wait in seconds."""
     match = _TARGET.match(text)
-    if not match or not 0 < float(match[1]) <= 100:
+    if not match or not 0 < float(match[1]) <= 100 or float(match[2]) <= 0:
         raise ConfigError(f"target {text!r} is not like '80 % within 15 minutes'")
     return float(match[1]) / 100, float(match[2]) * 60
 
@@ -99,17 +99,18 @@ def expand_opening_hours(hours: dict[str, str]) -> dict[str, tuple[str, str] | N
 
 
 def _days(key: str) -> list[str]:
-    first, _, last = key.partition("-")
-    if first not in DAYS or (last and last not in DAYS):
+    first, dash, last = key.partition("-")
+    last = last if dash else first
+    if first not in DAYS or last not in DAYS or DAYS.index(last) < DAYS.index(first):
         raise ConfigError(f"opening_hours key {key!r} is not a day like 'mon' or 'mon-fri'")
-    start, end = DAYS.index(first), DAYS.index(last or first)
-    return list(DAYS[start : end + 1])
+    return list(DAYS[DAYS.index(first) : DAYS.index(last) + 1])
 
 
 def _hours(key: str, value: str) -> tuple[str, str] | None:
-    if value.strip().lower() == "closed":
+    value = value.strip()
+    if value.lower() == "closed":
         return None
-    match = _HOURS.match(value.strip())
+    match = _HOURS.match(value)
     if not match or value[:5] >= value[6:]:
         raise ConfigError(f"opening_hours.{key} {value!r} is not like '08:00-16:00' or 'closed'")
     return value[:5], value[6:]
@@ -126,9 +127,14 @@ def validate(config: SiteConfig) -> SiteConfig:
     service_slugs = _unique([s.slug for s in services], "services[].slug")
     _unique([p.slug for p in config.service_points], "service_points[].slug")
     for service in services:
-        parse_target(service.target)
+        try:
+            parse_target(service.target)
+        except ConfigError as exc:
+            raise ConfigError(f"services.{service.slug}.{exc}") from exc
+        if service.sensitive and service.neutral_label is None:
+            raise ConfigError(f"services.{service.slug}.neutral_label is required when sensitive")
         expand_opening_hours(service.opening_hours)
-        if service.typical_service_minutes <= 0:
+        if not service.typical_service_minutes > 0:
             raise ConfigError(f"services.{service.slug}.typical_service_minutes must be > 0")
     for point in config.service_points:
         if point.unit not in unit_slugs:
