@@ -323,7 +323,20 @@ def test_demo_prefix_letters_are_distinct(demo: SiteConfig) -> None:
     assert [prefix for prefix, n in counts.items() if n > 1] == []
 
 
-# Known bugs in queueing/sites/config.py (owned elsewhere; reported, not fixed here). Strict, so the
-# fix turns these red and they can become ordinary tests.
+def test_wrapping_day_range_is_rejected_rather_than_silently_empty() -> None:
+    with pytest.raises(ConfigError, match="fri-mon"):
+        expand_opening_hours({"fri-mon": "08:00-16:00"})
 
 
+def test_closing_time_after_midnight_is_rejected() -> None:
+    with pytest.raises(ConfigError, match="24:30"):
+        expand_opening_hours({"mon": "08:00-24:30"})
+
+
+def test_hours_with_surrounding_spaces_are_read_as_written() -> None:
+    assert expand_opening_hours({"mon": " 08:00-16:00 "}) == {"mon": ("08:00", "16:00")}
+
+
+def test_zero_minute_target_is_rejected() -> None:
+    with pytest.raises(ConfigError):
+        parse_target("80 % within 0 minutes")
