@@ -1,0 +1,126 @@
+"""create_app(): the one place where the service's parts are built and wired together."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from typing import Any
+
+from litestar import Litestar, Request
+from litestar.datastructures import State
+from litestar.di import Provide
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.spec import Components, SecurityScheme
+from litestar.plugins.prometheus import PrometheusConfig
+from redis.asyncio import Redis
+
+from queueing import logs
+from queueing.auth.controllers import AuthController
+from queueing.auth.principal import Principal
+from queueing.auth.service import AuthService
+from queueing.db import Database
+from queueing.errors import EXCEPTION_HANDLERS
+from queueing.events.publisher import Publisher, relay_forever
+from queueing.ops.controllers import HealthController
+from queueing.ratelimit import RateLimiter
+from queueing.settings import Settings, from_env
+from queueing.sites.controllers import SiteController
+from queueing.sites.service import SiteService
+from queueing.tickets.controllers import CustomerTicketController, StaffTicketController
+from queueing.tickets.service import TicketService
+
+
+def create_app(settings: Settings | None = None, extra_handlers: list[Any] | None = None) -> Litestar:
+    """Build the API with its database, Redis, services and routes."""
+    settings = settings or from_env()
+    if not settings.secret_key:
+        raise RuntimeError("QUEUEING_SECRET_KEY must be set (queueing serve sets one for you)")
+    logs.configure(settings.log_format, settings.log_level)
+    db = Database(settings.database_url)
+    redis = Redis.from_url(settings.redis_url, socket_connect_timeout=1, socket_timeout=2)
+    publisher = Publisher(redis)
+    auth = AuthService(db, settings.secret_key, settings.token_minutes)
+    state = State(
+        {
+            "settings": settings,
+            "db": db,
+            "redis": redis,
+            "publisher": publisher,
+            "auth": auth,
+            "tickets": TicketService(db, publisher),
+            "sites": SiteService(db, publisher),
+            "rate_limiter": RateLimiter(redis, settings.rate_limit),
+        }
+    )
+    prometheus = PrometheusConfig(app_name="queueing", prefix="queueing", group_path=True,
+                                  exclude=["/metrics", "/health", "/static"])
+    return Litestar(
+        route_handlers=[
+            HealthController,
+            AuthController,
+            SiteController,
+            CustomerTicketController,
+            StaffTicketController,
+            *(extra_handlers or []),
+        ],
+        state=state,
+        dependencies={
+            "tickets": Provide(_from_state("tickets"), sync_to_thread=False),
+            "sites": Provide(_from_state("sites"), sync_to_thread=False),
+            "auth": Provide(_from_state("auth"), sync_to_thread=False),
+            "principal": Provide(_principal, sync_to_thread=False),
+        },
+        exception_handlers=EXCEPTION_HANDLERS,
+        lifespan=[_lifespan],
+        middleware=[prometheus.middleware],
+        openapi_config=_openapi(),
+    )
+
+
+def _from_state(name: str) -> Any:
+    def provide(state: State) -> Any:
+        return state[name]
+
+    return provide
+
+
+def _principal(request: Request[Any, Any, Any], state: State) -> Principal:
+    """The signed-in staff member, or 401; handlers that need one declare a `principal` parameter."""
+    auth: AuthService = state.auth
+    return auth.principal(request.headers.get("authorization"))
+
+
+@contextlib.asynccontextmanager
+async def _lifespan(app: Litestar) -> AsyncIterator[None]:
+    state = app.state
+    relay = asyncio.create_task(
+        relay_forever(state.publisher, state.db, state.settings.relay_interval_seconds)
+    )
+    try:
+        yield
+    finally:
+        relay.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await relay
+        await state.redis.aclose()
+        await state.db.dispose()
+
+
+def _openapi() -> OpenAPIConfig:
+    return OpenAPIConfig(
+        title="Queueing: service centre queues and appointments",
+        version="0.1.0",
+        description="Cross-unit ticketing for multi-unit public service centres (SPEC §4).",
+        components=Components(
+            security_schemes={
+                "BearerToken": SecurityScheme(
+                    type="http",
+                    scheme="bearer",
+                    bearer_format="JWT",
+                    description="From POST /api/auth/token.",
+                )
+            }
+        ),
+        path="/schema",
+    )

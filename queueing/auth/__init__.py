@@ -1,0 +1,1 @@
+"""Staff and admin users, passwords and bearer tokens."""

@@ -1,0 +1,33 @@
+"""HTTP handlers for staff sign-in."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import msgspec
+from litestar import Controller, post
+from litestar.status_codes import HTTP_200_OK
+
+from queueing.auth.service import AuthService
+
+
+class TokenRequest(msgspec.Struct, forbid_unknown_fields=True):
+    username: Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
+    password: Annotated[str, msgspec.Meta(min_length=1, max_length=1024)]
+
+
+class TokenResponse(msgspec.Struct):
+    access_token: str
+    token_type: str = "bearer"
+    expires_in: int = 0
+
+
+class AuthController(Controller):
+    path = "/api/auth"
+    tags = ["auth"]
+
+    @post("/token", status_code=HTTP_200_OK, summary="Sign in and get a bearer token")
+    async def token(self, data: TokenRequest, auth: AuthService) -> TokenResponse:
+        """Exchange a staff or admin username and password for a bearer token."""
+        token = await auth.issue_token(data.username, data.password)
+        return TokenResponse(access_token=token, expires_in=auth.token_minutes * 60)

@@ -1,0 +1,259 @@
+"""The `queueing` command: serve, api, worker, db, sites, users (and simulate)."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import click
+
+from queueing import bootstrap
+from queueing.settings import Settings, from_env
+
+
+@click.group()
+def main() -> None:
+    """Queue and appointment routing for multi-unit public service centres."""
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--data-dir", type=click.Path(path_type=Path), default=None,
+              help="Where the SQLite file and embedded Redis live [default: ./.queueing]")
+@click.option("--worker/--no-worker", default=True, show_default=True, help="Start an RQ worker.")
+def serve(host: str, port: int, data_dir: Path | None, worker: bool) -> None:
+    """Run everything on the embedded default: SQLite, Valkey, an RQ worker, the demo site."""
+    from queueing.embedded import start_redis
+
+    base = from_env(data_dir=data_dir)
+    data = base.data_dir.resolve()
+    data.mkdir(parents=True, exist_ok=True)
+    overrides: dict[str, object] = {"data_dir": data}
+    if "QUEUEING_DATABASE_URL" not in os.environ:
+        overrides["database_url"] = f"sqlite+aiosqlite:///{data / 'queueing.db'}"
+    if not base.secret_key:
+        overrides["secret_key"] = bootstrap.secret_key(data)
+    redis_server = None
+    if "QUEUEING_REDIS_URL" not in os.environ:
+        redis_server = start_redis(data / "redis")
+        overrides["redis_url"] = redis_server.url
+    settings = from_env(**overrides)
+    children: list[subprocess.Popen[bytes]] = []
+    try:
+        _prepare(settings)
+        if worker:
+            children.append(_spawn_worker(settings))
+        _print_urls(host, port)
+        _run_api(settings, host, port)
+    finally:
+        for child in children:
+            _stop(child)
+        if redis_server is not None:
+            redis_server.stop()
+        click.echo("queueing: stopped")
+
+
+def _prepare(settings: Settings) -> None:
+    from queueing.migrations import upgrade
+
+    upgrade(settings.database_url)
+    demo = asyncio.run(bootstrap.load_demo(settings.database_url, settings.demo_password))
+    if demo.created_users:
+        click.echo(f"queueing: demo site {demo.site!r} with users 'admin' and 'staff'")
+        if demo.password:
+            click.echo(f"queueing: generated password for both (shown once): {demo.password}")
+
+
+def _spawn_worker(settings: Settings) -> subprocess.Popen[bytes]:
+    env = {
+        **os.environ,
+        "QUEUEING_DATABASE_URL": settings.database_url,
+        "QUEUEING_REDIS_URL": settings.redis_url,
+        "QUEUEING_SECRET_KEY": settings.secret_key,
+    }
+    command = [sys.executable, "-m", "queueing.cli", "worker", "--with-scheduler"]
+    return subprocess.Popen(command, env=env)
+
+
+def _stop(child: subprocess.Popen[bytes]) -> None:
+    if child.poll() is None:
+        child.terminate()
+        try:
+            child.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            child.kill()
+            child.wait()
+
+
+def _print_urls(host: str, port: int) -> None:
+    base = f"http://{host}:{port}"
+    click.echo(
+        "\n".join(
+            [
+                "queueing: serving the demo site 'iso-omena'",
+                f"  kiosk          {base}/sites/iso-omena/kiosk",
+                f"  lobby display  {base}/sites/iso-omena/lobby",
+                f"  staff          {base}/staff",
+                f"  API docs       {base}/schema  (OpenAPI: {base}/schema/openapi.json)",
+                f"  health         {base}/health/ready",
+                "Press Ctrl-C to stop.",
+            ]
+        )
+    )
+
+
+def _run_api(settings: Settings, host: str, port: int) -> None:
+    import uvicorn
+
+    from queueing.app import create_app
+
+    config = uvicorn.Config(create_app(settings), host=host, port=port, log_level="warning")
+    uvicorn.Server(config).run()
+
+
+@main.command()
+@click.option("--host", default="0.0.0.0", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--workers", default=1, show_default=True, type=int, help="Processes.")
+def api(host: str, port: int, workers: int) -> None:
+    """Run the API alone (production): configured only by QUEUEING_* variables."""
+    import uvicorn
+
+    uvicorn.run("queueing.app:create_app", factory=True, host=host, port=port, workers=workers,
+                log_level="warning", proxy_headers=True)
+
+
+@main.command()
+@click.option("--with-scheduler", is_flag=True, help="Also run RQ's scheduler for delayed jobs.")
+@click.option("--burst", is_flag=True, help="Stop when the job queues are empty.")
+def worker(with_scheduler: bool, burst: bool) -> None:
+    """Run an RQ worker on the service's job queues."""
+    from workers.worker import run_worker
+
+    run_worker(from_env(), with_scheduler=with_scheduler, burst=burst)
+
+
+@main.group()
+def db() -> None:
+    """Database schema."""
+
+
+@db.command("upgrade")
+@click.option("--revision", default="head", show_default=True)
+def db_upgrade(revision: str) -> None:
+    """Apply migrations up to a revision."""
+    from queueing.migrations import upgrade
+
+    upgrade(from_env().database_url, revision)
+    click.echo(f"database at {revision}")
+
+
+@main.group()
+def sites() -> None:
+    """Site configuration files."""
+
+
+@sites.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def sites_import(file: Path) -> None:
+    """Create or update a site from its configuration file (matching by slugs)."""
+    from queueing.db import Database
+    from queueing.sites import config as site_config
+    from queueing.sites.service import SiteService
+
+    try:
+        config = site_config.load(file)
+    except site_config.ConfigError as exc:
+        raise click.ClickException(f"{file}: {exc}") from exc
+
+    async def run() -> list[str]:
+        database = Database(from_env().database_url)
+        try:
+            return await SiteService(database).import_config(config)
+        finally:
+            await database.dispose()
+
+    for warning in asyncio.run(run()):
+        click.echo(f"warning: {warning}", err=True)
+    click.echo(f"imported site {config.slug!r}")
+
+
+@sites.command("export")
+@click.argument("site")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None)
+def sites_export(site: str, out: Path | None) -> None:
+    """Write a site's configuration file (to stdout or --out)."""
+    from queueing.db import Database
+    from queueing.errors import NotFound
+    from queueing.sites import config as site_config
+    from queueing.sites.service import SiteService
+
+    async def run() -> str:
+        database = Database(from_env().database_url)
+        try:
+            return site_config.dumps(await SiteService(database).export_config(site))
+        finally:
+            await database.dispose()
+
+    try:
+        text = asyncio.run(run())
+    except NotFound as exc:
+        raise click.ClickException(str(exc)) from exc
+    if out is None:
+        click.echo(text, nl=False)
+    else:
+        out.write_text(text, encoding="utf-8")
+
+
+@main.group()
+def users() -> None:
+    """Staff and admin accounts."""
+
+
+@users.command("add")
+@click.argument("username")
+@click.option("--site", required=True, help="Site slug the account belongs to.")
+@click.option("--role", type=click.Choice(["staff", "admin"]), default="staff", show_default=True)
+@click.option("--unit", "units", multiple=True, help="Unit slug (repeat); staff of all units if none.")
+@click.password_option(envvar="QUEUEING_USER_PASSWORD", help="Prompted for unless the variable is set.")
+def users_add(username: str, site: str, role: str, units: tuple[str, ...], password: str) -> None:
+    """Create a user or reset their password, role and units."""
+    from queueing.auth.service import set_user
+    from queueing.db import Database
+    from queueing.errors import QueueingError
+    from queueing.sites import repository as sites_repo
+
+    async def run() -> None:
+        database = Database(from_env().database_url)
+        try:
+            async with database.write() as session:
+                row = await sites_repo.site_by_slug(session, site)
+                if row is None:
+                    raise click.ClickException(f"no site {site!r}")
+                await set_user(session, row.id, username, password, role, list(units) or None)
+        finally:
+            await database.dispose()
+
+    try:
+        asyncio.run(run())
+    except QueueingError as exc:
+        raise click.ClickException(exc.detail) from exc
+    click.echo(f"user {username!r} ({role}) saved")
+
+
+def _register_optional() -> None:
+    try:
+        from queueing.simulation.cli import simulate
+    except ImportError:
+        return
+    main.add_command(simulate)
+
+
+_register_optional()
+
+if __name__ == "__main__":
+    main()

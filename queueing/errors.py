@@ -1,0 +1,139 @@
+"""Typed business errors and their RFC 9457 problem documents, mapped in this one place."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import structlog
+from litestar import MediaType, Request, Response
+from litestar.exceptions import HTTPException, ValidationException
+from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
+
+PROBLEM_JSON = "application/problem+json"
+log = structlog.get_logger(__name__)
+
+
+class QueueingError(Exception):
+    """An expected business outcome that the client must hear about as a 4xx."""
+
+    status_code = 400
+    title = "Bad request"
+    kind = "bad-request"
+
+    def __init__(self, detail: str, *, field: str | None = None, **extra: Any) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.field = field
+        self.extra = extra
+
+
+class InvalidInput(QueueingError):
+    status_code = 422
+    title = "Invalid input"
+    kind = "invalid-input"
+
+
+class NotAuthenticated(QueueingError):
+    status_code = 401
+    title = "Not authenticated"
+    kind = "not-authenticated"
+
+
+class Forbidden(QueueingError):
+    status_code = 403
+    title = "Forbidden"
+    kind = "forbidden"
+
+
+class NotFound(QueueingError):
+    status_code = 404
+    title = "Not found"
+    kind = "not-found"
+
+
+class Conflict(QueueingError):
+    status_code = 409
+    title = "Conflict"
+    kind = "conflict"
+
+
+def problem(
+    request: Request[Any, Any, Any],
+    status: int,
+    title: str,
+    detail: str,
+    kind: str,
+    errors: list[dict[str, str]] | None = None,
+    headers: dict[str, str] | None = None,
+    **extra: Any,
+) -> Response[dict[str, Any]]:
+    body: dict[str, Any] = {
+        "type": f"urn:queueing:problem:{kind}",
+        "title": title,
+        "status": status,
+        "detail": detail,
+        "instance": request.url.path,
+        **extra,
+    }
+    if errors:
+        body["errors"] = errors
+        body.setdefault("field", errors[0]["field"])
+    return Response(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+
+
+def on_queueing_error(request: Request[Any, Any, Any], exc: QueueingError) -> Response[Any]:
+    errors = [{"field": exc.field, "message": exc.detail}] if exc.field else None
+    return problem(request, exc.status_code, exc.title, exc.detail, exc.kind, errors, **exc.extra)
+
+
+def on_http_exception(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
+    if isinstance(exc, ValidationException):
+        return _validation_problem(request, exc)
+    if exc.status_code >= HTTP_500_INTERNAL_SERVER_ERROR:
+        log.error("http_error", path=request.url.path, detail=exc.detail)
+    title = str(exc.detail) if exc.detail else "Error"
+    kind = title.lower().replace(" ", "-")
+    headers = dict(exc.headers or {})
+    return problem(request, exc.status_code, title, title, kind, headers=headers)
+
+
+def _validation_problem(request: Request[Any, Any, Any], exc: ValidationException) -> Response[Any]:
+    errors = [_field_error(item) for item in (exc.extra or []) if isinstance(item, dict)]
+    if not errors:
+        errors = [{"field": "body", "message": str(exc.detail)}]
+    detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
+    return problem(request, 422, "Invalid input", detail, "invalid-input", errors)
+
+
+_AT_PATH = re.compile(r" - at `\$\.?([^`]*)`$")
+_NAMED = re.compile(r"(?:unknown|missing required) field `([^`]+)`")
+
+
+def _field_error(item: dict[str, Any]) -> dict[str, str]:
+    """Name the offending field as a path like `contact.phone` from Litestar/msgspec's message."""
+    key = str(item.get("key") or "")
+    message = str(item.get("message", "invalid value"))
+    path = ""
+    if at := _AT_PATH.search(message):
+        message, path = message[: at.start()], at.group(1)
+    if named := _NAMED.search(message):
+        path = f"{path}.{named.group(1)}" if path else named.group(1)
+    if key in ("data", "body", ""):
+        key = path or item.get("source") or "body"
+    return {"field": str(key), "message": message}
+
+
+def on_unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    """A 500 is always a bug: log it whole, tell the client nothing internal."""
+    log.exception("unhandled_error", path=request.url.path, error=repr(exc))
+    return problem(request, 500, "Internal server error", "unexpected error", "internal")
+
+
+EXCEPTION_HANDLERS: dict[Any, Any] = {
+    QueueingError: on_queueing_error,
+    HTTPException: on_http_exception,
+    Exception: on_unexpected,
+}
+
+__all__ = ["EXCEPTION_HANDLERS", "PROBLEM_JSON", "MediaType"]

@@ -1,0 +1,101 @@
+"""Site configuration tables and the per-prefix number counters."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import JSON, Date, Float, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from queueing.models.base import Base, UTCDateTime, utcnow
+
+
+class Site(Base):
+    __tablename__ = "sites"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(64), unique=True)
+    names: Mapped[dict[str, Any]] = mapped_column(JSON)
+    timezone: Mapped[str] = mapped_column(String(64))
+    languages: Mapped[list[str]] = mapped_column(JSON)
+    # The last event sequence handed out; bumped inside each writing transaction so the event
+    # log has no gaps and its order is the commit order.
+    event_sequence: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    units: Mapped[list[Unit]] = relationship(order_by="Unit.position", back_populates="site")
+
+
+class Unit(Base):
+    __tablename__ = "units"
+    __table_args__ = (UniqueConstraint("site_id", "slug"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"))
+    slug: Mapped[str] = mapped_column(String(64))
+    names: Mapped[dict[str, Any]] = mapped_column(JSON)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+    site: Mapped[Site] = relationship(back_populates="units")
+
+
+class Service(Base):
+    __tablename__ = "services"
+    __table_args__ = (UniqueConstraint("site_id", "slug"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"), index=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id", ondelete="CASCADE"))
+    slug: Mapped[str] = mapped_column(String(64))
+    names: Mapped[dict[str, Any]] = mapped_column(JSON)
+    prefix: Mapped[str] = mapped_column(String(1))
+    target_share: Mapped[float] = mapped_column(Float)
+    target_seconds: Mapped[float] = mapped_column(Float)
+    typical_service_seconds: Mapped[float] = mapped_column(Float)
+    sensitive: Mapped[bool] = mapped_column(default=False)
+    neutral_label: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    accepts: Mapped[str] = mapped_column(String(16), default="walk-in")
+    opening_hours: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class ServicePoint(Base):
+    __tablename__ = "service_points"
+    __table_args__ = (UniqueConstraint("site_id", "slug"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"), index=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id", ondelete="CASCADE"))
+    slug: Mapped[str] = mapped_column(String(64))
+    labels: Mapped[dict[str, Any]] = mapped_column(JSON)
+    # The configured profile (service slugs), kept apart from the live one so export is lossless.
+    default_profile: Mapped[list[str]] = mapped_column(JSON, default=list)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class ProfileEntry(Base):
+    """One service of a service point's current serving profile, in order."""
+
+    __tablename__ = "profile_entries"
+
+    service_point_id: Mapped[int] = mapped_column(
+        ForeignKey("service_points.id", ondelete="CASCADE"), primary_key=True
+    )
+    service_id: Mapped[int] = mapped_column(
+        ForeignKey("services.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class NumberCounter(Base):
+    """The last number issued for a prefix on a service day; locked by the issuing transaction."""
+
+    __tablename__ = "number_counters"
+
+    site_id: Mapped[int] = mapped_column(
+        ForeignKey("sites.id", ondelete="CASCADE"), primary_key=True
+    )
+    prefix: Mapped[str] = mapped_column(String(1), primary_key=True)
+    service_day: Mapped[date] = mapped_column(Date)
+    last_number: Mapped[int] = mapped_column(Integer, default=0)

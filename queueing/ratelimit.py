@@ -1,0 +1,55 @@
+"""Per-client limit on anonymous creating requests, counted in Redis so every replica shares it.
+
+Litestar's RateLimitMiddleware reads, appends and writes a history per client, which two replicas
+can interleave and under-count; one INCR per request in a fixed one-minute window cannot.
+If Redis is unreachable the request goes through: a lost limiter must not stop the lobby.
+"""
+
+from __future__ import annotations
+
+import time
+
+import structlog
+from litestar.connection import ASGIConnection
+from litestar.exceptions import TooManyRequestsException
+from litestar.handlers import BaseRouteHandler
+from redis.asyncio import Redis
+from redis.exceptions import RedisError
+
+log = structlog.get_logger(__name__)
+WINDOW_SECONDS = 60
+
+
+class RateLimiter:
+    def __init__(self, redis: Redis, per_minute: int) -> None:
+        self.redis = redis
+        self.per_minute = per_minute
+
+    async def hit(self, client: str) -> None:
+        """Count one request of `client`; raise 429 when over the limit."""
+        if self.per_minute <= 0:
+            return
+        window = int(time.time()) // WINDOW_SECONDS
+        key = f"queueing:ratelimit:{client}:{window}"
+        try:
+            async with self.redis.pipeline(transaction=True) as pipe:
+                pipe.incr(key)
+                pipe.expire(key, WINDOW_SECONDS * 2)
+                count, _ = await pipe.execute()
+        except (RedisError, OSError) as exc:
+            log.warning("rate_limit_unavailable", error=str(exc))
+            return
+        if int(count) > self.per_minute:
+            retry_after = WINDOW_SECONDS - int(time.time()) % WINDOW_SECONDS
+            raise TooManyRequestsException(
+                detail="Too many requests", headers={"Retry-After": str(retry_after)}
+            )
+
+
+async def anonymous_rate_limit(connection: ASGIConnection, _: BaseRouteHandler) -> None:
+    """Guard for customer-side creating endpoints; staff with a bearer token are not limited."""
+    if connection.headers.get("authorization"):
+        return
+    limiter: RateLimiter = connection.app.state.rate_limiter
+    client = connection.client.host if connection.client else "unknown"
+    await limiter.hit(client)

@@ -1,0 +1,55 @@
+"""HTTP handlers for sites and serving profiles."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from litestar import Controller, get, put
+from litestar.params import Parameter
+
+from queueing.auth.principal import Principal
+from queueing.sites.schemas import SiteDetail, SiteSummary
+from queueing.sites.service import SiteService
+from queueing.tickets.schemas import ProfileView, SetProfile
+
+Lang = Annotated[
+    Literal["fi", "sv", "en"] | None,
+    Parameter(query="lang", required=False, description="Language of names; the site's first by default."),
+]
+
+
+class SiteController(Controller):
+    path = "/api/sites"
+    tags = ["sites"]
+
+    @get("/", summary="All sites")
+    async def list_sites(self, sites: SiteService) -> list[SiteSummary]:
+        """Every site served here."""
+        return await sites.list_sites()
+
+    @get("/{site:str}", summary="A site: units, services and service points")
+    async def detail(self, site: str, sites: SiteService, lang: Lang = None) -> SiteDetail:
+        """What a kiosk or staff page needs to know about a site."""
+        return await sites.detail(site, lang)
+
+    @get(
+        "/{site:str}/service-points/{point:str}/profile",
+        summary="A service point's serving profile",
+        security=[{"BearerToken": []}],
+    )
+    async def get_profile(
+        self, site: str, point: str, sites: SiteService, principal: Principal
+    ) -> ProfileView:
+        """The services the point serves now, in order."""
+        return await sites.get_profile(site, point, principal)
+
+    @put(
+        "/{site:str}/service-points/{point:str}/profile",
+        summary="Set a service point's serving profile",
+        security=[{"BearerToken": []}],
+    )
+    async def set_profile(
+        self, site: str, point: str, data: SetProfile, sites: SiteService, principal: Principal
+    ) -> ProfileView:
+        """Replace the services the point serves, across units if skills allow."""
+        return await sites.set_profile(site, point, data.services, principal)

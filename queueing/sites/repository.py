@@ -1,0 +1,87 @@
+"""SQL for sites, units, services, service points and serving profiles."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from queueing.models import ProfileEntry, Service, ServicePoint, Site, Unit
+
+
+async def site_by_slug(session: AsyncSession, slug: str) -> Site | None:
+    return await session.scalar(select(Site).where(Site.slug == slug))
+
+
+async def all_sites(session: AsyncSession) -> Sequence[Site]:
+    return (await session.scalars(select(Site).order_by(Site.slug))).all()
+
+
+async def units(session: AsyncSession, site_id: int) -> Sequence[Unit]:
+    query = select(Unit).where(Unit.site_id == site_id).order_by(Unit.position, Unit.id)
+    return (await session.scalars(query)).all()
+
+
+async def services(session: AsyncSession, site_id: int) -> Sequence[Service]:
+    query = select(Service).where(Service.site_id == site_id).order_by(Service.position, Service.id)
+    return (await session.scalars(query)).all()
+
+
+async def service_points(session: AsyncSession, site_id: int) -> Sequence[ServicePoint]:
+    query = (
+        select(ServicePoint)
+        .where(ServicePoint.site_id == site_id)
+        .order_by(ServicePoint.position, ServicePoint.id)
+    )
+    return (await session.scalars(query)).all()
+
+
+async def service_by_slug(session: AsyncSession, site_id: int, slug: str) -> Service | None:
+    return await session.scalar(
+        select(Service).where(Service.site_id == site_id, Service.slug == slug)
+    )
+
+
+async def service_by_id(session: AsyncSession, service_id: int) -> Service | None:
+    return await session.get(Service, service_id)
+
+
+async def point_by_slug(session: AsyncSession, site_id: int, slug: str) -> ServicePoint | None:
+    return await session.scalar(
+        select(ServicePoint).where(ServicePoint.site_id == site_id, ServicePoint.slug == slug)
+    )
+
+
+async def point_by_id(session: AsyncSession, point_id: int) -> ServicePoint | None:
+    return await session.get(ServicePoint, point_id)
+
+
+async def unit_by_id(session: AsyncSession, unit_id: int) -> Unit | None:
+    return await session.get(Unit, unit_id)
+
+
+async def profile(session: AsyncSession, point_id: int) -> Sequence[Service]:
+    """The services a service point serves now, in profile order."""
+    query = (
+        select(Service)
+        .join(ProfileEntry, ProfileEntry.service_id == Service.id)
+        .where(ProfileEntry.service_point_id == point_id)
+        .order_by(ProfileEntry.position)
+    )
+    return (await session.scalars(query)).all()
+
+
+async def replace_profile(session: AsyncSession, point_id: int, service_ids: list[int]) -> None:
+    await session.execute(delete(ProfileEntry).where(ProfileEntry.service_point_id == point_id))
+    session.add_all(
+        ProfileEntry(service_point_id=point_id, service_id=service_id, position=index)
+        for index, service_id in enumerate(service_ids)
+    )
+    await session.flush()
+
+
+async def servers_for(session: AsyncSession, service_id: int) -> int:
+    """How many service points have the service in their profile now."""
+    query = select(func.count()).where(ProfileEntry.service_id == service_id)
+    return int(await session.scalar(query) or 0)

@@ -1,0 +1,298 @@
+"""Site use cases: import and export the configuration file, read the site, set serving profiles."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import msgspec
+from sqlalchemy import exists, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from queueing.auth.principal import Principal
+from queueing.db import Database
+from queueing.errors import InvalidInput, NotFound
+from queueing.events import repository as events_repo
+from queueing.events.publisher import Publisher
+from queueing.models import Service, ServicePoint, Site, TicketStep, Unit
+from queueing.sites import config as cfg
+from queueing.sites import repository
+from queueing.sites.schemas import (
+    ServicePointSummary,
+    ServiceSummary,
+    SiteDetail,
+    SiteSummary,
+    UnitSummary,
+)
+from queueing.tickets.schemas import ProfileView
+from queueing.tickets.views import service_label
+
+
+class SiteService:
+    def __init__(self, db: Database, publisher: Publisher | None = None) -> None:
+        self.db = db
+        self.publisher = publisher
+
+    async def import_config(self, config: cfg.SiteConfig) -> list[str]:
+        """Upsert a whole site by slugs; returns warnings for rows kept because tickets use them."""
+        async with self.db.write() as session:
+            return await SiteImport(session, config).run()
+
+    async def export_config(self, slug: str) -> cfg.SiteConfig:
+        """The site as a configuration file that imports back to the same state."""
+        async with self.db.read() as session:
+            site = await _site(session, slug)
+            units = await repository.units(session, site.id)
+            services = await repository.services(session, site.id)
+            points = await repository.service_points(session, site.id)
+        return _to_config(site, units, services, points)
+
+    async def list_sites(self) -> list[SiteSummary]:
+        """Every site, for pickers and discovery."""
+        async with self.db.read() as session:
+            sites = await repository.all_sites(session)
+        return [SiteSummary(slug=s.slug, name=s.names["fi"], names=s.names) for s in sites]
+
+    async def detail(self, slug: str, language: str | None = None) -> SiteDetail:
+        """The public description of a site: units, services (sensitive ones neutral), points."""
+        async with self.db.read() as session:
+            site = await _site(session, slug)
+            units = await repository.units(session, site.id)
+            services = await repository.services(session, site.id)
+            points = await repository.service_points(session, site.id)
+        return _detail(site, units, services, points, language or site.languages[0])
+
+    async def set_profile(
+        self, site_slug: str, point_slug: str, service_slugs: list[str], principal: Principal
+    ) -> ProfileView:
+        """Replace what a service point serves now, in order; services of any unit are allowed."""
+        async with self.db.write() as session:
+            site = await _site(session, site_slug)
+            point = await repository.point_by_slug(session, site.id, point_slug)
+            if point is None:
+                raise NotFound(f"no service point {point_slug!r} in {site_slug!r}")
+            principal.require_unit(site.id, point.unit_id)
+            by_slug = {s.slug: s for s in await repository.services(session, site.id)}
+            for index, slug in enumerate(service_slugs):
+                if slug not in by_slug:
+                    raise InvalidInput(f"no service {slug!r} in this site", field=f"services[{index}]")
+            if len(set(service_slugs)) != len(service_slugs):
+                raise InvalidInput("a service is listed twice", field="services")
+            await repository.replace_profile(session, point.id, [by_slug[s].id for s in service_slugs])
+            payload = {"service_point": point.slug, "services": service_slugs}
+            event = await events_repo.append(session, site.id, "profile.changed", payload)
+        if self.publisher is not None:
+            await self.publisher.publish(site.slug, site.id, [event])
+        return ProfileView(service_point=point.slug, services=service_slugs)
+
+    async def get_profile(
+        self, site_slug: str, point_slug: str, principal: Principal
+    ) -> ProfileView:
+        """What a service point serves now."""
+        async with self.db.read() as session:
+            site = await _site(session, site_slug)
+            principal.require_site(site.id)
+            point = await repository.point_by_slug(session, site.id, point_slug)
+            if point is None:
+                raise NotFound(f"no service point {point_slug!r} in {site_slug!r}")
+            services = await repository.profile(session, point.id)
+        return ProfileView(service_point=point.slug, services=[s.slug for s in services])
+
+
+async def _site(session: AsyncSession, slug: str) -> Site:
+    site = await repository.site_by_slug(session, slug)
+    if site is None:
+        raise NotFound(f"no site {slug!r}")
+    return site
+
+
+class SiteImport:
+    """One import of a configuration file into one transaction."""
+
+    def __init__(self, session: AsyncSession, config: cfg.SiteConfig) -> None:
+        self.session = session
+        self.config = config
+        self.warnings: list[str] = []
+
+    async def run(self) -> list[str]:
+        site = await self._site()
+        units, stale_units = await self._units(site)
+        services, stale_services = await self._services(site, units)
+        stale_points = await self._points(site, units, services)
+        # Dependants first, so a unit whose services also left the file can go too.
+        for point in stale_points:
+            await self._remove(point, TicketStep.service_point_id == point.id, what="point")
+        for service in stale_services:
+            await self._remove(service, TicketStep.service_id == service.id, what="service")
+        for unit in stale_units:
+            used = [Service.unit_id == unit.id, ServicePoint.unit_id == unit.id]
+            await self._remove(unit, *used, what="unit")
+        return self.warnings
+
+    async def _site(self) -> Site:
+        c = self.config
+        site = await repository.site_by_slug(self.session, c.slug)
+        if site is None:
+            site = Site(slug=c.slug, event_sequence=0)
+            self.session.add(site)
+        site.names, site.timezone, site.languages = _names(c.name), c.timezone, list(c.languages)
+        await self.session.flush()
+        return site
+
+    async def _units(self, site: Site) -> tuple[dict[str, Unit], list[Unit]]:
+        existing = {u.slug: u for u in await repository.units(self.session, site.id)}
+        result: dict[str, Unit] = {}
+        for position, uc in enumerate(self.config.units):
+            unit = existing.pop(uc.slug, None) or Unit(site_id=site.id, slug=uc.slug)
+            unit.names, unit.position = _names(uc.name), position
+            self.session.add(unit)
+            result[uc.slug] = unit
+        await self.session.flush()
+        return result, list(existing.values())
+
+    async def _services(
+        self, site: Site, units: dict[str, Unit]
+    ) -> tuple[dict[str, Service], list[Service]]:
+        existing = {s.slug: s for s in await repository.services(self.session, site.id)}
+        result: dict[str, Service] = {}
+        position = 0
+        for uc in self.config.units:
+            for sc in uc.services:
+                service = existing.pop(sc.slug, None) or Service(site_id=site.id, slug=sc.slug)
+                _fill_service(service, sc, units[uc.slug].id, position)
+                self.session.add(service)
+                result[sc.slug] = service
+                position += 1
+        await self.session.flush()
+        return result, list(existing.values())
+
+    async def _points(
+        self, site: Site, units: dict[str, Unit], services: dict[str, Service]
+    ) -> list[ServicePoint]:
+        existing = {p.slug: p for p in await repository.service_points(self.session, site.id)}
+        for position, pc in enumerate(self.config.service_points):
+            point = existing.pop(pc.slug, None)
+            # The live profile is reset only when the configured one changes, so re-importing an
+            # unchanged file mid-day leaves what staff chose at their counters alone.
+            reset = point is None or point.default_profile != list(pc.profile)
+            point = point or ServicePoint(site_id=site.id, slug=pc.slug)
+            point.labels, point.unit_id = _names(pc.label), units[pc.unit].id
+            point.default_profile, point.position = list(pc.profile), position
+            self.session.add(point)
+            await self.session.flush()
+            if reset:
+                ids = [services[slug].id for slug in pc.profile]
+                await repository.replace_profile(self.session, point.id, ids)
+        return list(existing.values())
+
+    async def _remove(self, row: Any, *used_by: Any, what: str) -> None:
+        """Delete a row the file no longer names, unless history or other rows still refer to it."""
+        for condition in used_by:
+            if not await self.session.scalar(select(exists().where(condition))):
+                continue
+            self.warnings.append(f"{what} {row.slug} is not in the file but is kept: still referred to")
+            return
+        await self.session.delete(row)
+        await self.session.flush()
+
+
+def _fill_service(service: Service, sc: cfg.ServiceConfig, unit_id: int, position: int) -> None:
+    share, seconds = cfg.parse_target(sc.target)
+    service.unit_id, service.names, service.prefix = unit_id, _names(sc.name), sc.prefix
+    service.target_share, service.target_seconds = share, seconds
+    service.typical_service_seconds = sc.typical_service_minutes * 60
+    service.sensitive, service.accepts = sc.sensitive, sc.accepts
+    service.neutral_label = _names(sc.neutral_label) if sc.neutral_label else None
+    service.opening_hours, service.position = dict(sc.opening_hours), position
+
+
+def _names(names: cfg.Names) -> dict[str, Any]:
+    return {k: v for k, v in msgspec.structs.asdict(names).items() if v is not None}
+
+
+def _to_names(data: dict[str, Any]) -> cfg.Names:
+    return cfg.Names(fi=data["fi"], sv=data.get("sv"), en=data.get("en"))
+
+
+def _to_config(
+    site: Site, units: Sequence[Unit], services: Sequence[Service], points: Sequence[ServicePoint]
+) -> cfg.SiteConfig:
+    unit_slug = {u.id: u.slug for u in units}
+    return cfg.SiteConfig(
+        slug=site.slug,
+        name=_to_names(site.names),
+        timezone=site.timezone,
+        languages=list(site.languages),  # type: ignore[arg-type]
+        units=[
+            cfg.UnitConfig(
+                slug=u.slug,
+                name=_to_names(u.names),
+                services=[_service_config(s) for s in services if s.unit_id == u.id],
+            )
+            for u in units
+        ],
+        service_points=[
+            cfg.ServicePointConfig(
+                slug=p.slug,
+                label=_to_names(p.labels),
+                unit=unit_slug[p.unit_id],
+                profile=list(p.default_profile),
+            )
+            for p in points
+        ],
+    )
+
+
+def _service_config(s: Service) -> cfg.ServiceConfig:
+    return cfg.ServiceConfig(
+        slug=s.slug,
+        name=_to_names(s.names),
+        prefix=s.prefix,
+        target=cfg.format_target(s.target_share, s.target_seconds),
+        typical_service_minutes=_minutes(s.typical_service_seconds),
+        sensitive=s.sensitive,
+        neutral_label=_to_names(s.neutral_label) if s.neutral_label else None,
+        accepts=s.accepts,  # type: ignore[arg-type]
+        opening_hours=dict(s.opening_hours),
+    )
+
+
+def _minutes(seconds: float) -> float:
+    minutes = seconds / 60
+    return int(minutes) if float(minutes).is_integer() else round(minutes, 4)
+
+
+def _detail(
+    site: Site,
+    units: Sequence[Unit],
+    services: Sequence[Service],
+    points: Sequence[ServicePoint],
+    language: str,
+) -> SiteDetail:
+    unit_slug = {u.id: u.slug for u in units}
+    return SiteDetail(
+        slug=site.slug,
+        name=str(site.names.get(language) or site.names["fi"]),
+        timezone=site.timezone,
+        languages=list(site.languages),
+        units=[UnitSummary(slug=u.slug, name=str(u.names.get(language) or u.names["fi"])) for u in units],
+        services=[
+            ServiceSummary(
+                slug=s.slug,
+                unit=unit_slug[s.unit_id],
+                prefix=s.prefix,
+                name=service_label(s, language),
+                accepts=s.accepts,
+                target_wait_seconds=int(s.target_seconds),
+                target_share=s.target_share,
+                sensitive=s.sensitive,
+            )
+            for s in services
+        ],
+        service_points=[
+            ServicePointSummary(
+                slug=p.slug, unit=unit_slug[p.unit_id], label=str(p.labels.get(language) or p.labels["fi"])
+            )
+            for p in points
+        ],
+    )

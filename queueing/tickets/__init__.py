@@ -1,0 +1,1 @@
+"""Tickets: issue, call, serve, transfer, cancel."""

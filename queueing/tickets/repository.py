@@ -1,0 +1,141 @@
+"""All SQL for tickets, their steps, calls, number counters and idempotency records."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Collection, Sequence
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from queueing.domain.lifecycle import OPEN_STATUSES, TicketStatus
+from queueing.domain.routing import Candidate
+from queueing.models import Call, IdempotencyRecord, NumberCounter, Ticket, TicketStep
+
+OPEN = [status.value for status in OPEN_STATUSES]
+
+
+async def lock_counter(
+    session: AsyncSession, site_id: int, prefix: str, day: date
+) -> NumberCounter:
+    """The prefix's counter row, created if missing and locked until the transaction ends.
+
+    FOR UPDATE because two kiosks may issue at once: the second waits for the first's number.
+    (SQLite ignores it; there the single writer and BEGIN IMMEDIATE serialise issuing.)
+    """
+    dialect = postgresql if session.bind.dialect.name == "postgresql" else sqlite
+    await session.execute(
+        dialect.insert(NumberCounter)
+        .values(site_id=site_id, prefix=prefix, service_day=day, last_number=0)
+        .on_conflict_do_nothing()
+    )
+    counter = await session.scalar(
+        select(NumberCounter)
+        .where(NumberCounter.site_id == site_id, NumberCounter.prefix == prefix)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    assert counter is not None
+    return counter
+
+
+async def held_sequences(session: AsyncSession, site_id: int, prefix: str) -> set[int]:
+    """Sequences of a prefix that open tickets still hold, whatever day they were issued."""
+    rows = await session.scalars(
+        select(Ticket.sequence).where(
+            Ticket.site_id == site_id, Ticket.status.in_(OPEN), Ticket.prefix == prefix
+        )
+    )
+    return set(rows)
+
+
+async def get(session: AsyncSession, ticket_id: uuid.UUID, *, lock: bool = False) -> Ticket | None:
+    query = select(Ticket).where(Ticket.id == ticket_id).execution_options(populate_existing=True)
+    return await session.scalar(query.with_for_update() if lock else query)
+
+
+async def candidates(
+    session: AsyncSession, service_ids: Collection[int]
+) -> list[Candidate[uuid.UUID]]:
+    """The waiting tickets of the given services, as the routing rule sees them."""
+    rows = await session.execute(
+        select(Ticket.id, Ticket.service_id, Ticket.ranked_at, Ticket.priority).where(
+            Ticket.service_id.in_(service_ids), Ticket.status == TicketStatus.WAITING.value
+        )
+    )
+    return [
+        Candidate(key=r.id, service=str(r.service_id), ranked_at=r.ranked_at, priority=r.priority)
+        for r in rows
+    ]
+
+
+async def claim(
+    session: AsyncSession,
+    ticket_id: uuid.UUID,
+    from_statuses: Collection[TicketStatus],
+    values: dict[str, Any],
+) -> bool:
+    """Change a ticket only if it is still in one of `from_statuses`; True when it was.
+
+    This compare-and-set is what stops two counters calling one ticket: on PostgreSQL the second
+    UPDATE waits for the first's row lock, then sees the new status and matches nothing.
+    """
+    result = await session.execute(
+        update(Ticket)
+        .where(Ticket.id == ticket_id, Ticket.status.in_([s.value for s in from_statuses]))
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def position(session: AsyncSession, ticket: Ticket) -> int:
+    """1 + the waiting tickets ahead in the same service line (priority needs first)."""
+    earlier = Ticket.ranked_at < ticket.ranked_at
+    ahead = and_(Ticket.priority.is_(True), earlier) if ticket.priority else or_(
+        Ticket.priority.is_(True), earlier
+    )
+    count = await session.scalar(
+        select(func.count()).where(
+            Ticket.service_id == ticket.service_id,
+            Ticket.status == TicketStatus.WAITING.value,
+            ahead,
+        )
+    )
+    return int(count or 0) + 1
+
+
+async def waiting_ranked_at(session: AsyncSession, service_id: int) -> list[datetime]:
+    rows = await session.scalars(
+        select(func.min(Ticket.ranked_at)).where(
+            Ticket.service_id == service_id, Ticket.status == TicketStatus.WAITING.value
+        )
+    )
+    return [value for value in rows if value is not None]
+
+
+async def open_step(session: AsyncSession, ticket_id: uuid.UUID) -> TicketStep | None:
+    return await session.scalar(
+        select(TicketStep)
+        .where(TicketStep.ticket_id == ticket_id, TicketStep.ended_at.is_(None))
+        .order_by(TicketStep.id.desc())
+        .limit(1)
+    )
+
+
+async def steps(session: AsyncSession, ticket_id: uuid.UUID) -> Sequence[TicketStep]:
+    query = select(TicketStep).where(TicketStep.ticket_id == ticket_id).order_by(TicketStep.id)
+    return (await session.scalars(query)).all()
+
+
+async def add_call(session: AsyncSession, call: Call) -> None:
+    session.add(call)
+
+
+async def idempotency_record(
+    session: AsyncSession, scope: str, key: str
+) -> IdempotencyRecord | None:
+    return await session.get(IdempotencyRecord, (scope, key), populate_existing=True)

@@ -1,0 +1,73 @@
+"""Wire types of the ticket API (SPEC §4). Field names here are the contract."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated, Literal
+
+import msgspec
+
+Language = Literal["fi", "sv", "en"]
+Channel = Literal["kiosk", "web", "staff", "phone"]
+PlacementName = Literal["original", "front", "back"]
+Slug = Annotated[str, msgspec.Meta(min_length=1, max_length=64, pattern=r"^[a-z0-9-]+$")]
+Phone = Annotated[str, msgspec.Meta(min_length=5, max_length=32, pattern=r"^\+?[0-9 ()-]{5,31}$")]
+Email = Annotated[str, msgspec.Meta(max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
+
+
+class Contact(msgspec.Struct, forbid_unknown_fields=True):
+    phone: Phone | None = None
+    email: Email | None = None
+
+
+class IssueTicket(msgspec.Struct, forbid_unknown_fields=True):
+    """A customer takes a ticket for a service."""
+
+    service: Slug
+    language: Language = "fi"
+    channel: Channel = "web"
+    contact: Contact | None = None
+    notify_at_position: Annotated[int, msgspec.Meta(ge=1, le=50)] | None = None
+    # Declared priority need (mobility, hearing, an urgent health matter): served first.
+    priority: bool = False
+
+
+class CallTicket(msgspec.Struct, forbid_unknown_fields=True):
+    """Call one chosen ticket to a service point."""
+
+    service_point: Slug
+
+
+class TransferTicket(msgspec.Struct, forbid_unknown_fields=True):
+    service: Slug
+    placement: PlacementName = "original"
+
+
+class SetProfile(msgspec.Struct, forbid_unknown_fields=True):
+    services: Annotated[list[Slug], msgspec.Meta(max_length=50)]
+
+
+class TicketView(msgspec.Struct):
+    """A ticket as its holder and staff see it. Never carries a phone or an e-mail."""
+
+    id: uuid.UUID
+    number: str
+    service: str
+    service_label: str
+    unit: str
+    status: str
+    position: int | None
+    estimated_wait_seconds: int | None
+    issued_at: datetime
+    language: str
+    priority: bool
+    service_point: str | None = None
+    service_point_label: str | None = None
+    called_at: datetime | None = None
+    recall_count: int = 0
+
+
+class ProfileView(msgspec.Struct):
+    service_point: str
+    services: list[str]

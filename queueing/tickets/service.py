@@ -1,0 +1,400 @@
+"""Ticket use cases. Each method is one transaction; events are published after it commits."""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+import msgspec
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from queueing.auth.principal import Principal
+from queueing.db import Database
+from queueing.domain.lifecycle import (
+    InvalidTransition,
+    Step,
+    TicketStatus,
+    allowed_from,
+    apply_step,
+)
+from queueing.domain.numbering import NumbersExhausted, format_number, next_sequence, service_day
+from queueing.domain.routing import Placement, rank, transfer_ranked_at
+from queueing.errors import Conflict, InvalidInput, NotFound
+from queueing.events import repository as events_repo
+from queueing.events.publisher import Publisher
+from queueing.models import (
+    Call,
+    Event,
+    IdempotencyRecord,
+    ServicePoint,
+    Site,
+    Ticket,
+    TicketStep,
+    utcnow,
+)
+from queueing.sites import repository as sites_repo
+from queueing.tickets import repository
+from queueing.tickets.schemas import IssueTicket, TicketView
+from queueing.tickets.views import TicketContext, event_payload, load_context, ticket_view
+
+Clock = Callable[[], datetime]
+
+
+class TicketService:
+    def __init__(self, db: Database, publisher: Publisher, clock: Clock = utcnow) -> None:
+        self.db = db
+        self.publisher = publisher
+        self.clock = clock
+
+    # --- customer side -------------------------------------------------------------------
+
+    async def issue(self, site_slug: str, data: IssueTicket, key: str | None) -> TicketView:
+        """Issue a ticket; a retry with the same Idempotency-Key returns the first ticket."""
+        try:
+            return await self._issue(site_slug, data, key)
+        except IntegrityError:
+            if key is None:
+                raise
+            # Two requests with one key raced past the lookup; the loser finds the winner's record.
+            return await self._issue(site_slug, data, key)
+
+    async def _issue(self, site_slug: str, data: IssueTicket, key: str | None) -> TicketView:
+        request_hash = hashlib.sha256(msgspec.json.encode(data)).hexdigest()
+        scope = f"tickets:{site_slug}"
+        async with self.db.write() as session:
+            if key is not None:
+                replay = await self._replay(session, scope, key, request_hash)
+                if replay is not None:
+                    return replay
+            site = await self._site(session, site_slug)
+            ctx = await self._new_ticket(session, site, data)
+            if key is not None:
+                session.add(
+                    IdempotencyRecord(
+                        scope=scope,
+                        key=key,
+                        request_hash=request_hash,
+                        resource_id=ctx.ticket.id,
+                        status_code=201,
+                    )
+                )
+            await session.flush()
+            view = await ticket_view(session, ctx)
+            event = await self._event(session, ctx, "ticket.issued")
+        await self.publisher.publish(site.slug, site.id, [event])
+        return view
+
+    async def _replay(
+        self, session: AsyncSession, scope: str, key: str, request_hash: str
+    ) -> TicketView | None:
+        record = await repository.idempotency_record(session, scope, key)
+        if record is None:
+            return None
+        if record.request_hash != request_hash:
+            raise InvalidInput(
+                "this Idempotency-Key was already used for a different request",
+                field="Idempotency-Key",
+            )
+        return await self._view_by_id(session, record.resource_id)
+
+    async def _new_ticket(
+        self, session: AsyncSession, site: Site, data: IssueTicket
+    ) -> TicketContext:
+        service = await sites_repo.service_by_slug(session, site.id, data.service)
+        if service is None:
+            raise InvalidInput(f"no service {data.service!r} in this site", field="service")
+        if service.accepts == "appointment":
+            raise InvalidInput("this service takes appointments only", field="service")
+        now = self.clock()
+        day = service_day(now, site.timezone)
+        counter = await repository.lock_counter(session, site.id, service.prefix, day)
+        last = counter.last_number if counter.service_day == day else 0
+        held = await repository.held_sequences(session, site.id, service.prefix)
+        try:
+            sequence = next_sequence(last, held)
+        except NumbersExhausted as exc:
+            raise Conflict(str(exc)) from exc
+        counter.service_day, counter.last_number = day, sequence
+        contact = data.contact
+        ticket = Ticket(
+            id=uuid.uuid4(),
+            site_id=site.id,
+            number=format_number(service.prefix, sequence),
+            prefix=service.prefix,
+            sequence=sequence,
+            service_day=day.isoformat(),
+            service_id=service.id,
+            status=TicketStatus.WAITING.value,
+            priority=data.priority,
+            language=data.language,
+            channel=data.channel,
+            phone=contact.phone if contact else None,
+            email=contact.email if contact else None,
+            notify_at_position=data.notify_at_position,
+            issued_at=now,
+            ranked_at=now,
+            updated_at=now,
+            recall_count=0,
+        )
+        session.add(ticket)
+        session.add(TicketStep(ticket_id=ticket.id, service_id=service.id, entered_at=now))
+        unit = await sites_repo.unit_by_id(session, service.unit_id)
+        assert unit is not None
+        return TicketContext(site, ticket, service, unit, None)
+
+    async def get(self, ticket_id: uuid.UUID) -> TicketView:
+        """The ticket as its holder sees it now."""
+        async with self.db.read() as session:
+            return await self._view_by_id(session, ticket_id)
+
+    async def cancel(self, ticket_id: uuid.UUID) -> TicketView:
+        """The customer gives up their place."""
+        return await self._step(ticket_id, Step.CANCEL, None)
+
+    # --- staff side ----------------------------------------------------------------------
+
+    async def call_next(
+        self, site_slug: str, point_slug: str, principal: Principal
+    ) -> TicketView | None:
+        """Call the ticket the routing rule picks among the point's profile; None if nobody waits."""
+        async with self.db.write() as session:
+            site, point = await self._point(session, site_slug, point_slug)
+            principal.require_unit(site.id, point.unit_id)
+            services = await sites_repo.profile(session, point.id)
+            waiting = await repository.candidates(session, [s.id for s in services])
+            targets = {str(s.id): s.target_seconds for s in services}
+            now = self.clock()
+            for candidate in rank(waiting, targets, now):
+                if await self._claim_call(session, candidate.key, point, now):
+                    view, event = await self._after_call(session, site, candidate.key, now)
+                    break
+            else:
+                return None
+        await self.publisher.publish(site.slug, site.id, [event])
+        return view
+
+    async def call(self, ticket_id: uuid.UUID, point_slug: str, principal: Principal) -> TicketView:
+        """Call one chosen waiting ticket to a service point."""
+        async with self.db.write() as session:
+            ticket = await self._ticket(session, ticket_id)
+            site = await self._site_by_id(session, ticket.site_id)
+            _, point = await self._point(session, site.slug, point_slug)
+            principal.require_unit(site.id, point.unit_id)
+            now = self.clock()
+            if not await self._claim_call(session, ticket.id, point, now):
+                raise Conflict(f"cannot call a ticket that is {ticket.status}")
+            view, event = await self._after_call(session, site, ticket.id, now)
+        await self.publisher.publish(site.slug, site.id, [event])
+        return view
+
+    async def recall(self, ticket_id: uuid.UUID, principal: Principal) -> TicketView:
+        """Call the same ticket again to the same point; the count of calls is kept."""
+        return await self._step(ticket_id, Step.RECALL, principal)
+
+    async def start(self, ticket_id: uuid.UUID, principal: Principal) -> TicketView:
+        """The customer arrived at the point; service begins."""
+        return await self._step(ticket_id, Step.START, principal)
+
+    async def finish(self, ticket_id: uuid.UUID, principal: Principal) -> TicketView:
+        """Service is done; the visit ends."""
+        return await self._step(ticket_id, Step.FINISH, principal)
+
+    async def no_show(self, ticket_id: uuid.UUID, principal: Principal) -> TicketView:
+        """The called customer did not come."""
+        return await self._step(ticket_id, Step.NO_SHOW, principal)
+
+    async def return_to_queue(self, ticket_id: uuid.UUID, principal: Principal) -> TicketView:
+        """Put a called or serving ticket back in its line, at its original place."""
+        return await self._step(ticket_id, Step.RETURN, principal)
+
+    async def transfer(
+        self, ticket_id: uuid.UUID, service_slug: str, placement: Placement, principal: Principal
+    ) -> TicketView:
+        """Send the customer to another service of any unit, keeping the same number."""
+        async with self.db.write() as session:
+            ticket = await self._ticket(session, ticket_id, lock=True)
+            site = await self._site_by_id(session, ticket.site_id)
+            ctx = await load_context(session, site, ticket)
+            principal.require_unit(site.id, ctx.unit.id, ctx.point.unit_id if ctx.point else None)
+            target = await sites_repo.service_by_slug(session, site.id, service_slug)
+            if target is None:
+                raise InvalidInput(f"no service {service_slug!r} in this site", field="service")
+            self._check(ticket, Step.TRANSFER)
+            now = self.clock()
+            heads = await repository.waiting_ranked_at(session, target.id)
+            await self._end_step(session, ticket.id, now, "transferred")
+            ticket.ranked_at = transfer_ranked_at(placement, now, ticket.issued_at, heads)
+            ticket.service_id, ticket.status, ticket.service_point_id = target.id, "waiting", None
+            ticket.called_at, ticket.recall_count, ticket.updated_at = None, 0, now
+            session.add(
+                TicketStep(
+                    ticket_id=ticket.id,
+                    service_id=target.id,
+                    placement=placement.value,
+                    entered_at=now,
+                )
+            )
+            await session.flush()
+            ctx = await load_context(session, site, ticket)
+            view = await ticket_view(session, ctx)
+            event = await self._event(session, ctx, "ticket.transferred", placement=placement.value)
+        await self.publisher.publish(site.slug, site.id, [event])
+        return view
+
+    # --- shared steps --------------------------------------------------------------------
+
+    async def _step(
+        self, ticket_id: uuid.UUID, step: Step, principal: Principal | None
+    ) -> TicketView:
+        async with self.db.write() as session:
+            ticket = await self._ticket(session, ticket_id, lock=True)
+            site = await self._site_by_id(session, ticket.site_id)
+            ctx = await load_context(session, site, ticket)
+            if principal is not None:
+                principal.require_unit(
+                    site.id, ctx.unit.id, ctx.point.unit_id if ctx.point else None
+                )
+            new_status = self._check(ticket, step)
+            now = self.clock()
+            extra = await _apply(session, ctx, step, new_status, now)
+            await session.flush()
+            view = await ticket_view(session, ctx)
+            event = await self._event(session, ctx, f"ticket.{_EVENT_NAMES[step]}", **extra)
+        await self.publisher.publish(site.slug, site.id, [event])
+        return view
+
+    def _check(self, ticket: Ticket, step: Step) -> TicketStatus:
+        try:
+            return apply_step(TicketStatus(ticket.status), step)
+        except InvalidTransition as exc:
+            raise Conflict(str(exc), ticket_status=ticket.status) from exc
+
+    async def _claim_call(
+        self, session: AsyncSession, ticket_id: uuid.UUID, point: ServicePoint, now: datetime
+    ) -> bool:
+        values = {
+            "status": TicketStatus.CALLED.value,
+            "service_point_id": point.id,
+            "called_at": now,
+            "recall_count": 0,
+            "updated_at": now,
+        }
+        return await repository.claim(session, ticket_id, allowed_from(Step.CALL), values)
+
+    async def _after_call(
+        self, session: AsyncSession, site: Site, ticket_id: uuid.UUID, now: datetime
+    ) -> tuple[TicketView, Event]:
+        ticket = await self._ticket(session, ticket_id)
+        ctx = await load_context(session, site, ticket)
+        assert ctx.point is not None
+        step = await repository.open_step(session, ticket.id)
+        if step is not None:
+            step.called_at, step.service_point_id = now, ctx.point.id
+        await repository.add_call(session, _call_record(ctx, now))
+        view = await ticket_view(session, ctx)
+        event = await self._event(
+            session, ctx, "ticket.called", called_at=now.isoformat(), recall=0
+        )
+        return view, event
+
+    async def _end_step(
+        self, session: AsyncSession, ticket_id: uuid.UUID, now: datetime, outcome: str
+    ) -> None:
+        step = await repository.open_step(session, ticket_id)
+        if step is not None:
+            step.ended_at, step.outcome = now, outcome
+
+    async def _event(
+        self, session: AsyncSession, ctx: TicketContext, kind: str, **extra: Any
+    ) -> Event:
+        payload = event_payload(ctx, **extra)
+        return await events_repo.append(session, ctx.site.id, kind, payload, ctx.ticket.id)
+
+    # --- lookups -------------------------------------------------------------------------
+
+    async def _view_by_id(self, session: AsyncSession, ticket_id: uuid.UUID) -> TicketView:
+        ticket = await self._ticket(session, ticket_id)
+        site = await self._site_by_id(session, ticket.site_id)
+        return await ticket_view(session, await load_context(session, site, ticket))
+
+    async def _ticket(
+        self, session: AsyncSession, ticket_id: uuid.UUID, lock: bool = False
+    ) -> Ticket:
+        ticket = await repository.get(session, ticket_id, lock=lock)
+        if ticket is None:
+            raise NotFound("no such ticket")
+        return ticket
+
+    async def _site(self, session: AsyncSession, slug: str) -> Site:
+        site = await sites_repo.site_by_slug(session, slug)
+        if site is None:
+            raise NotFound(f"no site {slug!r}")
+        return site
+
+    async def _site_by_id(self, session: AsyncSession, site_id: int) -> Site:
+        site = await session.get(Site, site_id)
+        assert site is not None
+        return site
+
+    async def _point(
+        self, session: AsyncSession, site_slug: str, point_slug: str
+    ) -> tuple[Site, ServicePoint]:
+        site = await self._site(session, site_slug)
+        point = await sites_repo.point_by_slug(session, site.id, point_slug)
+        if point is None:
+            raise NotFound(f"no service point {point_slug!r} in {site_slug!r}")
+        return site, point
+
+
+_EVENT_NAMES = {
+    Step.RECALL: "recalled",
+    Step.START: "started",
+    Step.FINISH: "finished",
+    Step.NO_SHOW: "no_show",
+    Step.CANCEL: "cancelled",
+    Step.RETURN: "returned",
+}
+
+
+async def _apply(
+    session: AsyncSession, ctx: TicketContext, step: Step, status: TicketStatus, now: datetime
+) -> dict[str, Any]:
+    """Change the ticket and its current step for `step`; returns extra event fields."""
+    ticket = ctx.ticket
+    ticket.status, ticket.updated_at = status.value, now
+    open_step = await repository.open_step(session, ticket.id)
+    if step is Step.RECALL:
+        ticket.recall_count += 1
+        ticket.called_at = now
+        await repository.add_call(session, _call_record(ctx, now))
+        return {"called_at": now.isoformat(), "recall": ticket.recall_count}
+    if step is Step.START and open_step is not None:
+        open_step.started_at = now
+    if step is Step.RETURN:
+        ticket.service_point_id, ticket.called_at, ticket.recall_count = None, None, 0
+        ctx.point = None
+        if open_step is not None:
+            open_step.called_at = open_step.started_at = open_step.service_point_id = None
+    if status not in (TicketStatus.WAITING, TicketStatus.CALLED, TicketStatus.SERVING):
+        ticket.ended_at = now
+        if open_step is not None:
+            open_step.ended_at, open_step.outcome = now, status.value
+    return {}
+
+
+def _call_record(ctx: TicketContext, now: datetime) -> Call:
+    assert ctx.point is not None
+    return Call(
+        site_id=ctx.site.id,
+        ticket_id=ctx.ticket.id,
+        number=ctx.ticket.number,
+        service_point_id=ctx.point.id,
+        service_point_slug=ctx.point.slug,
+        service_point_labels=dict(ctx.point.labels),
+        recall=ctx.ticket.recall_count,
+        called_at=now,
+    )

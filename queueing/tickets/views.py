@@ -1,0 +1,101 @@
+"""Building ticket views and event payloads from rows (no personal data in either)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from queueing.domain.estimate import estimated_wait_seconds
+from queueing.domain.lifecycle import TicketStatus
+from queueing.models import Service, ServicePoint, Site, Ticket, Unit
+from queueing.sites import repository as sites_repo
+from queueing.tickets import repository
+from queueing.tickets.schemas import TicketView
+
+
+@dataclass(slots=True)
+class TicketContext:
+    """A ticket with the configuration rows its view and events need."""
+
+    site: Site
+    ticket: Ticket
+    service: Service
+    unit: Unit
+    point: ServicePoint | None
+
+
+async def load_context(session: AsyncSession, site: Site, ticket: Ticket) -> TicketContext:
+    service = await sites_repo.service_by_id(session, ticket.service_id)
+    assert service is not None
+    unit = await sites_repo.unit_by_id(session, service.unit_id)
+    assert unit is not None
+    point = None
+    if ticket.service_point_id is not None:
+        point = await sites_repo.point_by_id(session, ticket.service_point_id)
+    return TicketContext(site, ticket, service, unit, point)
+
+
+def local(site: Site, moment: datetime | None) -> datetime | None:
+    """A stored UTC time as the site's local time, offset included (Invariant 7)."""
+    return None if moment is None else moment.astimezone(ZoneInfo(site.timezone))
+
+
+def service_label(service: Service, language: str) -> str:
+    """The name customers may see: a sensitive service shows only its neutral label."""
+    names = service.neutral_label if service.sensitive and service.neutral_label else service.names
+    if service.sensitive and not service.neutral_label:
+        names = {"fi": "Vastaanotto", "sv": "Mottagning", "en": "Reception"}
+    return str(names.get(language) or names["fi"])
+
+
+def point_label(point: ServicePoint | None, language: str) -> str | None:
+    if point is None:
+        return None
+    return str(point.labels.get(language) or point.labels["fi"])
+
+
+async def ticket_view(session: AsyncSession, ctx: TicketContext) -> TicketView:
+    """The ticket with its place in line and estimated wait, computed now."""
+    ticket, service = ctx.ticket, ctx.service
+    position = wait = None
+    if ticket.status == TicketStatus.WAITING:
+        position = await repository.position(session, ticket)
+        servers = await sites_repo.servers_for(session, service.id)
+        wait = estimated_wait_seconds(position, service.typical_service_seconds, servers)
+    return TicketView(
+        id=ticket.id,
+        number=ticket.number,
+        service=service.slug,
+        service_label=service_label(service, ticket.language),
+        unit=ctx.unit.slug,
+        status=ticket.status,
+        position=position,
+        estimated_wait_seconds=wait,
+        issued_at=local(ctx.site, ticket.issued_at),  # type: ignore[arg-type]
+        language=ticket.language,
+        priority=ticket.priority,
+        service_point=ctx.point.slug if ctx.point else None,
+        service_point_label=point_label(ctx.point, ticket.language),
+        called_at=local(ctx.site, ticket.called_at),
+        recall_count=ticket.recall_count,
+    )
+
+
+def event_payload(ctx: TicketContext, **extra: Any) -> dict[str, Any]:
+    """What displays and workers learn of a ticket change: ids and public labels only."""
+    point = ctx.point
+    return {
+        "ticket": str(ctx.ticket.id),
+        "number": ctx.ticket.number,
+        "service": ctx.service.slug,
+        "unit": ctx.unit.slug,
+        "sensitive": ctx.service.sensitive,
+        "status": ctx.ticket.status,
+        "service_point": point.slug if point else None,
+        "service_point_labels": dict(point.labels) if point else None,
+        **extra,
+    }

@@ -1,0 +1,119 @@
+"""Real databases and Redis for tests: migrated templates copied per test, and a live server."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+import httpx
+
+from queueing.bootstrap import load_demo
+from queueing.embedded import free_port
+from queueing.migrations import upgrade
+
+PASSWORD = "test-password"
+SECRET = "test-secret-key-0123456789abcdef0123456789"
+T = TypeVar("T")
+
+
+def in_thread(fn: Callable[..., T], *args: Any) -> T:
+    """Run blocking code that may start its own event loop (alembic, asyncpg admin) off the loop."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(fn, *args).result()
+
+
+def prepare(url: str) -> None:
+    """Migrate and load the demo site with users admin/staff (password PASSWORD)."""
+    in_thread(upgrade, url)
+    in_thread(asyncio.run, load_demo(url, PASSWORD))
+
+
+def sqlite_copy(template: Path, target: Path) -> str:
+    shutil.copyfile(template, target)
+    return f"sqlite+aiosqlite:///{target}"
+
+
+def postgres_copy(admin_url: str, template: str, name: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    from tests.support.postgres import asyncpg_dsn
+
+    async def run() -> None:
+        import asyncpg
+
+        conn = await asyncpg.connect(asyncpg_dsn(admin_url))
+        try:
+            await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            await conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+        finally:
+            await conn.close()
+
+    in_thread(asyncio.run, run())
+    url = make_url(admin_url).set(drivername="postgresql+asyncpg", database=name)
+    return url.render_as_string(hide_password=False)
+
+
+def env_for(database_url: str, redis_url: str, **extra: str) -> dict[str, str]:
+    return {
+        **os.environ,
+        "QUEUEING_DATABASE_URL": database_url,
+        "QUEUEING_REDIS_URL": redis_url,
+        "QUEUEING_SECRET_KEY": SECRET,
+        "QUEUEING_RATE_LIMIT": "0",
+        "QUEUEING_LOG_LEVEL": "WARNING",
+        **extra,
+    }
+
+
+@dataclass
+class LiveServer:
+    """The API in a uvicorn process of its own, reached over real HTTP on loopback."""
+
+    process: subprocess.Popen[bytes]
+    url: str
+    log: Path
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+
+def start_live_server(env: dict[str, str], log: Path, timeout: float = 30.0) -> LiveServer:
+    port = free_port()
+    command = [
+        sys.executable, "-m", "uvicorn", "queueing.app:create_app", "--factory",
+        "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning",
+    ]  # fmt: skip
+    out = log.open("ab")
+    process = subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT)
+    server = LiveServer(process, f"http://127.0.0.1:{port}", log)
+    wait_ready(server.url, process, timeout, log)
+    return server
+
+
+def wait_ready(url: str, process: subprocess.Popen[bytes], timeout: float, log: Path) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"server exited ({process.returncode}):\n{log.read_text()[-3000:]}")
+        try:
+            if httpx.get(f"{url}/health/ready", timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.1)
+    raise RuntimeError(f"server not ready in {timeout}s:\n{log.read_text()[-3000:]}")

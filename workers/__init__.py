@@ -1,0 +1,1 @@
+"""Background jobs on RQ. Imports queueing; queueing never imports this package."""
