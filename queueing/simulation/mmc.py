@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from queueing.domain.erlang import erlang_c
 from queueing.domain.routing import Policy
 from queueing.simulation.demand import draw_day
-from queueing.simulation.engine import LegOutcome, Simulation
+from queueing.simulation.engine import Simulation
 from queueing.simulation.models import DayModel, PointModel, ServiceModel, ServiceTime, Shift
 
 SERVICE = "mmc"
-WARM_UP_HOURS = 1  # the day starts empty; steady state is what Erlang C describes
+WARM_UP_HOURS = 1  # each replication starts empty; steady state is what Erlang C describes
+REPLICATION_HOURS = 250
+
+Progress = Callable[[int, int], None]  # (hours done, hours in all)
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,9 +31,9 @@ class MmcCase:
     seed: int = 1
 
 
-def mmc_model(case: MmcCase) -> DayModel:
-    """A 'day' of one exponential service, `servers` identical points and Poisson arrivals."""
-    total = WARM_UP_HOURS + case.hours
+def mmc_model(case: MmcCase, hours: int) -> DayModel:
+    """`hours` of one exponential service, `servers` identical points and Poisson arrivals."""
+    total = WARM_UP_HOURS + hours
     service = ServiceModel(
         slug=SERVICE,
         unit=SERVICE,
@@ -43,23 +47,38 @@ def mmc_model(case: MmcCase) -> DayModel:
     return DayModel("mmc", {SERVICE: service}, points, closes=total * 3600.0)
 
 
-def simulate_mmc(case: MmcCase) -> list[LegOutcome]:
-    """Every customer arriving after the warm-up, served FIFO by the live routing rule."""
-    model = mmc_model(case)
-    demand = draw_day(model, random.Random(case.seed))
-    outcomes = Simulation(model, demand, Policy.HORIZONTAL).run()
-    return [o for o in outcomes if o.entered >= WARM_UP_HOURS * 3600]
+def simulate_mmc(case: MmcCase, progress: Progress | None = None) -> list[float]:
+    """Waits in seconds of every customer arriving after each replication's warm-up.
+
+    Long runs are cut into independent replications so memory stays flat and the spread of
+    their means gives an honest confidence interval.
+    """
+    waits: list[float] = []
+    done = 0
+    for number, hours in enumerate(_replications(case.hours)):
+        model = mmc_model(case, hours)
+        demand = draw_day(model, random.Random(case.seed * 1_000_003 + number))
+        for outcome in Simulation(model, demand, Policy.HORIZONTAL).run():
+            if outcome.entered >= WARM_UP_HOURS * 3600 and outcome.called is not None:
+                waits.append(outcome.called - outcome.entered)
+        done += hours
+        if progress:
+            progress(done, case.hours)
+    return waits
 
 
-def compare_mmc(case: MmcCase) -> dict[str, float | int]:
+def _replications(hours: int) -> list[int]:
+    full, rest = divmod(hours, REPLICATION_HOURS)
+    return [REPLICATION_HOURS] * full + ([rest] if rest else [])
+
+
+def compare_mmc(case: MmcCase, progress: Progress | None = None) -> dict[str, float | int]:
     """Simulated figures with the Erlang C values beside them (keys ending in _erlang_c)."""
-    waits = [o.called - o.entered for o in simulate_mmc(case) if o.called is not None]
+    waits = simulate_mmc(case, progress)
     target = case.target_minutes * 60
     exact = erlang_c(case.arrivals_per_hour, case.service_minutes * 60, case.servers, target)
     mean_wait = sum(waits) / len(waits)
     return {
-        "customers": len(waits),
-        "hours": case.hours,
         "mean_wait_minutes": mean_wait / 60,
         "mean_wait_minutes_erlang_c": exact.mean_wait_seconds / 60,
         "mean_wait_ci95_minutes": batch_half_width(waits) / 60,
@@ -67,6 +86,9 @@ def compare_mmc(case: MmcCase) -> dict[str, float | int]:
         "p_wait_erlang_c": exact.p_wait,
         "service_level": sum(w <= target for w in waits) / len(waits),
         "service_level_erlang_c": exact.service_level,
+        "customers": len(waits),
+        "hours": case.hours,
+        "seed": case.seed,
         "offered_load_erlangs": exact.offered_load,
         "occupancy_erlang_c": exact.occupancy,
     }
