@@ -123,4 +123,5 @@ def _openapi() -> OpenAPIConfig:
             }
         ),
         path="/schema",
+        use_handler_docstrings=True,
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -43,12 +44,17 @@ def serve(host: str, port: int, data_dir: Path | None, worker: bool) -> None:
         overrides["redis_url"] = redis_server.url
     settings = from_env(**overrides)
     children: list[subprocess.Popen[bytes]] = []
+    # uvicorn shuts down gracefully on SIGTERM, then re-raises the signal to the handler it found:
+    # make that handler a clean exit so the `finally` below always stops our children.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     try:
         _prepare(settings)
         if worker:
             children.append(_spawn_worker(settings))
         _print_urls(host, port)
         _run_api(settings, host, port)
+    except KeyboardInterrupt:
+        pass  # Ctrl-C: uvicorn already stopped serving; fall through to stop the children
     finally:
         for child in children:
             _stop(child)
