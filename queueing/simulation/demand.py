@@ -68,7 +68,9 @@ def _walk_ins(model: DayModel, service: ServiceModel, rng: random.Random) -> lis
         if rate <= 0:
             continue
         # Piecewise-constant Poisson: memoryless, so restarting at each hour boundary is exact.
-        t, end, draw, per_second = hour * 3600.0, (hour + 1) * 3600.0, rng.expovariate, rate / 3600
+        t = max(hour * 3600.0, service.opens)
+        end = min((hour + 1) * 3600.0, service.closes)
+        draw, per_second = rng.expovariate, rate / 3600
         while (t := t + draw(per_second)) < end:
             times.append(t)
     return [_visit(model, service, t, t, rng) for t in times]

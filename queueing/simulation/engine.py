@@ -87,6 +87,7 @@ class Simulation:
         self.profiles: list[tuple[str, ...]] = [() for _ in range(count)]
         self.on_shift = [False] * count
         self.serving: list[Visit | None] = [None] * count
+        self.serving_service: list[str | None] = [None] * count
         self.serving_since = [0.0] * count
         self.idle: dict[int, None] = {}  # idle points on shift, longest idle first
         self.outcomes: list[LegOutcome] = []
@@ -117,7 +118,7 @@ class Simulation:
             for number, shift in enumerate(point.shifts):
                 self._push(shift.start, SHIFT_START, index, number)
                 # Whoever is on when the doors close stays until their lines are empty.
-                if shift.end < self.model.closes:
+                if not shift.until_empty:
                     self._push(shift.end, SHIFT_END, index, number)
 
     def _handle(self, event: tuple[float, int, int, int, int]) -> None:
@@ -188,6 +189,7 @@ class Simulation:
         outcome = self._open.pop(visit.id)
         outcome.called, outcome.point = self.now, index
         self.serving[index], self.serving_since[index] = visit, self.now
+        self.serving_service[index] = outcome.service
         self._push(self.now + visit.legs[outcome.leg].seconds, DONE, index, outcome.leg)
         if self.observer:
             self.observer.called(self, visit, outcome)
@@ -195,7 +197,7 @@ class Simulation:
     def _done(self, index: int, leg: int) -> None:
         visit = self.serving[index]
         assert visit is not None
-        self.serving[index] = None
+        self.serving[index] = self.serving_service[index] = None
         if self.observer:
             started = self.serving_since[index]
             self.observer.finished(self, visit.legs[leg].service, started, self.now - started)

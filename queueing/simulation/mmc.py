@@ -44,9 +44,9 @@ def mmc_model(case: MmcCase, hours: int) -> DayModel:
         service_time=ServiceTime(case.service_minutes * 60, "exponential"),
         arrivals_per_hour=dict.fromkeys(range(total), case.arrivals_per_hour),
     )
-    shift = Shift(0.0, total * 3600.0, (SERVICE,))
+    shift = Shift(0.0, total * 3600.0, (SERVICE,), until_empty=True)
     points = tuple(PointModel(f"p{i}", SERVICE, (shift,)) for i in range(case.servers))
-    return DayModel("mmc", {SERVICE: service}, points, closes=total * 3600.0)
+    return DayModel("mmc", {SERVICE: service}, points)
 
 
 @dataclass(frozen=True, slots=True)

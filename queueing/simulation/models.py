@@ -48,6 +48,8 @@ class ServiceModel:
     target_share: float
     service_time: ServiceTime
     arrivals_per_hour: Mapping[int, float] = field(default_factory=dict)  # walk-ins by local hour
+    opens: float = 0.0  # walk-ins arrive only between opens and closes (seconds after midnight)
+    closes: float = math.inf
     priority_share: float = 0.0
     patience_seconds: float | None = None  # mean patience (exponential); None: nobody leaves
     appointments: tuple[float, ...] = ()  # booked starts, seconds after midnight, one per booking
@@ -62,6 +64,7 @@ class Shift:
     start: float  # seconds after midnight
     end: float
     profile: tuple[str, ...]
+    until_empty: bool = False  # the day's last shift: stays past `end` until its lines are empty
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,12 +78,11 @@ class PointModel:
 
 @dataclass(frozen=True, slots=True)
 class DayModel:
-    """A simulated day. Shifts ending at or after `closes` serve until their lines are empty."""
+    """A simulated day: the services with their demand, the points with their shifts."""
 
     name: str
     services: Mapping[str, ServiceModel]
     points: tuple[PointModel, ...]
-    closes: float  # seconds after midnight
     checkin_early_seconds: tuple[float, float] = (300.0, 300.0)  # mean and sd of how early
 
     @property
