@@ -31,7 +31,9 @@ from queueing.tickets.controllers import CustomerTicketController, StaffTicketCo
 from queueing.tickets.service import TicketService
 
 
-def create_app(settings: Settings | None = None, extra_handlers: list[Any] | None = None) -> Litestar:
+def create_app(
+    settings: Settings | None = None, extra_handlers: list[Any] | None = None
+) -> Litestar:
     """Build the API with its database, Redis, services and routes."""
     settings = settings or from_env()
     if not settings.secret_key:
@@ -53,8 +55,12 @@ def create_app(settings: Settings | None = None, extra_handlers: list[Any] | Non
             "rate_limiter": RateLimiter(redis, settings.rate_limit),
         }
     )
-    prometheus = PrometheusConfig(app_name="queueing", prefix="queueing", group_path=True,
-                                  exclude=["/metrics", "/health", "/static"])
+    prometheus = PrometheusConfig(
+        app_name="queueing",
+        prefix="queueing",
+        group_path=True,
+        exclude=["/metrics", "/health", "/static"],
+    )
     return Litestar(
         route_handlers=[
             HealthController,
@@ -86,7 +92,7 @@ def _from_state(name: str) -> Any:
 
 
 def _principal(request: Request[Any, Any, Any], state: State) -> Principal:
-    """The signed-in staff member, or 401; handlers that need one declare a `principal` parameter."""
+    """The signed-in staff member, or 401; handlers that need one take a `principal`."""
     auth: AuthService = state.auth
     return auth.principal(request.headers.get("authorization"))
 

@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -23,8 +24,12 @@ def main() -> None:
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
-@click.option("--data-dir", type=click.Path(path_type=Path), default=None,
-              help="Where the SQLite file and embedded Redis live [default: ./.queueing]")
+@click.option(
+    "--data-dir",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Where the SQLite file and embedded Redis live [default: ./.queueing]",
+)
 @click.option("--worker/--no-worker", default=True, show_default=True, help="Start an RQ worker.")
 def serve(host: str, port: int, data_dir: Path | None, worker: bool) -> None:
     """Run everything on the embedded default: SQLite, Valkey, an RQ worker, the demo site."""
@@ -33,7 +38,7 @@ def serve(host: str, port: int, data_dir: Path | None, worker: bool) -> None:
     base = from_env(data_dir=data_dir)
     data = base.data_dir.resolve()
     data.mkdir(parents=True, exist_ok=True)
-    overrides: dict[str, object] = {"data_dir": data}
+    overrides: dict[str, Any] = {"data_dir": data}
     if "QUEUEING_DATABASE_URL" not in os.environ:
         overrides["database_url"] = f"sqlite+aiosqlite:///{data / 'queueing.db'}"
     if not base.secret_key:
@@ -129,8 +134,15 @@ def api(host: str, port: int, workers: int) -> None:
     """Run the API alone (production): configured only by QUEUEING_* variables."""
     import uvicorn
 
-    uvicorn.run("queueing.app:create_app", factory=True, host=host, port=port, workers=workers,
-                log_level="warning", proxy_headers=True)
+    uvicorn.run(
+        "queueing.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level="warning",
+        proxy_headers=True,
+    )
 
 
 @main.command()
@@ -224,8 +236,12 @@ def users() -> None:
 @click.argument("username")
 @click.option("--site", required=True, help="Site slug the account belongs to.")
 @click.option("--role", type=click.Choice(["staff", "admin"]), default="staff", show_default=True)
-@click.option("--unit", "units", multiple=True, help="Unit slug (repeat); staff of all units if none.")
-@click.password_option(envvar="QUEUEING_USER_PASSWORD", help="Prompted for unless the variable is set.")
+@click.option(
+    "--unit", "units", multiple=True, help="Unit slug (repeat); staff of all units if none."
+)
+@click.password_option(
+    envvar="QUEUEING_USER_PASSWORD", help="Prompted for unless the variable is set."
+)
 def users_add(username: str, site: str, role: str, units: tuple[str, ...], password: str) -> None:
     """Create a user or reset their password, role and units."""
     from queueing.auth.service import set_user

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,7 +26,7 @@ class Settings:
         return self.database_url.startswith("sqlite")
 
 
-def from_env(environ: dict[str, str] | None = None, **overrides: object) -> Settings:
+def from_env(environ: dict[str, str] | None = None, **overrides: Any) -> Settings:
     """Settings from QUEUEING_* variables; `overrides` (from the command line) win."""
     env = dict(os.environ if environ is None else environ)
     data_dir = Path(env.get("QUEUEING_DATA_DIR", ".queueing"))

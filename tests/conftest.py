@@ -1,4 +1,4 @@
-"""Fixtures: real Redis (Valkey), real SQLite and PostgreSQL databases, the app and a live server."""
+"""Fixtures: real Redis (Valkey), real SQLite and PostgreSQL, the app and a live server."""
 
 from __future__ import annotations
 

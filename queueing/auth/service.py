@@ -42,7 +42,7 @@ class AuthService:
         self.token_minutes = token_minutes
 
     async def issue_token(self, username: str, password: str) -> str:
-        """A bearer token for valid credentials; 401 otherwise (never saying which part was wrong)."""
+        """A bearer token for valid credentials; 401 otherwise."""
         async with self.db.read() as session:
             user = await session.scalar(select(User).where(User.username == username))
             if user is None or not user.active:
@@ -95,7 +95,7 @@ async def set_user(
     role: str,
     unit_slugs: list[str] | None,
 ) -> User:
-    """Create or update a user; staff without `unit_slugs` become staff of every unit of the site."""
+    """Create or update a user; staff without `unit_slugs` serve every unit of the site."""
     if role not in ROLES:
         raise InvalidInput(f"role must be one of {', '.join(ROLES)}", field="role")
     user = await session.scalar(select(User).where(User.username == username))

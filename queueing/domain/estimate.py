@@ -1,4 +1,4 @@
-"""Estimated wait for a ticket: a simple, honest figure from the line ahead and the counters serving it."""
+"""Estimated wait: a simple, honest figure from the line ahead and the counters serving it."""
 
 from __future__ import annotations
 

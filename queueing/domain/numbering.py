@@ -14,7 +14,7 @@ class NumbersExhausted(Exception):
 
 
 def service_day(now_utc: datetime, timezone: str) -> date:
-    """The site's local calendar date at `now_utc`; the day turns at local midnight, DST included."""
+    """The site's local date at `now_utc`; the day turns at local midnight, DST included."""
     if now_utc.tzinfo is None:
         raise ValueError("now_utc must be timezone-aware")
     return now_utc.astimezone(ZoneInfo(timezone)).date()

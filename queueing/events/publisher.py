@@ -8,6 +8,7 @@ relay (a loop in each API process) publishes from there once Redis answers again
 from __future__ import annotations
 
 import asyncio
+
 import msgspec
 import structlog
 from prometheus_client import Counter

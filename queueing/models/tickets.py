@@ -58,7 +58,7 @@ class Ticket(Base):
 
 
 class TicketStep(Base):
-    """One service a ticket went through during the visit; a transfer ends one and starts the next."""
+    """One service a ticket went through in the visit; a transfer ends one, starts the next."""
 
     __tablename__ = "ticket_steps"
 

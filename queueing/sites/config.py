@@ -1,7 +1,8 @@
 """The site configuration file: one YAML document describing a whole site.
 
 The file is the unit of exchange for a site's setup: `queueing sites import FILE` upserts it and
-`queueing sites export SITE` writes it back, and the round trip is lossless. Format: docs/site-config.md.
+`queueing sites export SITE` writes it back, and the round trip is lossless.
+Format: docs/site-config.md.
 """
 
 from __future__ import annotations

@@ -14,7 +14,9 @@ from queueing.tickets.schemas import ProfileView, SetProfile
 
 Lang = Annotated[
     Literal["fi", "sv", "en"] | None,
-    Parameter(query="lang", required=False, description="Language of names; the site's first by default."),
+    Parameter(
+        query="lang", required=False, description="Language of names; the site's first by default."
+    ),
 ]
 
 

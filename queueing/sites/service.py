@@ -75,10 +75,14 @@ class SiteService:
             by_slug = {s.slug: s for s in await repository.services(session, site.id)}
             for index, slug in enumerate(service_slugs):
                 if slug not in by_slug:
-                    raise InvalidInput(f"no service {slug!r} in this site", field=f"services[{index}]")
+                    raise InvalidInput(
+                        f"no service {slug!r} in this site", field=f"services[{index}]"
+                    )
             if len(set(service_slugs)) != len(service_slugs):
                 raise InvalidInput("a service is listed twice", field="services")
-            await repository.replace_profile(session, point.id, [by_slug[s].id for s in service_slugs])
+            await repository.replace_profile(
+                session, point.id, [by_slug[s].id for s in service_slugs]
+            )
             payload = {"service_point": point.slug, "services": service_slugs}
             event = await events_repo.append(session, site.id, "profile.changed", payload)
         if self.publisher is not None:
@@ -190,7 +194,9 @@ class SiteImport:
         for condition in used_by:
             if not await self.session.scalar(select(exists().where(condition))):
                 continue
-            self.warnings.append(f"{what} {row.slug} is not in the file but is kept: still referred to")
+            self.warnings.append(
+                f"{what} {row.slug} is not in the file but is kept: still referred to"
+            )
             return
         await self.session.delete(row)
         await self.session.flush()
@@ -275,7 +281,10 @@ def _detail(
         name=str(site.names.get(language) or site.names["fi"]),
         timezone=site.timezone,
         languages=list(site.languages),
-        units=[UnitSummary(slug=u.slug, name=str(u.names.get(language) or u.names["fi"])) for u in units],
+        units=[
+            UnitSummary(slug=u.slug, name=str(u.names.get(language) or u.names["fi"]))
+            for u in units
+        ],
         services=[
             ServiceSummary(
                 slug=s.slug,
@@ -291,7 +300,9 @@ def _detail(
         ],
         service_points=[
             ServicePointSummary(
-                slug=p.slug, unit=unit_slug[p.unit_id], label=str(p.labels.get(language) or p.labels["fi"])
+                slug=p.slug,
+                unit=unit_slug[p.unit_id],
+                label=str(p.labels.get(language) or p.labels["fi"]),
             )
             for p in points
         ],

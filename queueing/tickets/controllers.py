@@ -16,7 +16,7 @@ from queueing.ratelimit import anonymous_rate_limit
 from queueing.tickets.schemas import CallTicket, IssueTicket, TicketView, TransferTicket
 from queueing.tickets.service import TicketService
 
-STAFF = [{"BearerToken": []}]
+STAFF: list[dict[str, list[str]]] = [{"BearerToken": []}]
 IdempotencyKey = Annotated[
     str | None,
     Parameter(
@@ -85,22 +85,30 @@ class StaffTicketController(Controller):
         return await tickets.call(ticket_id, data.service_point, principal)
 
     @post("/tickets/{ticket_id:uuid}/recall", status_code=HTTP_200_OK, summary="Call again")
-    async def recall(self, ticket_id: uuid.UUID, tickets: TicketService, principal: Principal) -> TicketView:
+    async def recall(
+        self, ticket_id: uuid.UUID, tickets: TicketService, principal: Principal
+    ) -> TicketView:
         """Call the ticket again to the same point."""
         return await tickets.recall(ticket_id, principal)
 
     @post("/tickets/{ticket_id:uuid}/start", status_code=HTTP_200_OK, summary="Start service")
-    async def start(self, ticket_id: uuid.UUID, tickets: TicketService, principal: Principal) -> TicketView:
+    async def start(
+        self, ticket_id: uuid.UUID, tickets: TicketService, principal: Principal
+    ) -> TicketView:
         """The customer arrived; service starts."""
         return await tickets.start(ticket_id, principal)
 
     @post("/tickets/{ticket_id:uuid}/finish", status_code=HTTP_200_OK, summary="Finish service")
-    async def finish(self, ticket_id: uuid.UUID, tickets: TicketService, principal: Principal) -> TicketView:
+    async def finish(
+        self, ticket_id: uuid.UUID, tickets: TicketService, principal: Principal
+    ) -> TicketView:
         """Service is done."""
         return await tickets.finish(ticket_id, principal)
 
     @post("/tickets/{ticket_id:uuid}/no-show", status_code=HTTP_200_OK, summary="Mark no-show")
-    async def no_show(self, ticket_id: uuid.UUID, tickets: TicketService, principal: Principal) -> TicketView:
+    async def no_show(
+        self, ticket_id: uuid.UUID, tickets: TicketService, principal: Principal
+    ) -> TicketView:
         """The called customer did not come."""
         return await tickets.no_show(ticket_id, principal)
 
@@ -113,7 +121,11 @@ class StaffTicketController(Controller):
 
     @post("/tickets/{ticket_id:uuid}/transfer", status_code=HTTP_200_OK, summary="Transfer")
     async def transfer(
-        self, ticket_id: uuid.UUID, data: TransferTicket, tickets: TicketService, principal: Principal
+        self,
+        ticket_id: uuid.UUID,
+        data: TransferTicket,
+        tickets: TicketService,
+        principal: Principal,
     ) -> TicketView:
         """Send the customer to another service of any unit; the number stays the same."""
         return await tickets.transfer(ticket_id, data.service, Placement(data.placement), principal)

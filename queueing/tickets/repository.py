@@ -26,7 +26,7 @@ async def lock_counter(
     FOR UPDATE because two kiosks may issue at once: the second waits for the first's number.
     (SQLite ignores it; there the single writer and BEGIN IMMEDIATE serialise issuing.)
     """
-    dialect = postgresql if session.bind.dialect.name == "postgresql" else sqlite
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
     await session.execute(
         dialect.insert(NumberCounter)
         .values(site_id=site_id, prefix=prefix, service_day=day, last_number=0)
@@ -95,8 +95,10 @@ async def claim(
 async def position(session: AsyncSession, ticket: Ticket) -> int:
     """1 + the waiting tickets ahead in the same service line (priority needs first)."""
     earlier = Ticket.ranked_at < ticket.ranked_at
-    ahead = and_(Ticket.priority.is_(True), earlier) if ticket.priority else or_(
-        Ticket.priority.is_(True), earlier
+    ahead = (
+        and_(Ticket.priority.is_(True), earlier)
+        if ticket.priority
+        else or_(Ticket.priority.is_(True), earlier)
     )
     count = await session.scalar(
         select(func.count()).where(

@@ -160,7 +160,7 @@ class TicketService:
     async def call_next(
         self, site_slug: str, point_slug: str, principal: Principal
     ) -> TicketView | None:
-        """Call the ticket the routing rule picks among the point's profile; None if nobody waits."""
+        """Call the ticket the routing rule picks in the point's profile; None if nobody waits."""
         async with self.db.write() as session:
             site, point = await self._point(session, site_slug, point_slug)
             principal.require_unit(site.id, point.unit_id)

@@ -61,18 +61,24 @@ async def test_staff_of_another_unit_is_403(client: Client, database_url: str) -
     assert (await client.post(CALL.format("lab-1"), headers=headers)).status_code == 204
 
 
-async def test_staff_cannot_step_a_ticket_of_another_unit(client: Client, database_url: str) -> None:
+async def test_staff_cannot_step_a_ticket_of_another_unit(
+    client: Client, database_url: str
+) -> None:
     await _add_user(database_url, "kela-only", "staff", ["kela"])
     token = (await _login(client, "kela-only")).json()["access_token"]
-    ticket = (await client.post("/api/sites/iso-omena/tickets", json={"service": "lab-walk-in"})).json()
+    ticket = (
+        await client.post("/api/sites/iso-omena/tickets", json={"service": "lab-walk-in"})
+    ).json()
     headers = {"Authorization": f"Bearer {token}"}
-    response = await client.post(f"/api/tickets/{ticket['id']}/transfer", headers=headers,
-                                 json={"service": "kela-benefits"})
+    response = await client.post(
+        f"/api/tickets/{ticket['id']}/transfer", headers=headers, json={"service": "kela-benefits"}
+    )
     assert response.status_code == 403
 
 
-async def test_admin_may_set_any_profile_staff_only_their_units(client: Client, database_url: str,
-                                                                admin: dict[str, str]) -> None:
+async def test_admin_may_set_any_profile_staff_only_their_units(
+    client: Client, database_url: str, admin: dict[str, str]
+) -> None:
     url = "/api/sites/iso-omena/service-points/lab-1/profile"
     body = {"services": ["lab-walk-in", "citizen-advice"]}
     done = await client.put(url, headers=admin, json=body)
@@ -84,7 +90,9 @@ async def test_admin_may_set_any_profile_staff_only_their_units(client: Client, 
     assert refused.status_code == 403
 
 
-async def test_profile_with_unknown_service_names_the_list_item(client: Client, admin: dict[str, str]) -> None:
+async def test_profile_with_unknown_service_names_the_list_item(
+    client: Client, admin: dict[str, str]
+) -> None:
     url = "/api/sites/iso-omena/service-points/lab-1/profile"
     response = await client.put(url, headers=admin, json={"services": ["lab-walk-in", "nope"]})
     assert response.status_code == 422 and response.json()["field"] == "services[1]"
@@ -93,9 +101,14 @@ async def test_profile_with_unknown_service_names_the_list_item(client: Client, 
 async def test_cross_unit_profile_makes_call_next_serve_the_other_unit(
     client: Client, admin: dict[str, str], staff: dict[str, str]
 ) -> None:
-    ticket = (await client.post("/api/sites/iso-omena/tickets", json={"service": "kela-benefits"})).json()
+    ticket = (
+        await client.post("/api/sites/iso-omena/tickets", json={"service": "kela-benefits"})
+    ).json()
     assert (await client.post(CALL.format("counter-2"), headers=staff)).status_code == 204
-    await client.put("/api/sites/iso-omena/service-points/counter-2/profile", headers=admin,
-                     json={"services": ["citizen-advice", "kela-benefits"]})
+    await client.put(
+        "/api/sites/iso-omena/service-points/counter-2/profile",
+        headers=admin,
+        json={"services": ["citizen-advice", "kela-benefits"]},
+    )
     called = await client.post(CALL.format("counter-2"), headers=staff)
     assert called.status_code == 200 and called.json()["id"] == ticket["id"]

@@ -31,10 +31,10 @@ async def _events(database_url: str) -> list[Event]:
         await db.dispose()
 
 
-async def _collect(pubsub: Any, count: int, timeout: float = 10.0) -> list[dict[str, Any]]:
+async def _collect(pubsub: Any, count: int, within: float = 10.0) -> list[Any]:
     got: list[dict[str, Any]] = []
     loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
+    deadline = loop.time() + within
     while len(got) < count and loop.time() < deadline:
         message = await pubsub.get_message(ignore_subscribe_messages=True, timeout=0.5)
         if message is not None:
@@ -52,12 +52,19 @@ async def test_every_change_appends_one_gap_free_event(
     await client.post(f"/api/tickets/{ticket['id']}/finish", headers=staff)
     events = await _events(database_url)
     assert refused.status_code == 409
-    assert [e.kind for e in events] == ["ticket.issued", "ticket.called", "ticket.started", "ticket.finished"]
+    assert [e.kind for e in events] == [
+        "ticket.issued",
+        "ticket.called",
+        "ticket.started",
+        "ticket.finished",
+    ]
     assert [e.sequence for e in events] == [1, 2, 3, 4]
     assert events[1].payload["service_point"] == "counter-4"
 
 
-async def test_events_carry_no_contact_details(client: AsyncTestClient[Any], database_url: str) -> None:
+async def test_events_carry_no_contact_details(
+    client: AsyncTestClient[Any], database_url: str
+) -> None:
     contact = {"phone": "+358 40 765 4321", "email": "maija@example.fi"}
     await client.post(TICKETS, json={"service": "kela-benefits", "contact": contact})
     text = json.dumps([e.payload for e in await _events(database_url)])
@@ -88,7 +95,9 @@ async def test_redis_outage_keeps_issuing_and_relay_publishes_what_was_missed(
         async with AsyncTestClient(app=app) as client:
             await client.post(TICKETS, json={"service": "kela-benefits"})
             server.stop()
-            during = [await client.post(TICKETS, json={"service": "kela-benefits"}) for _ in range(3)]
+            during = [
+                await client.post(TICKETS, json={"service": "kela-benefits"}) for _ in range(3)
+            ]
             assert [r.status_code for r in during] == [201, 201, 201]
             server = start_redis(tmp_path / "r2", port=port)
             listener = Redis.from_url(server.url)

@@ -37,7 +37,10 @@ async def test_concurrent_retries_with_one_key_make_one_ticket(live_server: Live
     async with httpx.AsyncClient(base_url=live_server.url, timeout=30) as http:
         headers = {"Idempotency-Key": "flaky-network-7"}
         responses = await asyncio.gather(
-            *(http.post(TICKETS, json={"service": "lab-walk-in"}, headers=headers) for _ in range(50))
+            *(
+                http.post(TICKETS, json={"service": "lab-walk-in"}, headers=headers)
+                for _ in range(50)
+            )
         )
         after = await http.post(TICKETS, json={"service": "lab-walk-in"})
     assert {r.status_code for r in responses} == {201}
@@ -48,7 +51,10 @@ async def test_concurrent_retries_with_one_key_make_one_ticket(live_server: Live
 async def test_anonymous_issuing_is_limited_per_client(database_url: str, redis_url: str) -> None:
     app = create_app(make_settings(database_url, redis_url, rate_limit=3))
     async with AsyncTestClient(app=app) as client:
-        codes = [(await client.post(TICKETS, json={"service": "kela-benefits"})).status_code for _ in range(5)]
+        codes = [
+            (await client.post(TICKETS, json={"service": "kela-benefits"})).status_code
+            for _ in range(5)
+        ]
         limited = await client.post(TICKETS, json={"service": "kela-benefits"})
         reading = await client.get("/api/sites/iso-omena")
     assert codes == [201, 201, 201, 429, 429]
@@ -60,5 +66,8 @@ async def test_anonymous_issuing_is_limited_per_client(database_url: str, redis_
 async def test_rate_limit_zero_turns_it_off(database_url: str, redis_url: str) -> None:
     app = create_app(make_settings(database_url, redis_url, rate_limit=0))
     async with AsyncTestClient(app=app) as client:
-        codes = {(await client.post(TICKETS, json={"service": "kela-benefits"})).status_code for _ in range(40)}
+        codes = {
+            (await client.post(TICKETS, json={"service": "kela-benefits"})).status_code
+            for _ in range(40)
+        }
     assert codes == {201}

@@ -1,7 +1,7 @@
 """Invariants 1 and 2 under real concurrency: many HTTP requests at once against a live server.
 
 The server is a separate uvicorn process on a real port; the requests race over loopback against
-real SQLite (one writer) and real PostgreSQL (row locks), so nothing here is reasoned, only measured.
+real SQLite (one writer) and real PostgreSQL (row locks): nothing here is reasoned, only measured.
 """
 
 from __future__ import annotations
@@ -17,11 +17,19 @@ from tests.support.stack import LiveServer
 
 SITE = "/api/sites/iso-omena"
 CONCURRENCY = 60
-POINTS = ["counter-1", "counter-3", "counter-4", "counter-5", "counter-6"]  # all serve kela-benefits
+POINTS = [
+    "counter-1",
+    "counter-3",
+    "counter-4",
+    "counter-5",
+    "counter-6",
+]  # all serve kela-benefits
 
 
 async def _token(http: httpx.AsyncClient, user: str) -> dict[str, str]:
-    response = await http.post("/api/auth/token", json={"username": user, "password": stack.PASSWORD})
+    response = await http.post(
+        "/api/auth/token", json={"username": user, "password": stack.PASSWORD}
+    )
     return {"Authorization": f"Bearer {response.json()['access_token']}"}
 
 
@@ -33,7 +41,9 @@ async def _issue_many(http: httpx.AsyncClient, services: list[str]) -> list[http
 
 
 def _client(server: LiveServer) -> httpx.AsyncClient:
-    limits = httpx.Limits(max_connections=CONCURRENCY * 2, max_keepalive_connections=CONCURRENCY * 2)
+    limits = httpx.Limits(
+        max_connections=CONCURRENCY * 2, max_keepalive_connections=CONCURRENCY * 2
+    )
     return httpx.AsyncClient(base_url=server.url, timeout=60, limits=limits)
 
 
@@ -44,7 +54,10 @@ async def test_concurrent_kiosks_never_get_the_same_number(live_server: LiveServ
     assert [r.status_code for r in responses] == [201] * len(services)
     numbers = [r.json()["number"] for r in responses]
     duplicates = [n for n, c in collections.Counter(numbers).items() if c > 1]
-    print(f"\nrace issue: requests={len(services)} tickets={len(set(numbers))} duplicates={duplicates}")
+    print(
+        f"\nrace issue: requests={len(services)} tickets={len(set(numbers))} "
+        f"duplicates={duplicates}"
+    )
     assert duplicates == []
     for prefix in "KAL":
         got = sorted(n for n in numbers if n.startswith(prefix))
@@ -96,7 +109,10 @@ async def test_issuing_and_calling_at_once_loses_nobody(live_server: LiveServer)
         )
         issued = [*seed, *mixed[0]]
         calls = [r.json()["id"] for r in mixed[1] if r.status_code == 200]
-        states = {t.json()["id"]: (await http.get(f"/api/tickets/{t.json()['id']}")).json() for t in issued}
+        states = {
+            t.json()["id"]: (await http.get(f"/api/tickets/{t.json()['id']}")).json()
+            for t in issued
+        }
     assert len(calls) == len(set(calls))
     assert {i for i, s in states.items() if s["status"] == "called"} == set(calls)
     assert all(s["status"] in ("waiting", "called") for s in states.values())

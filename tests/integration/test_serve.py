@@ -11,7 +11,6 @@ import time
 from pathlib import Path
 
 import httpx
-import pytest
 
 from queueing.embedded import free_port
 from tests.support.stack import wait_ready
@@ -22,7 +21,16 @@ PASSWORD = "tour-password-1"
 def _start(workdir: Path, port: int) -> subprocess.Popen[bytes]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("QUEUEING_")}
     env["QUEUEING_DEMO_PASSWORD"] = PASSWORD
-    command = [sys.executable, "-m", "queueing.cli", "serve", "--port", str(port), "--data-dir", "data"]
+    command = [
+        sys.executable,
+        "-m",
+        "queueing.cli",
+        "serve",
+        "--port",
+        str(port),
+        "--data-dir",
+        "data",
+    ]
     log = (workdir / "serve.log").open("ab")
     return subprocess.Popen(command, cwd=workdir, env=env, stdout=log, stderr=subprocess.STDOUT)
 
@@ -51,13 +59,16 @@ def tour(base: str) -> dict[str, str]:
     """The README's five-minute tour, step by step; returns the numbers it saw."""
     with httpx.Client(base_url=base, timeout=10) as http:
         kela = http.post("/api/sites/iso-omena/tickets", json={"service": "kela-benefits"}).json()
-        citizen = http.post("/api/sites/iso-omena/tickets", json={"service": "citizen-advice"}).json()
+        citizen = http.post(
+            "/api/sites/iso-omena/tickets", json={"service": "citizen-advice"}
+        ).json()
         token = http.post("/api/auth/token", json={"username": "staff", "password": PASSWORD})
         auth = {"Authorization": f"Bearer {token.json()['access_token']}"}
         at4 = http.post("/api/sites/iso-omena/service-points/counter-4/call-next", headers=auth)
         at2 = http.post("/api/sites/iso-omena/service-points/counter-2/call-next", headers=auth)
-        moved = http.post(f"/api/tickets/{citizen['id']}/transfer", headers=auth,
-                          json={"service": "lab-walk-in"})
+        moved = http.post(
+            f"/api/tickets/{citizen['id']}/transfer", headers=auth, json={"service": "lab-walk-in"}
+        )
         http.post(f"/api/tickets/{kela['id']}/start", headers=auth)
         done = http.post(f"/api/tickets/{kela['id']}/finish", headers=auth)
         lab = http.post("/api/sites/iso-omena/service-points/lab-1/call-next", headers=auth)
@@ -97,7 +108,9 @@ def test_serve_ctrl_c_stops_all_and_restart_keeps_tickets_and_users(tmp_path: Pa
     first = _start(tmp_path, port)
     try:
         wait_ready(base, first, 60, tmp_path / "serve.log")
-        ticket = httpx.post(f"{base}/api/sites/iso-omena/tickets", json={"service": "lab-walk-in"}).json()
+        ticket = httpx.post(
+            f"{base}/api/sites/iso-omena/tickets", json={"service": "lab-walk-in"}
+        ).json()
     finally:
         interrupted = _stop(first, signal.SIGINT)  # Ctrl-C
     time.sleep(0.5)
@@ -106,7 +119,9 @@ def test_serve_ctrl_c_stops_all_and_restart_keeps_tickets_and_users(tmp_path: Pa
     try:
         wait_ready(base, second, 60, tmp_path / "serve.log")
         again = httpx.get(f"{base}/api/tickets/{ticket['id']}").json()
-        login = httpx.post(f"{base}/api/auth/token", json={"username": "admin", "password": PASSWORD})
+        login = httpx.post(
+            f"{base}/api/auth/token", json={"username": "admin", "password": PASSWORD}
+        )
     finally:
         _stop(second)
     assert again["number"] == ticket["number"] and again["status"] == "waiting"

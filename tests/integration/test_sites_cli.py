@@ -47,7 +47,9 @@ def test_import_upserts_changes_and_a_new_site(sqlite_url: str, tmp_path: Path) 
     assert "Leppävaara" in _cli(["sites", "export", "leppavaara"], sqlite_url).stdout
 
 
-def test_import_of_a_bad_file_names_the_field_and_changes_nothing(sqlite_url: str, tmp_path: Path) -> None:
+def test_import_of_a_bad_file_names_the_field_and_changes_nothing(
+    sqlite_url: str, tmp_path: Path
+) -> None:
     before = _cli(["sites", "export", "iso-omena"], sqlite_url).stdout
     broken = site_config.loads(before)
     broken.service_points[0].profile.append("kela-benefitz")
@@ -61,15 +63,23 @@ def test_import_of_a_bad_file_names_the_field_and_changes_nothing(sqlite_url: st
 def test_users_add_takes_the_password_from_the_environment(
     sqlite_url: str, redis_url: str, tmp_path: Path
 ) -> None:
-    result = _cli(["users", "add", "nurse1", "--site", "iso-omena", "--unit", "hus-laboratory"],
-                  sqlite_url, QUEUEING_USER_PASSWORD="s3cret-pass")
+    result = _cli(
+        ["users", "add", "nurse1", "--site", "iso-omena", "--unit", "hus-laboratory"],
+        sqlite_url,
+        QUEUEING_USER_PASSWORD="s3cret-pass",
+    )
     assert result.returncode == 0, result.stderr
-    unknown = _cli(["users", "add", "x", "--site", "iso-omena", "--unit", "nope"], sqlite_url,
-                   QUEUEING_USER_PASSWORD="pw")
+    unknown = _cli(
+        ["users", "add", "x", "--site", "iso-omena", "--unit", "nope"],
+        sqlite_url,
+        QUEUEING_USER_PASSWORD="pw",
+    )
     assert unknown.returncode != 0 and "nope" in unknown.stderr
     server = start_live_server(env_for(sqlite_url, redis_url), tmp_path / "api.log")
     try:
-        token = httpx.post(f"{server.url}/api/auth/token", json={"username": "nurse1", "password": "s3cret-pass"})
+        token = httpx.post(
+            f"{server.url}/api/auth/token", json={"username": "nurse1", "password": "s3cret-pass"}
+        )
     finally:
         server.stop()
     assert token.status_code == 200

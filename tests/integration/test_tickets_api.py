@@ -28,7 +28,10 @@ async def test_issue_returns_number_position_and_estimate_in_site_time(client: C
     assert (first["status"], first["position"], second["position"]) == ("waiting", 1, 2)
     assert second["estimated_wait_seconds"] >= first["estimated_wait_seconds"] >= 0
     issued_at = datetime.fromisoformat(first["issued_at"])
-    assert issued_at.utcoffset() is not None and issued_at.utcoffset().total_seconds() in (7200, 10800)
+    assert issued_at.utcoffset() is not None and issued_at.utcoffset().total_seconds() in (
+        7200,
+        10800,
+    )
 
 
 async def test_ticket_is_readable_by_its_id_without_contact_details(client: Client) -> None:
@@ -44,7 +47,11 @@ async def test_full_visit_call_start_finish(client: Client, staff: dict[str, str
     called = await call_next(client, staff, "counter-1")
     assert called.status_code == 200
     body = called.json()
-    assert (body["id"], body["status"], body["service_point"]) == (ticket["id"], "called", "counter-1")
+    assert (body["id"], body["status"], body["service_point"]) == (
+        ticket["id"],
+        "called",
+        "counter-1",
+    )
     seen = (await client.get(f"/api/tickets/{ticket['id']}")).json()
     assert seen["service_point"] == "counter-1" and seen["status"] == "called"
     started = await client.post(f"/api/tickets/{ticket['id']}/start", headers=staff)
@@ -57,7 +64,9 @@ async def test_call_next_with_nobody_waiting_is_204(client: Client, staff: dict[
     assert response.status_code == 204 and response.content == b""
 
 
-async def test_step_the_status_does_not_allow_is_409_problem(client: Client, staff: dict[str, str]) -> None:
+async def test_step_the_status_does_not_allow_is_409_problem(
+    client: Client, staff: dict[str, str]
+) -> None:
     ticket = await issue(client)
     response = await client.post(f"/api/tickets/{ticket['id']}/finish", headers=staff)
     assert response.status_code == 409
@@ -65,7 +74,9 @@ async def test_step_the_status_does_not_allow_is_409_problem(client: Client, sta
     assert response.json()["status"] == 409 and "waiting" in response.json()["detail"]
 
 
-async def test_recall_keeps_count_and_no_show_ends_visit(client: Client, staff: dict[str, str]) -> None:
+async def test_recall_keeps_count_and_no_show_ends_visit(
+    client: Client, staff: dict[str, str]
+) -> None:
     ticket = await issue(client)
     await call_next(client, staff, "counter-1")
     first = await client.post(f"/api/tickets/{ticket['id']}/recall", headers=staff)
@@ -91,7 +102,11 @@ async def test_transfer_across_units_keeps_number(client: Client, staff: dict[st
     )
     assert moved.status_code == 200, moved.text
     body = moved.json()
-    assert (body["number"], body["service"], body["status"]) == (ticket["number"], "lab-walk-in", "waiting")
+    assert (body["number"], body["service"], body["status"]) == (
+        ticket["number"],
+        "lab-walk-in",
+        "waiting",
+    )
     assert body["unit"] == "hus-laboratory" and body["service_point"] is None
 
 
@@ -100,7 +115,9 @@ async def test_transfer_placement_front_goes_before_those_waiting(
 ) -> None:
     waiting = [await issue(client, "lab-walk-in") for _ in range(3)]
     mover = await issue(client, "citizen-advice")
-    await client.post(f"/api/tickets/{mover['id']}/call", headers=staff, json={"service_point": "counter-2"})
+    await client.post(
+        f"/api/tickets/{mover['id']}/call", headers=staff, json={"service_point": "counter-2"}
+    )
     front = await client.post(
         f"/api/tickets/{mover['id']}/transfer",
         headers=staff,
@@ -109,12 +126,16 @@ async def test_transfer_placement_front_goes_before_those_waiting(
     assert front.json()["position"] == 1
     back = await issue(client, "citizen-advice")
     moved_back = await client.post(
-        f"/api/tickets/{back['id']}/transfer", headers=staff, json={"service": "lab-walk-in", "placement": "back"}
+        f"/api/tickets/{back['id']}/transfer",
+        headers=staff,
+        json={"service": "lab-walk-in", "placement": "back"},
     )
     assert moved_back.json()["position"] == len(waiting) + 2
 
 
-async def test_return_to_queue_puts_ticket_back_at_its_place(client: Client, staff: dict[str, str]) -> None:
+async def test_return_to_queue_puts_ticket_back_at_its_place(
+    client: Client, staff: dict[str, str]
+) -> None:
     first = await issue(client)
     await issue(client)
     await call_next(client, staff, "counter-1")
@@ -156,6 +177,10 @@ async def test_malformed_inputs_get_4xx_problems_naming_fields(client: Client) -
 
 
 async def test_unknown_site_and_ticket_are_404(client: Client) -> None:
-    assert (await client.post("/api/sites/nowhere/tickets", json={"service": "x"})).status_code == 404
-    assert (await client.get("/api/tickets/00000000-0000-4000-8000-000000000000")).status_code == 404
+    assert (
+        await client.post("/api/sites/nowhere/tickets", json={"service": "x"})
+    ).status_code == 404
+    assert (
+        await client.get("/api/tickets/00000000-0000-4000-8000-000000000000")
+    ).status_code == 404
     assert (await client.get("/api/tickets/not-a-uuid")).status_code in (400, 404, 422)

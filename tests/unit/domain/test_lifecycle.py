@@ -40,7 +40,12 @@ def test_every_other_step_is_refused(status: TicketStatus, step: Step) -> None:
 
 
 def test_finished_tickets_allow_nothing() -> None:
-    for status in (TicketStatus.DONE, TicketStatus.NO_SHOW, TicketStatus.CANCELLED, TicketStatus.CLOSED):
+    for status in (
+        TicketStatus.DONE,
+        TicketStatus.NO_SHOW,
+        TicketStatus.CANCELLED,
+        TicketStatus.CLOSED,
+    ):
         for step in Step:
             with pytest.raises(InvalidTransition):
                 apply_step(status, step)

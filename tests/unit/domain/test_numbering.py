@@ -1,4 +1,4 @@
-"""Numbering: prefix + three digits per service day; the day turns at Helsinki midnight, DST included."""
+"""Numbering: prefix + three digits per service day, turning at Helsinki midnight, DST included."""
 
 from __future__ import annotations
 

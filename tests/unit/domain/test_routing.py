@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from queueing.domain.routing import Candidate, Placement, choose_next, queue_order, rank, transfer_ranked_at
+from queueing.domain.routing import (
+    Candidate,
+    Placement,
+    choose_next,
+    queue_order,
+    rank,
+    transfer_ranked_at,
+)
 
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
 TARGETS = {"lab": 10 * 60.0, "kela": 30 * 60.0}
