@@ -22,7 +22,10 @@ from queueing.domain.routing import Candidate, Policy, choose_next_by
 
 K = TypeVar("K")
 
-Z90 = 1.2815515655446004  # the standard normal's 90th percentile
+# The range promises 85 % (p7.5-p92.5), so that a site measuring "at least 80 % inside" still
+# holds when its mix of services drifts between recalibrations.
+LOW_LEVEL, HIGH_LEVEL = 0.075, 0.925
+Z_HIGH = 1.4395314709384563  # the standard normal's 92.5th percentile
 # Spread the replay cannot see (people jumping ahead, staff breaks): relative and absolute floors.
 RELATIVE_SPREAD = 0.25
 ABSOLUTE_SPREAD_SECONDS = 60.0
@@ -52,7 +55,7 @@ class Snapshot(Generic[K]):
 
 @dataclass(frozen=True, slots=True)
 class Estimate:
-    """A ticket's estimated wait from now, with the range (p10-p90) it should fall in."""
+    """A ticket's estimated wait from now, with the range (p7.5-p92.5) it should fall in."""
 
     seconds: float
     low: float
@@ -123,16 +126,22 @@ class ServiceTimeStats:
 class EtaCalibration:
     """Learns where actual waits fall around the estimates, in units of the estimate's spread.
 
-    The p10 and p90 of (actual - estimate) / spread over the recent window replace the normal
-    curve's +-1.28 once enough tickets have been called, so the range holds what it promises
+    The p7.5 and p92.5 of (actual - estimate) / spread over the recent window replace the normal
+    curve's +-1.44 once enough tickets have been called, so the range holds what it promises
     on this site even where the replay's assumptions are off.
     """
 
-    def __init__(self, window: int = 3000, minimum: int = 200, low: float = 0.1, high: float = 0.9):
+    def __init__(
+        self,
+        window: int = 3000,
+        minimum: int = 200,
+        low: float = LOW_LEVEL,
+        high: float = HIGH_LEVEL,
+    ) -> None:
         self._z: deque[float] = deque(maxlen=window)
         self._minimum = minimum
         self._levels = (low, high)
-        self._quantiles = (-Z90, Z90)
+        self._quantiles = (-Z_HIGH, Z_HIGH)
         self._fresh = 0
 
     def observe(self, estimate: Estimate, actual_seconds: float) -> None:
@@ -165,12 +174,10 @@ def estimate_waits(
     A ticket no open service point serves is left out: nobody can say when it will be called.
     """
     replay = _Replay(snapshot, stats)
-    z_low, z_high = calibration.quantiles() if calibration else (-Z90, Z90)
+    z_low, z_high = calibration.quantiles() if calibration else (-Z_HIGH, Z_HIGH)
     result: dict[K, Estimate] = {}
     for key, seconds, variance in replay.calls(only):
-        spread = math.sqrt(
-            variance + (RELATIVE_SPREAD * seconds) ** 2 + ABSOLUTE_SPREAD_SECONDS**2
-        )
+        spread = math.sqrt(variance + (RELATIVE_SPREAD * seconds) ** 2 + ABSOLUTE_SPREAD_SECONDS**2)
         low = max(0.0, seconds + z_low * spread)
         result[key] = Estimate(seconds, low, max(low, seconds + z_high * spread), spread)
     return result

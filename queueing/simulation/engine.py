@@ -42,8 +42,8 @@ class LegOutcome:
 
     @property
     def wait(self) -> float | None:
-        """Seconds waited until called; None when never called."""
-        return None if self.called is None else self.called - self.entered
+        """Seconds waited until called (0 when called before a booked time); None if never."""
+        return None if self.called is None else max(0.0, self.called - self.entered)
 
 
 class Observer(Protocol):

@@ -24,8 +24,9 @@ def wait_figures(outcomes: Sequence[LegOutcome], targets: Mapping[str, float]) -
     Someone who left the line or was still in it at closing counts as a miss: a service level
     that forgets them flatters a crowded day.
     """
-    waits = [o.called - o.entered for o in outcomes if o.called is not None]
-    within = sum(w <= targets[o.service] for o, w in zip(_called(outcomes), waits, strict=True))
+    called = [(o.service, o.wait) for o in outcomes if o.wait is not None]
+    waits = [w for _, w in called]
+    within = sum(w <= targets[s] for s, w in called)
     return {
         "tickets": len(outcomes),
         "served": len(waits),
@@ -35,10 +36,6 @@ def wait_figures(outcomes: Sequence[LegOutcome], targets: Mapping[str, float]) -
         "p90_wait_minutes": _minutes(percentile(waits, 0.9)),
         "service_level": within / len(outcomes) if outcomes else math.nan,
     }
-
-
-def _called(outcomes: Iterable[LegOutcome]) -> list[LegOutcome]:
-    return [o for o in outcomes if o.called is not None]
 
 
 def _minutes(seconds: float) -> float:
