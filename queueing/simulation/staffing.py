@@ -20,7 +20,14 @@ from queueing.domain.erlang import servers_needed
 from queueing.domain.routing import Policy
 from queueing.simulation.demand import draw_day
 from queueing.simulation.engine import LegOutcome, Simulation
-from queueing.simulation.models import DayModel, PointModel, ServiceModel, ServiceTime, Shift
+from queueing.simulation.models import (
+    DayModel,
+    Distribution,
+    PointModel,
+    ServiceModel,
+    ServiceTime,
+    Shift,
+)
 
 MIN_CUSTOMERS_TO_JUDGE = 30  # fewer simulated customers in an hour say nothing about its level
 
@@ -198,7 +205,7 @@ def staffed_model(
 
 
 def _service_model(demand: ServiceDemand) -> ServiceModel:
-    kind = "exponential" if demand.cv == 1.0 else "lognormal"
+    kind: Distribution = "exponential" if demand.cv == 1.0 else "lognormal"
     return ServiceModel(
         slug=demand.slug,
         unit=demand.slug,
