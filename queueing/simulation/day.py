@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from queueing.domain.routing import Policy
 from queueing.simulation.demand import Demand, draw_day
@@ -26,7 +27,7 @@ class DaysResult:
     outcomes: list[LegOutcome] = field(default_factory=list)
     predictions: list[Prediction] = field(default_factory=list)
 
-    def figures(self) -> dict[str, object]:
+    def figures(self) -> dict[str, Any]:
         """The JSON figures `queueing simulate day` prints."""
         return {**day_figures(self.model, self.outcomes), **eta_figures(self.predictions)}
 

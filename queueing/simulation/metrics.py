@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
 
 from queueing.simulation.engine import LegOutcome
 from queueing.simulation.estimates import Prediction
@@ -42,7 +43,7 @@ def _minutes(seconds: float) -> float:
     return round(seconds / 60, 3)
 
 
-def day_figures(model: DayModel, outcomes: Sequence[LegOutcome]) -> dict[str, object]:
+def day_figures(model: DayModel, outcomes: Sequence[LegOutcome]) -> dict[str, Any]:
     """Overall and per-service figures; a service's target is its own, from the site file."""
     targets = model.targets
     by_service: dict[str, list[LegOutcome]] = {s: [] for s in model.services}
