@@ -100,7 +100,8 @@ def plot_estimate_error(result: DaysResult, path: Path) -> None:
     formula = "mean service x position / counters"
     axes.hist(naive, bins=bins, alpha=0.55, label=formula, color="#999999")
     axes.hist(ours, bins=bins, alpha=0.75, label="live estimate (routing replay)", color="#1b7837")
-    axes.set(xlabel="estimate - actual wait (minutes)", ylabel="tickets")
+    # Log scale: most tickets are called at once and would flatten everything else.
+    axes.set(xlabel="estimate - actual wait (minutes)", ylabel="tickets (log scale)", yscale="log")
     axes.set_title("Wait estimate error at ticket issue (horizontal policy)")
     axes.legend()
     _save(figure, path)
