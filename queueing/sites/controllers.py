@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from litestar import Controller, get, put
-from litestar.params import Parameter
+from litestar.params import QueryParameter
 
 from queueing.auth.principal import Principal
 from queueing.sites.schemas import SiteDetail, SiteSummary
@@ -14,8 +14,8 @@ from queueing.tickets.schemas import ProfileView, SetProfile
 
 Lang = Annotated[
     Literal["fi", "sv", "en"] | None,
-    Parameter(
-        query="lang", required=False, description="Language of names; the site's first by default."
+    QueryParameter(
+        name="lang", required=False, description="Language of names; the site's first by default."
     ),
 ]
 

@@ -7,7 +7,7 @@ from typing import Annotated
 
 from litestar import Controller, Response, get, post
 from litestar.openapi import ResponseSpec
-from litestar.params import Parameter
+from litestar.params import HeaderParameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CONTENT
 
 from queueing.auth.principal import Principal
@@ -19,8 +19,8 @@ from queueing.tickets.service import TicketService
 STAFF: list[dict[str, list[str]]] = [{"BearerToken": []}]
 IdempotencyKey = Annotated[
     str | None,
-    Parameter(
-        header="Idempotency-Key",
+    HeaderParameter(
+        name="Idempotency-Key",
         required=False,
         max_length=255,
         description="A retry with the same key returns the first ticket instead of a second one.",
