@@ -1,0 +1,161 @@
+"""The live wait estimate: a replay of the routing rule on a snapshot of the lobby."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from queueing.domain.eta import (
+    Estimate,
+    EtaCalibration,
+    PointState,
+    ServiceTimeStats,
+    Snapshot,
+    estimate_waits,
+    naive_wait_seconds,
+    residual_seconds,
+)
+from queueing.domain.routing import Candidate, Policy
+
+NOW = datetime(2026, 3, 3, 8, 0, tzinfo=UTC)
+TARGETS = {"kela": 1800.0, "lab": 600.0, "citizen": 900.0}
+
+
+def ticket(key: str, service: str, minutes_ago: float, priority: bool = False) -> Candidate[str]:
+    return Candidate(key, service, NOW - timedelta(minutes=minutes_ago), priority)
+
+
+def exact_stats(**seconds: float) -> ServiceTimeStats:
+    """Stats that have learned so much that every service takes exactly `seconds`."""
+    stats = ServiceTimeStats(seconds, prior_weight=1e-9)
+    for service, value in seconds.items():
+        for hour in range(24):
+            stats.observe(service, hour, value)
+    return stats
+
+
+def snapshot(waiting: list[Candidate[str]], points: list[PointState]) -> Snapshot[str]:
+    return Snapshot(NOW, 10, waiting, points, TARGETS)
+
+
+def test_one_idle_counter_calls_a_line_one_service_time_apart() -> None:
+    line = [ticket("k1", "kela", 3), ticket("k2", "kela", 2), ticket("k3", "kela", 1)]
+    result = estimate_waits(snapshot(line, [PointState("c1", ("kela",))]), exact_stats(kela=600))
+    assert [result[k].seconds for k in ("k1", "k2", "k3")] == [0, 600, 1200]
+
+
+def test_a_busy_counter_is_free_after_the_expected_remaining_time() -> None:
+    point = PointState("c1", ("kela",), "kela", NOW - timedelta(seconds=200))
+    result = estimate_waits(snapshot([ticket("k1", "kela", 1)], [point]), exact_stats(kela=600))
+    assert result["k1"].seconds == pytest.approx(400, abs=1)
+
+
+def test_the_replay_follows_the_routing_rule_priority_first() -> None:
+    line = [ticket("k1", "kela", 10), ticket("k2", "kela", 1, priority=True)]
+    result = estimate_waits(snapshot(line, [PointState("c1", ("kela",))]), exact_stats(kela=600))
+    assert result["k2"].seconds == 0
+    assert result["k1"].seconds == 600
+
+
+def test_a_short_target_line_shared_by_a_counter_goes_first_by_urgency() -> None:
+    # Lab waited 6 of 10 minutes (0.6), Kela 12 of 30 (0.4): the shared counter takes lab first.
+    line = [ticket("k1", "kela", 12), ticket("l1", "lab", 6)]
+    points = [PointState("c1", ("kela", "lab"))]
+    result = estimate_waits(snapshot(line, points), exact_stats(kela=600, lab=300))
+    assert result["l1"].seconds == 0
+    assert result["k1"].seconds == 300
+
+
+def test_counters_that_serve_other_units_shorten_the_wait() -> None:
+    line = [ticket(f"k{i}", "kela", 10 - i) for i in range(4)]
+    alone = [PointState("c1", ("kela",))]
+    shared = [*alone, PointState("c2", ("citizen", "kela"))]
+    stats = exact_stats(kela=600, citizen=300)
+    assert estimate_waits(snapshot(line, alone), stats)["k3"].seconds == 1800
+    assert estimate_waits(snapshot(line, shared), stats)["k3"].seconds == 600
+
+
+def test_other_policies_are_replayed_too() -> None:
+    line = [ticket("k1", "kela", 12), ticket("l1", "lab", 6)]
+    points = [PointState("c1", ("kela", "lab"))]
+    snap = Snapshot(NOW, 10, line, points, TARGETS, Policy.LONGEST_WAIT)
+    result = estimate_waits(snap, exact_stats(kela=600, lab=300))
+    assert result["k1"].seconds == 0
+
+
+def test_a_ticket_no_open_point_serves_gets_no_estimate() -> None:
+    line = [ticket("l1", "lab", 1)]
+    assert estimate_waits(snapshot(line, [PointState("c1", ("kela",))]), exact_stats(lab=300)) == {}
+
+
+def test_only_asks_for_one_ticket_and_stops_there() -> None:
+    line = [ticket("k1", "kela", 3), ticket("k2", "kela", 2), ticket("k3", "kela", 1)]
+    snap = snapshot(line, [PointState("c1", ("kela",))])
+    assert set(estimate_waits(snap, exact_stats(kela=600), only="k2")) == {"k1", "k2"}
+
+
+def test_the_range_holds_the_estimate_and_never_goes_below_zero() -> None:
+    line = [ticket(f"k{i}", "kela", 10 - i) for i in range(5)]
+    stats = ServiceTimeStats({"kela": 600})
+    for estimate in estimate_waits(snapshot(line, [PointState("c1", ("kela",))]), stats).values():
+        assert 0 <= estimate.low <= estimate.seconds <= estimate.high
+
+
+def test_the_range_widens_with_the_line_ahead() -> None:
+    line = [ticket(f"k{i}", "kela", 10 - i) for i in range(6)]
+    result = estimate_waits(
+        snapshot(line, [PointState("c1", ("kela",))]), ServiceTimeStats({"kela": 600})
+    )
+    widths = [result[f"k{i}"].high - result[f"k{i}"].low for i in range(1, 6)]
+    assert widths == sorted(widths)
+
+
+def test_service_times_start_at_the_configured_typical_minutes() -> None:
+    stats = ServiceTimeStats({"kela": 900})
+    mean, variance = stats.moments("kela", 9)
+    assert mean == 900
+    assert variance == pytest.approx((0.8 * 900) ** 2)
+
+
+def test_service_times_learn_per_hour_and_shrink_toward_the_service() -> None:
+    stats = ServiceTimeStats({"kela": 900}, prior_weight=5)
+    for _ in range(200):
+        stats.observe("kela", 9, 300)
+    assert stats.moments("kela", 9)[0] == pytest.approx(300, rel=0.02)
+    # An hour never seen borrows the service's learned figure, not the configured one.
+    assert stats.moments("kela", 14)[0] == pytest.approx(300, rel=0.05)
+    stats.observe("kela", 14, 1200)
+    assert 300 < stats.moments("kela", 14)[0] < 500  # one long service does not swing it
+    assert stats.observations("kela") == 201
+
+
+def test_residual_service_grows_with_a_long_running_service() -> None:
+    mean, variance = 600.0, 600.0**2
+    assert residual_seconds(mean, variance, 0) == mean
+    assert residual_seconds(mean, variance, 300) < mean
+    assert residual_seconds(mean, variance, 3000) > residual_seconds(mean, variance, 1200)
+
+
+def test_residual_of_a_fixed_length_service_is_what_is_left() -> None:
+    assert residual_seconds(600, 0.0, 200) == pytest.approx(400)
+
+
+def test_calibration_learns_where_actual_waits_fall() -> None:
+    calibration = EtaCalibration(minimum=100)
+    estimate = Estimate(600, 500, 700, spread=100)
+    for i in range(1000):
+        calibration.observe(estimate, 600 + 300 * (i % 10) / 9)  # always late, by 0-300 s
+    low, high = calibration.quantiles()
+    assert 0 <= low < 0.5
+    assert 2.5 < high <= 3
+
+
+def test_calibration_keeps_the_normal_range_until_it_has_seen_enough() -> None:
+    calibration = EtaCalibration(minimum=100)
+    for _ in range(99):
+        calibration.observe(Estimate(600, 500, 700, spread=100), 2000)
+    assert calibration.quantiles() == pytest.approx((-1.4395, 1.4395), abs=1e-4)
+
+
+def test_the_common_formula_is_mean_service_times_position_over_counters() -> None:
+    assert naive_wait_seconds(5, 600, 2) == 1500
+    assert naive_wait_seconds(1, 600, 0) == 600
