@@ -169,7 +169,7 @@ def _slots(spec: AppointmentSpec | None, opens: float, closes: float) -> tuple[f
         while t < end:
             starts.extend([t] * spec.parallel)
             t += spec.every_minutes * 60
-    kept, carry = [], 0.0
+    kept, carry = [], 0.5  # starting half-way rounds the count to the nearest whole
     for start in starts:
         carry += spec.booked
         if carry >= 1.0 - 1e-9:
