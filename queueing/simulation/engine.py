@@ -46,6 +46,40 @@ class LegOutcome:
         return None if self.called is None else max(0.0, self.called - self.entered)
 
 
+class Line:
+    """One service's waiting tickets: all of them by visit id, and a heap to find the head.
+
+    Within one service the routing rule orders by priority then ranked_at (the urgency of
+    tickets sharing a target falls with ranked_at), so only each line's head can ever be
+    chosen; handing the rule the heads gives its very choice without sorting whole lines.
+    """
+
+    __slots__ = ("_heap", "_seq", "tickets")
+
+    def __init__(self) -> None:
+        self.tickets: dict[int, Candidate[int]] = {}
+        self._heap: list[tuple[bool, datetime, int, Candidate[int]]] = []
+        self._seq = 0
+
+    def add(self, candidate: Candidate[int]) -> None:
+        """A ticket joins the line."""
+        self.tickets[candidate.key] = candidate
+        self._seq += 1
+        entry = (not candidate.priority, candidate.ranked_at, self._seq, candidate)
+        heapq.heappush(self._heap, entry)
+
+    def remove(self, key: int) -> None:
+        """A ticket leaves the line (called or gone); its heap entry is dropped lazily."""
+        del self.tickets[key]
+
+    def head(self) -> Candidate[int] | None:
+        """The ticket the routing rule would call first from this line alone."""
+        heap, tickets = self._heap, self.tickets
+        while heap and tickets.get(heap[0][3].key) is not heap[0][3]:
+            heapq.heappop(heap)
+        return heap[0][3] if heap else None
+
+
 class Observer(Protocol):
     """Hooks for measuring inside the loop (the wait estimate) without the loop knowing why."""
 
@@ -82,7 +116,7 @@ class Simulation:
         self.targets = model.targets
         self.now = 0.0
         self.observer = observer
-        self.waiting: dict[str, dict[int, Candidate[int]]] = {s: {} for s in model.services}
+        self.waiting: dict[str, Line] = {s: Line() for s in model.services}
         count = len(model.points)
         self.profiles: list[tuple[str, ...]] = [() for _ in range(count)]
         self.on_shift = [False] * count
@@ -146,7 +180,7 @@ class Simulation:
         if self.observer:
             self.observer.issued(self, visit)
         if idle is not None:
-            del self.waiting[service][visit.id]
+            self.waiting[service].remove(visit.id)
             self._serve(idle, visit)
 
     def _open_leg(self, visit: Visit, leg: int, entered: float) -> None:
@@ -156,9 +190,7 @@ class Simulation:
 
     def _enter(self, visit: Visit, leg: int, ranked_from: float, entered: float) -> None:
         service = visit.legs[leg].service
-        self.waiting[service][visit.id] = Candidate(
-            visit.id, service, at(ranked_from), visit.priority
-        )
+        self.waiting[service].add(Candidate(visit.id, service, at(ranked_from), visit.priority))
         self._open_leg(visit, leg, entered)
 
     def _idle_point(self, service: str) -> int | None:
@@ -172,16 +204,13 @@ class Simulation:
     def _call_next(self, index: int) -> None:
         profile = self.profiles[index]
         waiting = self.waiting
-        candidates = [c for s in profile for c in waiting[s].values()]
-        if not candidates:
+        heads = [c for s in profile if (c := waiting[s].head()) is not None]
+        # The same function the live call-next uses: what we measure is what the site gets.
+        chosen = choose_next_by(self.policy, heads, self.targets, at(self.now), profile)
+        if chosen is None:
             self.idle[index] = None
             return
-        chosen = candidates[0]
-        if len(candidates) > 1:
-            # The same function the live call-next uses: what we measure is what the site gets.
-            best = choose_next_by(self.policy, candidates, self.targets, at(self.now), profile)
-            chosen = best if best is not None else chosen
-        del waiting[chosen.service][chosen.key]
+        waiting[chosen.service].remove(chosen.key)
         self._serve(index, self.visits[chosen.key])
 
     def _serve(self, index: int, visit: Visit) -> None:
@@ -208,19 +237,19 @@ class Simulation:
 
     def _transfer(self, visit: Visit, leg: int) -> None:
         target = visit.legs[leg]
-        ahead = [c.ranked_at for c in self.waiting[target.service].values()]
+        ahead = [c.ranked_at for c in self.waiting[target.service].tickets.values()]
         ranked = transfer_ranked_at(target.placement, at(self.now), at(visit.ranked_from), ahead)
         self._enter(visit, leg, (ranked - EPOCH).total_seconds(), self.now)
         idle = self._idle_point(target.service)
         if idle is not None:
-            del self.waiting[target.service][visit.id]
+            self.waiting[target.service].remove(visit.id)
             self._serve(idle, visit)
 
     def _abandon(self, visit: Visit, leg: int) -> None:
         outcome = self._open.get(visit.id)
         if outcome is None or outcome.leg != leg:
             return  # already called
-        del self.waiting[outcome.service][visit.id]
+        self.waiting[outcome.service].remove(visit.id)
         del self._open[visit.id]
         outcome.abandoned = True
 

@@ -97,7 +97,7 @@ class EtaObserver:
         self, sim: Simulation, visit: Visit, snapshot: Snapshot[int]
     ) -> tuple[float, float]:
         service = visit.legs[0].service
-        line = sim.waiting[service]
+        line = sim.waiting[service].tickets
         mine = line[visit.id]
         mine_key = (not mine.priority, mine.ranked_at)
         position = 1 + sum((not c.priority, c.ranked_at) < mine_key for c in line.values())
@@ -114,7 +114,7 @@ def snapshot_of(sim: Simulation) -> Snapshot[int]:
         serving = sim.serving_service[index]
         since = at(sim.serving_since[index]) if serving is not None else None
         points.append(PointState(sim.model.points[index].slug, sim.profiles[index], serving, since))
-    waiting = [c for line in sim.waiting.values() for c in line.values()]
+    waiting = [c for line in sim.waiting.values() for c in line.tickets.values()]
     return Snapshot(
         at(sim.now), int(sim.now // 3600) % 24, waiting, points, sim.targets, sim.policy
     )
