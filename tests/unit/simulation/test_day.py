@@ -34,11 +34,16 @@ def test_serving_together_beats_silos_with_the_same_staff(
     assert horizontal["abandoned"] < silo["abandoned"]
 
 
-def test_the_urgency_rule_meets_more_targets_than_serving_in_profile_order(
-    results: dict[Policy, DaysResult],
+@pytest.mark.parametrize("policy", [Policy.LONGEST_WAIT, Policy.PROFILE_ORDER])
+def test_any_cross_unit_policy_beats_silos(
+    results: dict[Policy, DaysResult], policy: Policy
 ) -> None:
-    levels = {p: r.figures()["overall"]["service_level"] for p, r in results.items()}
-    assert levels[Policy.HORIZONTAL] > levels[Policy.PROFILE_ORDER]
+    # The gain is the sharing itself; which cross-unit order is best is a closer call
+    # (docs/routing.md shows the figures), so only the sharing is asserted here.
+    shared = results[policy].figures()["overall"]
+    silo = results[Policy.SILO].figures()["overall"]
+    assert shared["mean_wait_minutes"] < 0.75 * silo["mean_wait_minutes"]
+    assert shared["service_level"] > silo["service_level"] + 0.05
 
 
 @pytest.mark.parametrize("policy", list(Policy))
