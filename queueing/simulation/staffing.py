@@ -108,7 +108,9 @@ def erlang_advice(demand: ServiceDemand, max_occupancy: float = 1.0) -> dict[int
             rate, demand.service_seconds, demand.target_share, demand.target_seconds, max_occupancy
         )
         work = booked.get(hour, 0.0) * demand.service_seconds / 3600
-        advice[hour] = walk_in + math.ceil(work - 1e-9)
+        # Erlang C rounds walk-in points up, and that slack absorbs a part-point of booked
+        # work; a line with only bookings needs every part-point. The check tops up the rest.
+        advice[hour] = walk_in + (round(work) if walk_in else math.ceil(work - 1e-9))
     return {hour: n for hour, n in advice.items() if n > 0}
 
 
