@@ -36,7 +36,7 @@ def test_mitan_case_48_erlangs_on_55_servers_matches_erlang_c() -> None:
 
 def test_a_single_server_matches_mm1() -> None:
     # rho = 0.5: P(wait) = 0.5 and mean wait = rho / (mu - lambda) = 1 minute.
-    result = compare_mmc(MmcCase(30, 1, 1, 1, hours=4_000, seed=3), workers=2)
+    result = compare_mmc(MmcCase(30, 1, 1, 1, hours=5_000, seed=3), workers=2)
     assert result["mean_wait_minutes_erlang_c"] == pytest.approx(1.0)
     assert_agrees(result)
 
