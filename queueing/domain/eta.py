@@ -14,9 +14,9 @@ import heapq
 import math
 from collections import deque
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from queueing.domain.routing import Candidate, Policy, choose_next_by
 
@@ -181,6 +181,29 @@ def estimate_waits(
         low = max(0.0, seconds + z_low * spread)
         result[key] = Estimate(seconds, low, max(low, seconds + z_high * spread), spread)
     return result
+
+
+class _NewTicket:
+    """The key of a ticket not issued yet: what a kiosk or lobby display would be told."""
+
+    def __repr__(self) -> str:
+        return "<new ticket>"
+
+
+NEW_TICKET = _NewTicket()
+
+
+def estimate_new_ticket(
+    snapshot: Snapshot[Any],
+    service: str,
+    stats: ServiceTimeStats,
+    calibration: EtaCalibration | None = None,
+    priority: bool = False,
+) -> Estimate | None:
+    """The wait a ticket taken now for `service` would have: for kiosks and lobby displays."""
+    newcomer = Candidate(NEW_TICKET, service, snapshot.now, priority)
+    extended = replace(snapshot, waiting=[*snapshot.waiting, newcomer])
+    return estimate_waits(extended, stats, calibration, only=NEW_TICKET).get(NEW_TICKET)
 
 
 def naive_wait_seconds(position: int, mean_service_seconds: float, open_points: int) -> float:

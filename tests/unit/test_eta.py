@@ -10,6 +10,7 @@ from queueing.domain.eta import (
     PointState,
     ServiceTimeStats,
     Snapshot,
+    estimate_new_ticket,
     estimate_waits,
     naive_wait_seconds,
     residual_seconds,
@@ -159,3 +160,11 @@ def test_calibration_keeps_the_normal_range_until_it_has_seen_enough() -> None:
 def test_the_common_formula_is_mean_service_times_position_over_counters() -> None:
     assert naive_wait_seconds(5, 600, 2) == 1500
     assert naive_wait_seconds(1, 600, 0) == 600
+
+
+def test_a_new_ticket_is_estimated_behind_everyone_in_its_line() -> None:
+    line = [ticket("k1", "kela", 3), ticket("k2", "kela", 2)]
+    snap = snapshot(line, [PointState("c1", ("kela",))])
+    estimate = estimate_new_ticket(snap, "kela", exact_stats(kela=600))
+    assert estimate is not None and estimate.seconds == 1200
+    assert estimate_new_ticket(snap, "lab", exact_stats(kela=600)) is None
