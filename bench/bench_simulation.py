@@ -39,10 +39,10 @@ def bench_day() -> None:
             start = time.perf_counter()
             result = simulate_days(model, policy, 1, seed, history_days=0)
             times.append(time.perf_counter() - start)
-        tickets = len(result.outcomes)
+        entries = len(result.outcomes)
         median = statistics.median(times)
         print(
-            f"iso-omena day, {policy.value:10} ({tickets} tickets, live estimate on each): "
+            f"iso-omena day, {policy.value:10} ({entries} queue entries, estimate at each issue): "
             f"median {median * 1000:.0f} ms, max {max(times) * 1000:.0f} ms = "
             f"{median / DAY_BUDGET_SECONDS:.2f} x the 1 s budget"
         )
