@@ -205,6 +205,9 @@ class Simulation:
         profile = self.profiles[index]
         waiting = self.waiting
         heads = [c for s in profile if (c := waiting[s].head()) is not None]
+        if not heads:
+            self.idle[index] = None
+            return
         # The same function the live call-next uses: what we measure is what the site gets.
         chosen = choose_next_by(self.policy, heads, self.targets, at(self.now), profile)
         if chosen is None:
