@@ -20,6 +20,30 @@ class Settings:
     relay_interval_seconds: float = 2.0
     data_dir: Path = field(default_factory=lambda: Path(".queueing"))
     demo_password: str | None = None
+    # Messages (docs/notifications.md). No SMTP host or SMS URL: that channel is off.
+    smtp_host: str | None = None
+    smtp_port: int = 25
+    smtp_username: str | None = None
+    smtp_password: str | None = None
+    smtp_starttls: bool = False
+    smtp_sender: str = "Palvelutori <noreply@queueing.invalid>"
+    sms_url: str | None = None
+    sms_auth_header: str | None = None  # "Authorization: Bearer ..." sent as is
+    sms_body_template: str = '{"to": {to}, "text": {text}, "reference": {reference}}'
+    sms_idempotency_header: str = "Idempotency-Key"  # empty: the gateway cannot de-duplicate
+    public_url: str = "http://127.0.0.1:8000"  # links in messages
+    reminder_offsets: str = "24h,2h"
+    reminder_min_lead_seconds: int = 3600  # no reminder due sooner than this after booking
+    turn_near_position: int = 3  # site default when a customer gives a contact but no position
+    max_calls: int = 3  # calls (first call + recalls) before a no-show becomes automatic
+    no_show_after_minutes: float = 5.0
+    day_close_grace_minutes: int = 30  # after the site's last closing time
+    retention_visit_days: int = 30
+    retention_appointment_days: int = 90
+    outbox_lease_seconds: int = 120
+    outbox_max_attempts: int = 6
+    outbox_retry_seconds: float = 10.0  # first backoff; tripled per attempt
+    reconcile_interval_seconds: int = 60
 
     @property
     def is_sqlite(self) -> bool:
@@ -41,9 +65,45 @@ def from_env(environ: dict[str, str] | None = None, **overrides: Any) -> Setting
         "relay_interval_seconds": float(env.get("QUEUEING_RELAY_INTERVAL", "2")),
         "data_dir": data_dir,
         "demo_password": env.get("QUEUEING_DEMO_PASSWORD") or None,
+        **_messaging(env),
     }
     values.update({k: v for k, v in overrides.items() if v is not None})
     return Settings(**values)  # type: ignore[arg-type]
+
+
+def _messaging(env: dict[str, str]) -> dict[str, object]:
+    """The QUEUEING_SMTP_*, QUEUEING_SMS_*, reminder, retention and outbox settings present."""
+    read: dict[str, tuple[str, type]] = {
+        "smtp_host": ("QUEUEING_SMTP_HOST", str),
+        "smtp_port": ("QUEUEING_SMTP_PORT", int),
+        "smtp_username": ("QUEUEING_SMTP_USERNAME", str),
+        "smtp_password": ("QUEUEING_SMTP_PASSWORD", str),
+        "smtp_starttls": ("QUEUEING_SMTP_STARTTLS", bool),
+        "smtp_sender": ("QUEUEING_SMTP_SENDER", str),
+        "sms_url": ("QUEUEING_SMS_URL", str),
+        "sms_auth_header": ("QUEUEING_SMS_AUTH_HEADER", str),
+        "sms_body_template": ("QUEUEING_SMS_BODY_TEMPLATE", str),
+        "sms_idempotency_header": ("QUEUEING_SMS_IDEMPOTENCY_HEADER", str),
+        "public_url": ("QUEUEING_PUBLIC_URL", str),
+        "reminder_offsets": ("QUEUEING_REMINDER_OFFSETS", str),
+        "reminder_min_lead_seconds": ("QUEUEING_REMINDER_MIN_LEAD_SECONDS", int),
+        "turn_near_position": ("QUEUEING_TURN_NEAR_POSITION", int),
+        "max_calls": ("QUEUEING_MAX_CALLS", int),
+        "no_show_after_minutes": ("QUEUEING_NO_SHOW_AFTER_MINUTES", float),
+        "day_close_grace_minutes": ("QUEUEING_DAY_CLOSE_GRACE_MINUTES", int),
+        "retention_visit_days": ("QUEUEING_RETENTION_VISIT_DAYS", int),
+        "retention_appointment_days": ("QUEUEING_RETENTION_APPOINTMENT_DAYS", int),
+        "outbox_lease_seconds": ("QUEUEING_OUTBOX_LEASE_SECONDS", int),
+        "outbox_max_attempts": ("QUEUEING_OUTBOX_MAX_ATTEMPTS", int),
+        "outbox_retry_seconds": ("QUEUEING_OUTBOX_RETRY_SECONDS", float),
+        "reconcile_interval_seconds": ("QUEUEING_RECONCILE_INTERVAL", int),
+    }
+    values: dict[str, object] = {}
+    for name, (variable, kind) in read.items():
+        if variable in env:
+            raw = env[variable]
+            values[name] = raw.lower() in ("1", "true", "yes") if kind is bool else kind(raw)
+    return values
 
 
 def default_database_url(data_dir: Path) -> str:
