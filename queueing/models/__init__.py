@@ -1,21 +1,34 @@
 """SQLAlchemy tables: the system of record. Redis never holds anything that only lives there."""
 
+from queueing.models.appointments import (
+    Appointment,
+    AppointmentSchedule,
+    SiteClosure,
+    SlotCount,
+)
 from queueing.models.base import Base, UTCDateTime, utcnow
 from queueing.models.events import Event, IdempotencyRecord
+from queueing.models.outbox import EventCursor, OutboxMessage
 from queueing.models.sites import NumberCounter, ProfileEntry, Service, ServicePoint, Site, Unit
 from queueing.models.tickets import Call, Ticket, TicketStep
 from queueing.models.users import User, UserUnit
 
 __all__ = [
+    "Appointment",
+    "AppointmentSchedule",
     "Base",
     "Call",
     "Event",
+    "EventCursor",
     "IdempotencyRecord",
     "NumberCounter",
+    "OutboxMessage",
     "ProfileEntry",
     "Service",
     "ServicePoint",
     "Site",
+    "SiteClosure",
+    "SlotCount",
     "Ticket",
     "TicketStep",
     "UTCDateTime",
