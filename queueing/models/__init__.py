@@ -7,6 +7,7 @@ from queueing.models.appointments import (
     SlotCount,
 )
 from queueing.models.base import Base, UTCDateTime, utcnow
+from queueing.models.displays import Display, DisplayToken
 from queueing.models.events import Event, IdempotencyRecord
 from queueing.models.outbox import EventCursor, OutboxMessage
 from queueing.models.sites import NumberCounter, ProfileEntry, Service, ServicePoint, Site, Unit
@@ -18,6 +19,8 @@ __all__ = [
     "AppointmentSchedule",
     "Base",
     "Call",
+    "Display",
+    "DisplayToken",
     "Event",
     "EventCursor",
     "IdempotencyRecord",
