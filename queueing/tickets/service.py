@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any
 
@@ -42,13 +42,28 @@ from queueing.tickets.schemas import IssueTicket, TicketView
 from queueing.tickets.views import TicketContext, event_payload, load_context, ticket_view
 
 Clock = Callable[[], datetime]
+AfterCommit = Callable[[list[Event]], Awaitable[None]]
 
 
 class TicketService:
-    def __init__(self, db: Database, publisher: Publisher, clock: Clock = utcnow) -> None:
+    def __init__(
+        self,
+        db: Database,
+        publisher: Publisher,
+        clock: Clock = utcnow,
+        after_commit: AfterCommit | None = None,
+    ) -> None:
         self.db = db
         self.publisher = publisher
         self.clock = clock
+        # Told of committed events after they are published (the message jobs start from it).
+        self.after_commit = after_commit
+
+    async def published(self, site: Site, events: list[Event]) -> None:
+        """Publish committed events, then tell the after-commit hook."""
+        await self.publisher.publish(site.slug, site.id, events)
+        if self.after_commit is not None:
+            await self.after_commit(events)
 
     # --- customer side -------------------------------------------------------------------
 
@@ -85,7 +100,7 @@ class TicketService:
             await session.flush()
             view = await ticket_view(session, ctx)
             event = await self._event(session, ctx, "ticket.issued")
-        await self.publisher.publish(site.slug, site.id, [event])
+        await self.published(site, [event])
         return view
 
     async def _replay(
@@ -101,13 +116,27 @@ class TicketService:
             )
         return await self._view_by_id(session, record.resource_id)
 
+    async def issue_checked_in(
+        self, session: AsyncSession, site: Site, data: IssueTicket, ranked_at: datetime
+    ) -> tuple[TicketView, Event]:
+        """A ticket for a checked-in appointment, in the caller's transaction; the caller
+        commits, then hands the event to `published`."""
+        ctx = await self._new_ticket(session, site, data, ranked_at=ranked_at)
+        await session.flush()
+        return await ticket_view(session, ctx), await self._event(session, ctx, "ticket.issued")
+
     async def _new_ticket(
-        self, session: AsyncSession, site: Site, data: IssueTicket
+        self,
+        session: AsyncSession,
+        site: Site,
+        data: IssueTicket,
+        ranked_at: datetime | None = None,
     ) -> TicketContext:
         service = await sites_repo.service_by_slug(session, site.id, data.service)
         if service is None:
             raise InvalidInput(f"no service {data.service!r} in this site", field="service")
-        if service.accepts == "appointment":
+        # A check-in passes the appointment time as `ranked_at`; walk-ins may not use the line.
+        if service.accepts == "appointment" and ranked_at is None:
             raise InvalidInput("this service takes appointments only", field="service")
         now = self.clock()
         day = service_day(now, site.timezone)
@@ -136,7 +165,7 @@ class TicketService:
             email=contact.email if contact else None,
             notify_at_position=data.notify_at_position,
             issued_at=now,
-            ranked_at=now,
+            ranked_at=ranked_at or now,
             updated_at=now,
             recall_count=0,
         )
@@ -174,7 +203,7 @@ class TicketService:
                     break
             else:
                 return None
-        await self.publisher.publish(site.slug, site.id, [event])
+        await self.published(site, [event])
         return view
 
     async def call(self, ticket_id: uuid.UUID, point_slug: str, principal: Principal) -> TicketView:
@@ -188,7 +217,7 @@ class TicketService:
             if not await self._claim_call(session, ticket.id, point, now):
                 raise Conflict(f"cannot call a ticket that is {ticket.status}")
             view, event = await self._after_call(session, site, ticket.id, now)
-        await self.publisher.publish(site.slug, site.id, [event])
+        await self.published(site, [event])
         return view
 
     async def recall(self, ticket_id: uuid.UUID, principal: Principal) -> TicketView:
@@ -242,7 +271,7 @@ class TicketService:
             ctx = await load_context(session, site, ticket)
             view = await ticket_view(session, ctx)
             event = await self._event(session, ctx, "ticket.transferred", placement=placement.value)
-        await self.publisher.publish(site.slug, site.id, [event])
+        await self.published(site, [event])
         return view
 
     # --- shared steps --------------------------------------------------------------------
@@ -264,7 +293,7 @@ class TicketService:
             await session.flush()
             view = await ticket_view(session, ctx)
             event = await self._event(session, ctx, f"ticket.{_EVENT_NAMES[step]}", **extra)
-        await self.publisher.publish(site.slug, site.id, [event])
+        await self.published(site, [event])
         return view
 
     def _check(self, ticket: Ticket, step: Step) -> TicketStatus:
