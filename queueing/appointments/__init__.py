@@ -1,0 +1,1 @@
+"""Appointments: schedules and slots, booking, cancel and reschedule by code, check-in."""
