@@ -15,11 +15,14 @@ from litestar.openapi.spec import Components, SecurityScheme
 from litestar.plugins.prometheus import PrometheusConfig
 from redis.asyncio import Redis
 
+from displays import wiring as pages
 from queueing import logs
 from queueing.auth.controllers import AuthController
 from queueing.auth.principal import Principal
 from queueing.auth.service import AuthService
 from queueing.db import Database
+from queueing.displays_api.wiring import HANDLERS as DISPLAY_HANDLERS
+from queueing.displays_api.wiring import display_state, hub_lifespan
 from queueing.errors import EXCEPTION_HANDLERS
 from queueing.events.publisher import Publisher, relay_forever
 from queueing.ops.controllers import HealthController
@@ -53,6 +56,7 @@ def create_app(
             "tickets": TicketService(db, publisher),
             "sites": SiteService(db, publisher),
             "rate_limiter": RateLimiter(redis, settings.rate_limit),
+            **display_state(db, settings.redis_url),
         }
     )
     prometheus = PrometheusConfig(
@@ -68,6 +72,8 @@ def create_app(
             SiteController,
             CustomerTicketController,
             StaffTicketController,
+            *DISPLAY_HANDLERS,
+            *pages.handlers(settings.secret_key),
             *(extra_handlers or []),
         ],
         state=state,
@@ -78,7 +84,8 @@ def create_app(
             "principal": Provide(_principal, sync_to_thread=False),
         },
         exception_handlers=EXCEPTION_HANDLERS,
-        lifespan=[_lifespan],
+        lifespan=[_lifespan, hub_lifespan],
+        template_config=pages.templates(),
         middleware=[prometheus.middleware],
         openapi_config=_openapi(),
     )

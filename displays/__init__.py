@@ -1,0 +1,1 @@
+"""Lobby display, counter display, kiosk, mobile ticket and staff workstation pages."""

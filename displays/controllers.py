@@ -1,0 +1,10 @@
+"""Page handlers: server-rendered Jinja with the data each page starts from."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def page_handlers(secret_key: str) -> list[Any]:
+    """Every page route; the staff router carries its own CSRF middleware."""
+    return []

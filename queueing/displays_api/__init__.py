@@ -1,0 +1,1 @@
+"""Lobby displays, counter screens and mobile tickets: snapshots and live SSE streams."""

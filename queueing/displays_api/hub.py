@@ -1,0 +1,319 @@
+"""The process's one Redis subscription, fanned out in memory to every connected screen.
+
+Why one subscription: 2,000 screens with a Redis connection each would cost 2,000 sockets and
+2,000 decodes per event; here each event is decoded once, checked for order once, rendered once
+per distinct view and put on each connection's bounded queue.
+
+Order and completeness: events carry the site's gap-free sequence. The hub drops what it has
+already passed on (the relay and Redis may repeat events) and fetches from the database what it
+never saw (a dropped subscription, a relay that publishes late), once per process, not per screen.
+A connection that cannot keep up is not given unbounded memory: its queue is cleared and it is
+told to send its screen a fresh snapshot instead.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import msgspec
+import structlog
+from prometheus_client import Counter, Gauge
+from redis.asyncio import Redis
+from redis.exceptions import RedisError
+
+from queueing.displays_api.frames import CLOSE, HEARTBEAT, RESYNC, Frame, Renderer
+from queueing.displays_api.live import LiveState
+
+log = structlog.get_logger(__name__)
+PATTERN = "queueing:sites:*:events"
+CONNECTED = Gauge("queueing_sse_connections", "Open display and ticket event streams")
+OVERFLOWS = Counter("queueing_sse_overflows_total", "Streams that fell behind and got a snapshot")
+GAP_FILLS = Counter("queueing_sse_gap_fills_total", "Events the hub fetched from the database")
+
+StateLoader = Callable[[str], Awaitable[LiveState]]
+EventLoader = Callable[[str, int, int], Awaitable[list[dict[str, Any]] | None]]
+
+
+class Subscriber:
+    """One open stream: its renderer group and a bounded queue of frames."""
+
+    __slots__ = ("group", "overflowed", "queue", "site")
+
+    def __init__(self, site: str, group: Group, size: int) -> None:
+        self.site = site
+        self.group = group
+        self.queue: asyncio.Queue[Frame] = asyncio.Queue(size)
+        self.overflowed = False
+
+    def offer(self, frame: Frame) -> bool:
+        """Queue a frame; False when the stream stopped reading and should be dropped."""
+        try:
+            self.queue.put_nowait(frame)
+            return True
+        except asyncio.QueueFull:
+            pass
+        dead = self.overflowed  # it has not even read the snapshot request of the last overflow
+        _clear(self.queue)
+        self.queue.put_nowait(CLOSE if dead else RESYNC)
+        self.overflowed = True
+        OVERFLOWS.inc()
+        return not dead
+
+    async def next(self) -> Frame:
+        frame = await self.queue.get()
+        if frame is RESYNC:
+            self.overflowed = False
+        return frame
+
+
+@dataclass(eq=False)
+class Group:
+    renderer: Renderer
+    members: set[Subscriber] = field(default_factory=set)
+
+
+class Hub:
+    """Subscribes once to every site's channel and fans events out to in-process streams."""
+
+    def __init__(
+        self,
+        redis_url: str,
+        load_state: StateLoader,
+        load_events: EventLoader,
+        *,
+        queue_size: int = 64,
+        heartbeat_seconds: float = 15.0,
+        refresh_seconds: float = 60.0,
+        gap_limit: int = 200,
+    ) -> None:
+        self.redis = Redis.from_url(redis_url, socket_connect_timeout=2, health_check_interval=10)
+        self.load_state = load_state
+        self.load_events = load_events
+        self.queue_size = queue_size
+        self.heartbeat_seconds = heartbeat_seconds
+        self.refresh_seconds = refresh_seconds
+        self.gap_limit = gap_limit
+        self.groups: dict[str, dict[str, Group]] = {}
+        self.states: dict[str, LiveState] = {}
+        self.last: dict[str, int] = {}  # the newest sequence passed on, per site
+        self.connected = asyncio.Event()
+        self._dirty: set[str] = set()
+        self._refreshing: dict[str, asyncio.Task[None]] = {}
+        self._tasks: list[asyncio.Task[None]] = []
+        self.closing = False
+
+    # --- streams ---------------------------------------------------------------------------
+
+    def subscribe(self, site: str, renderer: Renderer) -> Subscriber:
+        """Register a stream before it reads its snapshot, so nothing falls in between."""
+        groups = self.groups.setdefault(site, {})
+        group = groups.get(renderer.key) or groups.setdefault(renderer.key, Group(renderer))
+        subscriber = Subscriber(site, group, self.queue_size)
+        if self.closing:
+            subscriber.queue.put_nowait(CLOSE)
+        group.members.add(subscriber)
+        CONNECTED.inc()
+        return subscriber
+
+    def unsubscribe(self, subscriber: Subscriber) -> None:
+        group = subscriber.group
+        if subscriber not in group.members:
+            return
+        group.members.discard(subscriber)
+        CONNECTED.dec()
+        groups = self.groups.get(subscriber.site, {})
+        if not group.members and groups.get(group.renderer.key) is group:
+            del groups[group.renderer.key]
+
+    def note_sequence(self, site: str, sequence: int) -> None:
+        """A stream read the database at `sequence`: later gaps are measured from there."""
+        self.last.setdefault(site, sequence)
+
+    async def state(self, site: str) -> LiveState:
+        """The site's live state: the hub's copy, or read now when it has none yet."""
+        if site not in self.states:
+            self.states[site] = await self.load_state(site)
+        return self.states[site]
+
+    # --- lifecycle -------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        self._tasks = [
+            asyncio.create_task(self._listen()),
+            asyncio.create_task(self._beat()),
+        ]
+
+    async def stop(self) -> None:
+        for task in [*self._tasks, *self._refreshing.values()]:
+            task.cancel()
+        for task in [*self._tasks, *self._refreshing.values()]:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        self.close_streams()
+        await self.redis.aclose()
+
+    def close_streams(self) -> None:
+        """End every stream (shutdown): a server waits for open responses before it exits."""
+        self.closing = True
+        for groups in self.groups.values():
+            for group in groups.values():
+                for subscriber in group.members:
+                    _clear(subscriber.queue)
+                    subscriber.queue.put_nowait(CLOSE)
+
+    async def _listen(self) -> None:
+        """Stay subscribed; after any break, resubscribe and fetch what went by meanwhile."""
+        backoff = 0.2
+        while True:
+            pubsub = self.redis.pubsub()
+            try:
+                await pubsub.psubscribe(PATTERN)
+                self.connected.set()
+                backoff = 0.2
+                await self._catch_up()
+                while True:
+                    message = await pubsub.get_message(ignore_subscribe_messages=True, timeout=5)
+                    if message is not None:
+                        await self._on_message(message)
+            except (RedisError, OSError) as exc:
+                self.connected.clear()
+                log.warning("hub_redis_lost", error=str(exc), retry_in=backoff)
+            finally:
+                with contextlib.suppress(RedisError, OSError):
+                    await pubsub.aclose()
+            await asyncio.sleep(backoff)
+            backoff = min(backoff * 2, 5.0)
+
+    async def _beat(self) -> None:
+        """Heartbeats keep proxies from closing quiet streams; a periodic refresh keeps
+        estimates and opening hours current even when nothing happens in the lobby."""
+        since_refresh = 0.0
+        while True:
+            await asyncio.sleep(self.heartbeat_seconds)
+            since_refresh += self.heartbeat_seconds
+            for site in list(self.groups):
+                self._broadcast(site, lambda _group: HEARTBEAT)
+                if since_refresh >= self.refresh_seconds:
+                    self.refresh(site)
+            if since_refresh >= self.refresh_seconds:
+                since_refresh = 0.0
+
+    # --- events ----------------------------------------------------------------------------
+
+    async def _on_message(self, message: dict[str, Any]) -> None:
+        try:
+            event = msgspec.json.decode(message["data"])
+            site = str(event["site"])
+            int(event["sequence"])
+        except (msgspec.DecodeError, KeyError, TypeError, ValueError):
+            log.warning("hub_bad_message", channel=message.get("channel"))
+            return
+        await self.on_event(site, event)
+
+    async def on_event(self, site: str, event: dict[str, Any]) -> None:
+        """Pass on one site event in sequence order, filling a gap from the database first."""
+        sequence = int(event["sequence"])
+        last = self.last.get(site)
+        if last is not None and sequence <= last:
+            return  # already passed on: the relay or a replaying backend repeated it
+        if not self.groups.get(site):
+            self.last[site] = sequence
+            self.states.pop(site, None)  # nobody watches: do not keep a copy going stale
+            return
+        gap = last is not None and sequence > last + 1
+        if gap and not await self._fill(site, last or 0, sequence):
+            return
+        await self._pass_on(site, event)
+        self.refresh(site)
+
+    async def _pass_on(self, site: str, event: dict[str, Any]) -> None:
+        state = self.states.get(site)
+        if state is None:
+            with contextlib.suppress(Exception):  # labels only; a later refresh brings them
+                state = await self.state(site)
+        self.last[site] = int(event["sequence"])
+        self._broadcast(site, lambda group: group.renderer.event(event, state))
+
+    async def _fill(self, site: str, last: int, upto: int) -> bool:
+        """Pass on the events between `last` and `upto`; on failure, resync every stream."""
+        try:
+            missing = await self.load_events(site, last, self.gap_limit)
+        except Exception as exc:
+            log.warning("hub_gap_fill_failed", site=site, error=str(exc))
+            missing = None
+        if missing is None:
+            self._resync(site)
+            self.last[site] = upto
+            return False
+        GAP_FILLS.inc(len(missing))
+        for event in missing:
+            if int(event["sequence"]) < upto:
+                await self._pass_on(site, event)
+        return True
+
+    async def _catch_up(self) -> None:
+        for site, last in list(self.last.items()):
+            if not self.groups.get(site):
+                continue
+            try:
+                missing = await self.load_events(site, last, self.gap_limit)
+            except Exception as exc:
+                log.warning("hub_catch_up_failed", site=site, error=str(exc))
+                missing = None
+            if missing is None:
+                self._resync(site)
+                continue
+            for event in missing:
+                await self.on_event(site, event)
+            self.refresh(site)
+
+    def _resync(self, site: str) -> None:
+        self._broadcast(site, lambda _group: RESYNC)
+
+    def _broadcast(self, site: str, render: Callable[[Group], Frame | None]) -> None:
+        for group in list(self.groups.get(site, {}).values()):
+            frame = render(group)
+            if frame is None:
+                continue
+            for subscriber in list(group.members):
+                if not subscriber.offer(frame):
+                    self.unsubscribe(subscriber)
+
+    # --- live state ------------------------------------------------------------------------
+
+    def refresh(self, site: str) -> None:
+        """Re-read the site's lines soon; changes arriving meanwhile share one read."""
+        self._dirty.add(site)
+        if site not in self._refreshing:
+            self._refreshing[site] = asyncio.create_task(self._refresh(site))
+
+    async def _refresh(self, site: str) -> None:
+        try:
+            while site in self._dirty and self.groups.get(site):
+                self._dirty.discard(site)
+                try:
+                    state = await self.load_state(site)
+                except Exception as exc:
+                    # Screens keep their last good figures; never send zeros for a failed read.
+                    log.warning("hub_state_failed", site=site, error=str(exc))
+                    self._dirty.add(site)
+                    await asyncio.sleep(1.0)
+                    continue
+                self.states[site] = state
+                self._broadcast(site, _state_frame(state))
+        finally:
+            self._dirty.discard(site)
+            self._refreshing.pop(site, None)
+
+
+def _state_frame(state: LiveState) -> Callable[[Group], Frame | None]:
+    return lambda group: group.renderer.state(state)
+
+
+def _clear(queue: asyncio.Queue[Frame]) -> None:
+    while not queue.empty():
+        queue.get_nowait()

@@ -1,0 +1,135 @@
+"""Wire types of the display API (SPEC §4 names the fixed fields; the rest are additions)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+import msgspec
+
+Language = Literal["fi", "sv", "en"]
+Slug = Annotated[str, msgspec.Meta(min_length=1, max_length=64, pattern=r"^[a-z0-9-]+$")]
+Titles = Annotated[dict[Language, Annotated[str, msgspec.Meta(max_length=120)]], msgspec.Meta()]
+
+
+class CallView(msgspec.Struct):
+    """'K017 → Counter 4' as frozen at call time; `status` is the ticket's status now."""
+
+    number: str
+    service_point: str
+    service_point_labels: dict[str, Any]
+    called_at: datetime
+    recall: int
+    status: str
+    service_labels: dict[str, str] | None = None
+
+
+class QueueView(msgspec.Struct):
+    service: str
+    label: str
+    labels: dict[str, str]
+    unit: str
+    waiting: int
+    estimated_wait_seconds: int | None
+    oldest_wait_seconds: int | None
+    open: bool
+
+
+class PointView(msgspec.Struct):
+    service_point: str
+    labels: dict[str, Any]
+    open: bool
+
+
+class DisplaySettings(msgspec.Struct):
+    """How the screen behaves: what it covers is applied server-side before anything is sent."""
+
+    name: str | None
+    titles: dict[str, str]
+    languages: list[str]
+    rotate_seconds: int
+    privacy: bool
+    announce: bool
+    show_queues: bool
+    history: int
+
+
+class DisplaySnapshot(msgspec.Struct):
+    """Everything a screen shows, as of `sequence` in the site's event log."""
+
+    site: str
+    sequence: int
+    calling: list[CallView]
+    queues: list[QueueView]
+    waiting_total: int
+    service_points: list[PointView]
+    timezone: str
+    display: DisplaySettings
+    generated_at: datetime
+    heartbeat_seconds: float
+
+
+class DisplayConfigIn(msgspec.Struct, forbid_unknown_fields=True):
+    """A named display. Empty lists cover everything; `public: false` needs a device token."""
+
+    titles: Titles = msgspec.field(default_factory=dict)
+    units: Annotated[list[Slug], msgspec.Meta(max_length=50)] = msgspec.field(default_factory=list)
+    services: Annotated[list[Slug], msgspec.Meta(max_length=100)] = msgspec.field(
+        default_factory=list
+    )
+    service_points: Annotated[list[Slug], msgspec.Meta(max_length=100)] = msgspec.field(
+        default_factory=list
+    )
+    languages: Annotated[list[Language], msgspec.Meta(max_length=3)] = msgspec.field(
+        default_factory=list
+    )
+    rotate_seconds: Annotated[int, msgspec.Meta(ge=3, le=600)] = 12
+    privacy: bool = False
+    public: bool = True
+    announce: bool = True
+    show_queues: bool = True
+    history: Annotated[int, msgspec.Meta(ge=0, le=20)] = 6
+
+
+class DisplayConfigView(msgspec.Struct):
+    name: str
+    titles: dict[str, str]
+    units: list[str]
+    services: list[str]
+    service_points: list[str]
+    languages: list[str]
+    rotate_seconds: int
+    privacy: bool
+    public: bool
+    announce: bool
+    show_queues: bool
+    history: int
+
+
+class NewDisplayToken(msgspec.Struct, forbid_unknown_fields=True):
+    label: Annotated[str, msgspec.Meta(max_length=128)] = ""
+
+
+class DisplayTokenView(msgspec.Struct):
+    id: int
+    label: str
+    created_at: datetime
+    revoked: bool
+    token: str | None = None  # only in the answer that creates it; never stored in clear
+
+
+class TicketLive(msgspec.Struct):
+    """A ticket as its holder's page shows it, in every language of the site."""
+
+    number: str
+    status: str
+    service: str
+    service_labels: dict[str, str]
+    position: int | None
+    estimated_wait_seconds: int | None
+    service_point: str | None
+    service_point_labels: dict[str, Any] | None
+    called_at: datetime | None
+    recall: int
+    language: str
+    sequence: int

@@ -1,0 +1,118 @@
+"""The body of one SSE connection: an opening (snapshot or replay), then live frames.
+
+Every frame's `id` is the site's event sequence, so the browser's automatic reconnect sends
+`Last-Event-ID` and gets exactly what it missed, or one `snapshot` when that is too much.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+
+import structlog
+
+from queueing.displays_api.frames import (
+    CLOSE,
+    RESYNC,
+    DisplayRenderer,
+    Frame,
+    Renderer,
+    TicketRenderer,
+    retry,
+    sse,
+)
+from queueing.displays_api.hub import Hub
+from queueing.displays_api.service import DisplayService, Screen
+
+log = structlog.get_logger(__name__)
+REPLAY_LIMIT = 100  # more missed than this and a snapshot is smaller and simpler
+RETRY_MS = 2000
+UNAVAILABLE = Frame(b"event: unavailable\ndata: {}\n\n")
+Opening = Callable[[int | None], Awaitable[tuple[list[Frame], int]]]
+
+
+async def display_frames(
+    hub: Hub, service: DisplayService, screen: Screen, after: int | None
+) -> AsyncIterator[Frame]:
+    """A lobby or counter screen's stream."""
+    renderer = DisplayRenderer(screen.view)
+
+    async def opening(since: int | None) -> tuple[list[Frame], int]:
+        return await _display_opening(hub, service, screen, renderer, since)
+
+    async for frame in _stream(hub, screen.site, renderer, opening, after):
+        yield frame
+
+
+async def ticket_frames(
+    hub: Hub, service: DisplayService, site: str, ticket_id: uuid.UUID
+) -> AsyncIterator[Frame]:
+    """A ticket holder's stream: always a fresh snapshot first (one small row is cheap)."""
+
+    async def opening(_since: int | None) -> tuple[list[Frame], int]:
+        _, live = await service.ticket(ticket_id)
+        hub.note_sequence(site, live.sequence)
+        return [sse("snapshot", live.sequence, live)], live.sequence
+
+    async for frame in _stream(hub, site, TicketRenderer(ticket_id), opening, None):
+        yield frame
+
+
+async def _stream(
+    hub: Hub,
+    site: str,
+    renderer: Renderer,
+    opening: Opening,
+    after: int | None,
+) -> AsyncIterator[Frame]:
+    """Subscribe first, then open: anything committed after the opening's read is queued."""
+    subscriber = hub.subscribe(site, renderer)
+    try:
+        yield retry(RETRY_MS)
+        start = -1
+        frame: Frame = RESYNC
+        while frame is not CLOSE:
+            if frame is RESYNC:
+                try:
+                    frames, start = await opening(after if start < 0 else None)
+                except Exception as exc:
+                    # The database is away: end cleanly; the browser retries and keeps its state.
+                    log.warning("sse_opening_failed", site=site, error=str(exc))
+                    yield UNAVAILABLE
+                    return
+                for item in frames:
+                    yield item
+            elif _fresh(frame, start):
+                yield frame
+            frame = await subscriber.next()
+    finally:
+        hub.unsubscribe(subscriber)
+
+
+async def _display_opening(
+    hub: Hub, service: DisplayService, screen: Screen, renderer: DisplayRenderer, after: int | None
+) -> tuple[list[Frame], int]:
+    """What the screen missed since `after`, else a snapshot; and the sequence it is as of."""
+    if after is not None:
+        events = await service.events_since(screen.site, after, REPLAY_LIMIT)
+        if events is not None:
+            state = await service.state(screen.site)
+            frames = [f for f in (renderer.event(e, state) for e in events) if f is not None]
+            figures = renderer.state(state)
+            if figures is not None:
+                frames.append(figures)
+            start = max([after, *(int(e["sequence"]) for e in events)])
+            hub.note_sequence(screen.site, start)
+            return frames, start
+    snapshot = await service.snapshot(screen)
+    hub.note_sequence(screen.site, snapshot.sequence)
+    return [sse("snapshot", snapshot.sequence, snapshot)], snapshot.sequence
+
+
+def _fresh(frame: Frame, start: int) -> bool:
+    """Whether a live frame adds to what the opening (as of `start`) already sent."""
+    if frame.sequence < 0:
+        return True  # heartbeats
+    if frame.is_state:
+        return frame.sequence >= start  # an older read than the opening's is stale
+    return frame.sequence > start
