@@ -17,6 +17,9 @@ from redis.asyncio import Redis
 
 from displays import wiring as pages
 from queueing import logs
+from queueing.appointments.wiring import DEPENDENCIES as APPOINTMENT_DEPENDENCIES
+from queueing.appointments.wiring import HANDLERS as APPOINTMENT_HANDLERS
+from queueing.appointments.wiring import appointments_state
 from queueing.auth.controllers import AuthController
 from queueing.auth.principal import Principal
 from queueing.auth.service import AuthService
@@ -25,6 +28,7 @@ from queueing.displays_api.wiring import HANDLERS as DISPLAY_HANDLERS
 from queueing.displays_api.wiring import display_state, hub_lifespan
 from queueing.errors import EXCEPTION_HANDLERS
 from queueing.events.publisher import Publisher, relay_forever
+from queueing.notifications.enqueue import JobEnqueuer
 from queueing.ops.controllers import HealthController
 from queueing.ratelimit import RateLimiter
 from queueing.settings import Settings, from_env
@@ -46,6 +50,9 @@ def create_app(
     redis = Redis.from_url(settings.redis_url, socket_connect_timeout=1, socket_timeout=2)
     publisher = Publisher(redis)
     auth = AuthService(db, settings.secret_key, settings.token_minutes)
+    # Wakes the message jobs after ticket changes commit (docs/notifications.md).
+    enqueuer = JobEnqueuer(settings.redis_url)
+    tickets = TicketService(db, publisher, after_commit=enqueuer.after_commit)
     state = State(
         {
             "settings": settings,
@@ -53,10 +60,11 @@ def create_app(
             "redis": redis,
             "publisher": publisher,
             "auth": auth,
-            "tickets": TicketService(db, publisher),
+            "tickets": tickets,
             "sites": SiteService(db, publisher),
             "rate_limiter": RateLimiter(redis, settings.rate_limit),
             **display_state(db, settings.redis_url),
+            **appointments_state(db, tickets, settings, enqueuer),
         }
     )
     prometheus = PrometheusConfig(
@@ -73,6 +81,7 @@ def create_app(
             CustomerTicketController,
             StaffTicketController,
             *DISPLAY_HANDLERS,
+            *APPOINTMENT_HANDLERS,
             *pages.handlers(settings.secret_key),
             *(extra_handlers or []),
         ],
@@ -82,6 +91,7 @@ def create_app(
             "sites": Provide(_from_state("sites"), sync_to_thread=False),
             "auth": Provide(_from_state("auth"), sync_to_thread=False),
             "principal": Provide(_principal, sync_to_thread=False),
+            **APPOINTMENT_DEPENDENCIES,
         },
         exception_handlers=EXCEPTION_HANDLERS,
         lifespan=[_lifespan, hub_lifespan],
