@@ -7,7 +7,7 @@ from datetime import date
 from typing import Annotated
 
 from litestar import Controller, Response, get, post
-from litestar.params import Parameter
+from litestar.params import QueryParameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
 from queueing.appointments.schemas import (
@@ -24,8 +24,8 @@ from queueing.ratelimit import anonymous_rate_limit
 from queueing.tickets.controllers import STAFF, IdempotencyKey
 from queueing.tickets.schemas import TicketView
 
-Day = Annotated[date, Parameter(query="date", description="A local date, YYYY-MM-DD.")]
-Code = Annotated[str, Parameter(query="code", max_length=20, description="The booking code.")]
+Day = Annotated[date, QueryParameter(name="date", description="A local date, YYYY-MM-DD.")]
+Code = Annotated[str, QueryParameter(name="code", max_length=20, description="The booking code.")]
 
 
 class AppointmentController(Controller):
@@ -68,7 +68,7 @@ class AppointmentController(Controller):
         day: Day,
         appointments: AppointmentService,
         principal: Principal,
-        service: Annotated[str | None, Parameter(query="service")] = None,
+        service: Annotated[str | None, QueryParameter(name="service")] = None,
     ) -> list[StaffAppointmentView]:
         """The site's bookings of a local day, optionally of one service."""
         return await appointments.day(site, day, service, principal)

@@ -371,7 +371,7 @@ class AppointmentService:
     def _require_booked(self, appointment: Appointment, action: str) -> None:
         if appointment.status != "booked":
             status = appointment.status.replace("_", "-")
-            raise Conflict(f"cannot {action} a booking that is {status}", status=status)
+            raise Conflict(f"cannot {action} a booking that is {status}", booking_status=status)
 
     async def _view_of(self, session: AsyncSession, appointment: Appointment) -> AppointmentView:
         site = await _site_by_id(session, appointment.site_id)
