@@ -24,13 +24,20 @@ PROCESS_EVENTS = "workers.jobs.process_events"
 NOTIFICATIONS, DEFAULT = "notifications", "default"
 
 
-def message_job_id(message_id: int) -> str:
-    return f"outbox-{message_id}"
+def message_job_id(message_id: int, attempts: int) -> str:
+    """One job id per attempt: a retry never shares its id with the attempt still finishing."""
+    return f"outbox-{message_id}-{attempts}"
 
 
-def schedule_message(job_queue: Queue, message_id: int, send_after: datetime) -> None:
+def schedule_message(
+    job_queue: Queue, message_id: int, send_after: datetime, attempts: int = 0
+) -> None:
     """Enqueue the send now if due, else at its time (needs a worker with the scheduler)."""
-    options = {"job_id": message_job_id(message_id), "result_ttl": 300, "failure_ttl": 86400}
+    options = {
+        "job_id": message_job_id(message_id, attempts),
+        "result_ttl": 300,
+        "failure_ttl": 86400,
+    }
     if send_after <= utcnow() + timedelta(seconds=1):
         job_queue.enqueue(SEND_MESSAGE, message_id, **options)
     else:

@@ -1,0 +1,148 @@
+"""From a site's event log to messages: 'go to Counter 4', 'your turn is near', call expiries.
+
+The log is read from a cursor kept in the database, in the same transaction that adds the
+messages, so a crash or a lost wake-up never skips an event or plans a message twice.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy import or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from queueing.db import Database
+from queueing.domain.reminders import no_show_due, turn_is_near
+from queueing.events import repository as events_repo
+from queueing.models import Event, Ticket, utcnow
+from queueing.notifications import repository
+from queueing.notifications.outbox import Planned, add_message
+from queueing.settings import Settings
+from queueing.tickets import repository as tickets_repo
+
+Clock = Callable[[], datetime]
+CALLS = ("ticket.called", "ticket.recalled")
+# A call older than this when the dispatcher sees it (a worker was down) is not worth a message.
+STALE_CALL = timedelta(minutes=10)
+
+
+@dataclass(slots=True)
+class Dispatched:
+    planned: list[Planned] = field(default_factory=list)
+    # (ticket id, calls so far - 1, when it becomes a no-show) for tickets at their last call
+    expiries: list[tuple[uuid.UUID, int, datetime]] = field(default_factory=list)
+    events: int = 0
+
+
+class Dispatcher:
+    def __init__(self, db: Database, settings: Settings, clock: Clock = utcnow) -> None:
+        self.db = db
+        self.settings = settings
+        self.clock = clock
+
+    async def process(self, site_id: int, batch: int = 1000) -> Dispatched:
+        """Handle the site's events since the cursor; returns what to wake after commit."""
+        result = Dispatched()
+        async with self.db.write() as session:
+            after = await repository.cursor(session, site_id)
+            events = await events_repo.since(session, site_id, after, batch)
+            if not events:
+                return result
+            now = self.clock()
+            issued: set[uuid.UUID] = set()
+            for event in events:
+                await self._handle(session, event, now, result, issued)
+            await self._turns_near(session, site_id, now, result, issued)
+            await repository.advance(session, site_id, events[-1].sequence)
+            result.events = len(events)
+        return result
+
+    async def _handle(
+        self, session: AsyncSession, event: Event, now: datetime, result: Dispatched,
+        issued: set[uuid.UUID],
+    ) -> None:  # fmt: skip
+        if event.ticket_id is None:
+            return
+        if event.kind == "ticket.issued":
+            issued.add(event.ticket_id)
+        if event.kind not in CALLS:
+            return
+        ticket = await tickets_repo.get(session, event.ticket_id)
+        if ticket is None or ticket.called_at is None:
+            return
+        due = no_show_due(
+            ticket.called_at, ticket.recall_count, self.settings.max_calls,
+            self.settings.no_show_after_minutes,
+        )  # fmt: skip
+        if due is not None and ticket.status == "called":
+            result.expiries.append((ticket.id, ticket.recall_count, due))
+        if event.kind == "ticket.called" and now - event.created_at < STALE_CALL:
+            await self._plan(session, ticket, "called", now, result)
+
+    async def _turns_near(
+        self, session: AsyncSession, site_id: int, now: datetime, result: Dispatched,
+        issued: set[uuid.UUID],
+    ) -> None:  # fmt: skip
+        """Every waiting ticket with a contact at or inside its chosen position gets one message.
+
+        One issued already that near (in this batch) is recorded as skipped: its holder just saw
+        the position on the kiosk or their phone.
+        """
+        for ticket in await _waiting_with_contact(session, site_id):
+            threshold = ticket.notify_at_position or self.settings.turn_near_position
+            position = await tickets_repo.position(session, ticket)
+            if not turn_is_near(position, threshold):
+                continue
+            if ticket.id in issued:
+                await self._skip_turn_near(session, ticket, now)
+            else:
+                await self._plan(session, ticket, "turn-near", now, result)
+
+    async def _plan(
+        self, session: AsyncSession, ticket: Ticket, kind: str, now: datetime, result: Dispatched
+    ) -> None:
+        added = await add_message(
+            session,
+            self.settings,
+            site_id=ticket.site_id,
+            kind=kind,
+            dedup_key=await ticket_key(session, kind, ticket),
+            language=ticket.language,
+            phone=ticket.phone,
+            email=ticket.email,
+            send_after=now,
+            now=now,
+            ticket_id=ticket.id,
+        )
+        if added is not None:
+            result.planned.append(added)
+
+    async def _skip_turn_near(self, session: AsyncSession, ticket: Ticket, now: datetime) -> None:
+        values = {
+            "site_id": ticket.site_id, "kind": "turn-near",
+            "dedup_key": await ticket_key(session, "turn-near", ticket),
+            "ticket_id": ticket.id, "channel": "sms" if ticket.phone else "email",
+            "recipient": ticket.phone or ticket.email, "language": ticket.language,
+            "status": "skipped", "last_error": "already this near when the ticket was issued",
+            "send_after": now, "created_at": now, "updated_at": now,
+            "message_key": uuid.uuid4().hex,
+        }  # fmt: skip
+        await repository.add(session, values)
+
+
+async def ticket_key(session: AsyncSession, kind: str, ticket: Ticket) -> str:
+    """One message per kind and step of the visit: a transfer to another line is a new step."""
+    step = await tickets_repo.open_step(session, ticket.id)
+    return f"{kind}:ticket:{ticket.id}:s{step.id if step else 0}"
+
+
+async def _waiting_with_contact(session: AsyncSession, site_id: int) -> list[Ticket]:
+    query = select(Ticket).where(
+        Ticket.site_id == site_id,
+        Ticket.status == "waiting",
+        or_(Ticket.phone.is_not(None), Ticket.email.is_not(None)),
+    )
+    return list(await session.scalars(query))

@@ -1,0 +1,255 @@
+"""Sweeps the workers run on a timer: automatic no-shows, the end of the day, missed
+appointments and the erasure of personal data. Each is idempotent: running it twice, or after
+a long outage, does what one timely run would have done."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import and_, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from queueing.appointments import config as appointments_config
+from queueing.appointments import repository as appointments_repo
+from queueing.auth.principal import Principal
+from queueing.db import Database
+from queueing.domain.checkin import is_no_show
+from queueing.domain.dayclose import closing_time, retention_cutoff
+from queueing.domain.lifecycle import Step, TicketStatus, allowed_from
+from queueing.domain.reminders import no_show_due
+from queueing.errors import Conflict
+from queueing.events import repository as events_repo
+from queueing.models import (
+    Appointment,
+    Event,
+    OutboxMessage,
+    Service,
+    Site,
+    Ticket,
+    utcnow,
+)
+from queueing.notifications.dispatch import ticket_key
+from queueing.notifications.outbox import Planned, add_message
+from queueing.settings import Settings
+from queueing.sites import repository as sites_repo
+from queueing.sites.config import DAYS, expand_opening_hours
+from queueing.tickets import repository as tickets_repo
+from queueing.tickets.service import TicketService
+from queueing.tickets.views import event_payload, load_context
+
+Clock = Callable[[], datetime]
+BATCH = 500
+
+
+@dataclass(slots=True)
+class Closed:
+    planned: list[Planned] = field(default_factory=list)
+    events: list[tuple[Site, list[Event]]] = field(default_factory=list)
+    tickets: int = 0
+
+
+class Housekeeping:
+    def __init__(
+        self, db: Database, tickets: TicketService, settings: Settings, clock: Clock = utcnow
+    ) -> None:
+        self.db = db
+        self.tickets = tickets
+        self.settings = settings
+        self.clock = clock
+
+    # --- automatic no-show ---------------------------------------------------------------
+
+    async def expire_call(self, ticket_id: uuid.UUID, recall_count: int) -> bool:
+        """Mark a called ticket no-show if it is still at the call that made it due."""
+        async with self.db.read() as session:
+            ticket = await tickets_repo.get(session, ticket_id)
+        if ticket is None or ticket.status != "called" or ticket.recall_count != recall_count:
+            return False
+        assert ticket.called_at is not None
+        due = no_show_due(
+            ticket.called_at, ticket.recall_count, self.settings.max_calls,
+            self.settings.no_show_after_minutes,
+        )  # fmt: skip
+        if due is None or due > self.clock():
+            return False
+        system = Principal(0, "system", "admin", ticket.site_id, frozenset())
+        try:
+            await self.tickets.no_show(ticket_id, system)
+        except Conflict:  # started or finished meanwhile: nothing to do
+            return False
+        return True
+
+    async def expire_calls(self) -> int:
+        """The sweep behind the timed jobs: every call past its last chance becomes a no-show."""
+        latest = self.clock() - timedelta(minutes=self.settings.no_show_after_minutes)
+        async with self.db.read() as session:
+            rows = await session.execute(
+                select(Ticket.id, Ticket.recall_count).where(
+                    Ticket.status == "called",
+                    Ticket.recall_count >= self.settings.max_calls - 1,
+                    Ticket.called_at <= latest,
+                )
+            )
+            due = [(row.id, row.recall_count) for row in rows]
+        return sum([await self.expire_call(ticket_id, count) for ticket_id, count in due])
+
+    # --- end of day ----------------------------------------------------------------------
+
+    async def close_days(self) -> Closed:
+        """Close tickets still waiting (or called, never come) when the site's day has ended."""
+        result = Closed()
+        async with self.db.read() as session:
+            sites = list(await sites_repo.all_sites(session))
+        for site in sites:
+            await self._close_site(site, result)
+        return result
+
+    async def _close_site(self, site: Site, result: Closed) -> None:
+        now = self.clock()
+        today = now.astimezone(ZoneInfo(site.timezone)).date()
+        async with self.db.write() as session:
+            services = await sites_repo.services(session, site.id)
+            ends = closing_time(
+                today, site.timezone, _closes(services, DAYS[today.weekday()]),
+                self.settings.day_close_grace_minutes,
+            )  # fmt: skip
+            last_day = today if now >= ends else today - timedelta(days=1)
+            tickets = await _open_unserved(session, site.id, last_day.isoformat())
+            events = []
+            for ticket in tickets:
+                event = await self._close_ticket(session, site, ticket, now, result)
+                if event is not None:
+                    events.append(event)
+        if events:
+            result.events.append((site, events))
+
+    async def _close_ticket(
+        self, session: AsyncSession, site: Site, ticket: Ticket, now: datetime, result: Closed
+    ) -> Event | None:
+        closed = TicketStatus.CLOSED.value
+        values = {"status": closed, "ended_at": now, "updated_at": now}
+        if not await tickets_repo.claim(session, ticket.id, allowed_from(Step.CLOSE), values):
+            return None
+        ticket.status, ticket.ended_at = closed, now
+        step = await tickets_repo.open_step(session, ticket.id)
+        key = await ticket_key(session, "day-closed", ticket)
+        if step is not None:
+            step.ended_at, step.outcome = now, closed
+        added = await add_message(
+            session, self.settings, site_id=site.id, kind="day-closed", dedup_key=key,
+            language=ticket.language, phone=ticket.phone, email=ticket.email,
+            send_after=now, now=now, ticket_id=ticket.id,
+        )  # fmt: skip
+        if added is not None:
+            result.planned.append(added)
+        result.tickets += 1
+        ctx = await load_context(session, site, ticket)
+        ctx.point = None
+        return await events_repo.append(
+            session, site.id, "ticket.closed", event_payload(ctx), ticket.id
+        )
+
+    # --- appointments --------------------------------------------------------------------
+
+    async def mark_missed_appointments(self) -> int:
+        """Bookings never checked in by the end of their slot plus the grace become no-shows."""
+        now = self.clock()
+        missed = 0
+        async with self.db.write() as session:
+            for appointment in await appointments_repo.missed(session, now):
+                if is_no_show(appointment.end, now, await _grace(session, appointment)):
+                    appointment.status, appointment.updated_at = "no_show", now
+                    missed += 1
+        return missed
+
+    # --- retention -----------------------------------------------------------------------
+
+    async def erase_personal_data(self) -> dict[str, int]:
+        """Erase names, phones, e-mails and free text past their retention; keep the numbers."""
+        now = self.clock()
+        visits = retention_cutoff(now, self.settings.retention_visit_days)
+        bookings = retention_cutoff(now, self.settings.retention_appointment_days)
+        async with self.db.write() as session:
+            counts = {
+                "tickets": await _erase_tickets(session, visits),
+                "appointments": await _erase_appointments(session, bookings, now),
+                "messages": await _erase_messages(session, visits, bookings),
+            }
+        return counts
+
+
+def _closes(services: Sequence[Service], day: str) -> list[time | None]:
+    closes: list[time | None] = []
+    for service in services:
+        hours = expand_opening_hours(service.opening_hours or {}).get(day)
+        closes.append(None if hours is None else _end(hours[1]))
+    return closes
+
+
+def _end(text: str) -> time:
+    return time.max if text == "24:00" else time.fromisoformat(text)
+
+
+async def _open_unserved(session: AsyncSession, site_id: int, last_day: str) -> list[Ticket]:
+    statuses = [s.value for s in allowed_from(Step.CLOSE)]
+    query = select(Ticket).where(
+        Ticket.site_id == site_id, Ticket.status.in_(statuses), Ticket.service_day <= last_day
+    )
+    return list(await session.scalars(query.limit(BATCH)))
+
+
+async def _grace(session: AsyncSession, appointment: Appointment) -> int:
+    service = await sites_repo.service_by_id(session, appointment.service_id)
+    assert service is not None
+    row = await appointments_repo.schedule(session, service.id)
+    return appointments_config.schedule_of(service, row).no_show_grace_minutes
+
+
+async def _erase_tickets(session: AsyncSession, before: datetime) -> int:
+    result = await session.execute(
+        update(Ticket)
+        .where(Ticket.issued_at < before, or_(Ticket.phone.is_not(None), Ticket.email.is_not(None)))
+        .values(phone=None, email=None)
+        .execution_options(synchronize_session=False)
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def _erase_appointments(session: AsyncSession, before: datetime, now: datetime) -> int:
+    result = await session.execute(
+        update(Appointment)
+        .where(Appointment.end < before, Appointment.erased_at.is_(None))
+        .values(name=None, phone=None, email=None, notes=None, erased_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def _erase_messages(session: AsyncSession, visits: datetime, bookings: datetime) -> int:
+    old = or_(
+        and_(OutboxMessage.ticket_id.is_not(None), OutboxMessage.created_at < visits),
+        and_(OutboxMessage.appointment_id.is_not(None), OutboxMessage.created_at < bookings),
+        and_(
+            OutboxMessage.ticket_id.is_(None),
+            OutboxMessage.appointment_id.is_(None),
+            OutboxMessage.created_at < visits,
+        ),
+    )
+    # A message still unsent after its retention period will never be worth sending.
+    await session.execute(
+        update(OutboxMessage)
+        .where(old, OutboxMessage.status.in_(("pending", "sending")))
+        .values(status="cancelled", last_error="expired before it could be sent")
+        .execution_options(synchronize_session=False)
+    )
+    result = await session.execute(
+        update(OutboxMessage)
+        .where(old, OutboxMessage.recipient.is_not(None))
+        .values(recipient=None, subject=None, body=None, provider_reply=None)
+        .execution_options(synchronize_session=False)
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]
