@@ -114,14 +114,14 @@ async def due(session: AsyncSession, now: datetime, limit: int = 500) -> Sequenc
     return (await session.scalars(query.order_by(OutboxMessage.send_after).limit(limit))).all()
 
 
-async def scheduled(session: AsyncSession, now: datetime) -> Sequence[tuple[int, datetime]]:
-    """(id, send_after) of pending messages due later: each needs a wake-up in the scheduler."""
+async def scheduled(session: AsyncSession, now: datetime) -> Sequence[tuple[int, datetime, int]]:
+    """(id, send_after, attempts) of pending messages due later: each needs a wake-up."""
     rows = await session.execute(
-        select(OutboxMessage.id, OutboxMessage.send_after).where(
+        select(OutboxMessage.id, OutboxMessage.send_after, OutboxMessage.attempts).where(
             OutboxMessage.status == "pending", OutboxMessage.send_after > now
         )
     )
-    return [(row.id, row.send_after) for row in rows]
+    return [(row.id, row.send_after, row.attempts) for row in rows]
 
 
 async def listing(

@@ -1,0 +1,33 @@
+"""The recurring jobs, for `rq cron workers.cron` (and the embedded worker's cron process).
+
+reconcile     every QUEUEING_RECONCILE_INTERVAL s: wake-ups from the database, event-log
+              catch-up, automatic no-shows, end of day, missed appointments
+erase         daily at 01:17 UTC (03:17 or 04:17 in Helsinki, the quietest hour): retention
+"""
+
+from __future__ import annotations
+
+from redis import Redis
+from rq import cron
+from rq.cron import CronScheduler
+
+from queueing.settings import from_env
+from workers import jobs
+
+
+def register() -> None:
+    settings = from_env()
+    cron.register(
+        jobs.reconcile, "default", interval=settings.reconcile_interval_seconds, name="reconcile"
+    )
+    cron.register(jobs.erase_personal_data, "default", cron="17 1 * * *", name="erase")
+
+
+def run_cron(redis_url: str) -> None:
+    """Run the cron scheduler until stopped (a process of its own: it installs signal handlers)."""
+    scheduler = CronScheduler(connection=Redis.from_url(redis_url))
+    scheduler.load_config_from_file("workers.cron")
+    scheduler.start()
+
+
+register()
