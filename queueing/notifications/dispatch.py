@@ -25,6 +25,8 @@ from queueing.tickets import repository as tickets_repo
 
 Clock = Callable[[], datetime]
 CALLS = ("ticket.called", "ticket.recalled")
+# Events that take a waiting ticket out of its line, moving those behind it forward.
+LEAVES_LINE = ("ticket.called", "ticket.cancelled", "ticket.transferred")
 # A call older than this when the dispatcher sees it (a worker was down) is not worth a message.
 STALE_CALL = timedelta(minutes=10)
 
@@ -52,7 +54,7 @@ class Dispatcher:
             if not events:
                 return result
             now = self.clock()
-            issued: set[uuid.UUID] = set()
+            issued: dict[uuid.UUID, _Issued] = {}
             for event in events:
                 await self._handle(session, event, now, result, issued)
             await self._turns_near(session, site_id, now, result, issued)
@@ -62,12 +64,16 @@ class Dispatcher:
 
     async def _handle(
         self, session: AsyncSession, event: Event, now: datetime, result: Dispatched,
-        issued: set[uuid.UUID],
+        issued: dict[uuid.UUID, _Issued],
     ) -> None:  # fmt: skip
         if event.ticket_id is None:
             return
         if event.kind == "ticket.issued":
-            issued.add(event.ticket_id)
+            issued[event.ticket_id] = _Issued(str(event.payload.get("service")))
+        if event.kind in LEAVES_LINE:
+            for ticket_id, entry in issued.items():
+                if ticket_id != event.ticket_id and entry.service == event.payload.get("service"):
+                    entry.moved_up += 1
         if event.kind not in CALLS:
             return
         ticket = await tickets_repo.get(session, event.ticket_id)
@@ -84,19 +90,21 @@ class Dispatcher:
 
     async def _turns_near(
         self, session: AsyncSession, site_id: int, now: datetime, result: Dispatched,
-        issued: set[uuid.UUID],
+        issued: dict[uuid.UUID, _Issued],
     ) -> None:  # fmt: skip
         """Every waiting ticket with a contact at or inside its chosen position gets one message.
 
-        One issued already that near (in this batch) is recorded as skipped: its holder just saw
-        the position on the kiosk or their phone.
+        One that was already that near when issued is recorded as skipped: its holder just saw the
+        position on the kiosk or their phone. Its position then is its position now plus the
+        tickets of its line called or gone since, as this batch of the log shows.
         """
         for ticket in await _waiting_with_contact(session, site_id):
             threshold = ticket.notify_at_position or self.settings.turn_near_position
             position = await tickets_repo.position(session, ticket)
             if not turn_is_near(position, threshold):
                 continue
-            if ticket.id in issued:
+            entry = issued.get(ticket.id)
+            if entry is not None and turn_is_near(position + entry.moved_up, threshold):
                 await self._skip_turn_near(session, ticket, now)
             else:
                 await self._plan(session, ticket, "turn-near", now, result)
@@ -131,6 +139,14 @@ class Dispatcher:
             "message_key": uuid.uuid4().hex,
         }  # fmt: skip
         await repository.add(session, values)
+
+
+@dataclass(slots=True)
+class _Issued:
+    """A ticket issued in the batch being handled, and how far its line has moved since."""
+
+    service: str
+    moved_up: int = 0
 
 
 async def ticket_key(session: AsyncSession, kind: str, ticket: Ticket) -> str:
