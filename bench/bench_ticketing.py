@@ -757,7 +757,9 @@ class Bench:
             url = self.kind.copy(template, f"bench_call_{label}")
             rows, counters = waiting_rows(layout, supply)
             asyncio.run(write_rows(url, layout, rows, counters))
-            self.results.append(self.call_next(url, layout, label))
+            result = self.call_next(url, layout, label)
+            result.note = f"lines of {len(rows.tickets)} in all; " + result.note
+            self.results.append(result)
         return self.results
 
     def baseline(self) -> Result:
@@ -792,7 +794,7 @@ class Bench:
             load, since = self.load(server.url, targets, token)
         checks = asyncio.run(check(url, layout, since))
         name = "call-next, " + ("no history" if label == "none" else f"{self.history:,} history")
-        note = f"{checks['calls']} called in the measured part, {checks['waiting']} still waiting"
+        note = f"{checks['calls']} called in the measured part, {checks['waiting']} left"
         answered = load.requests - load.failed
         if checks["waiting"] == 0 or checks["calls"] < 0.95 * answered:
             note += " (LINES RAN DRY: 204s counted, figure too high)"
