@@ -158,8 +158,14 @@ def channel_settings(smtp: SmtpServer, sms: SmsGateway) -> dict[str, Any]:
     }
 
 
+ENV_NAMES = {"reconcile_interval_seconds": "QUEUEING_RECONCILE_INTERVAL"}
+
+
 def worker_env(settings: dict[str, Any]) -> dict[str, str]:
-    return {f"QUEUEING_{key.upper()}": str(value) for key, value in settings.items()}
+    """The QUEUEING_* variables a worker process reads for these settings fields."""
+    return {
+        ENV_NAMES.get(key, f"QUEUEING_{key.upper()}"): str(value) for key, value in settings.items()
+    }
 
 
 class WorkerProcess:
