@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from displays.screens import ScreenPages
+
 
 def page_handlers(secret_key: str) -> list[Any]:
     """Every page route; the staff router carries its own CSRF middleware."""
-    return []
+    return [ScreenPages]

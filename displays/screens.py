@@ -1,0 +1,106 @@
+"""Lobby and counter display pages: rendered with their first snapshot, then kept live by SSE."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlencode
+
+import msgspec
+import structlog
+from litestar import Controller, Request, get
+from litestar.datastructures import State
+from litestar.di import Provide
+from litestar.response import Template
+
+from displays import catalogs
+from displays.common import language, page
+from queueing.displays_api.schemas import DisplaySnapshot
+from queueing.displays_api.service import DisplayService, Screen
+from queueing.errors import QueueingError
+
+log = structlog.get_logger(__name__)
+
+
+def displays_service(state: State) -> DisplayService:
+    service: DisplayService = state["displays"]
+    return service
+
+
+PAGE_DEPENDENCIES = {"displays": Provide(displays_service, sync_to_thread=False)}
+
+
+def error_page(request: Request[Any, Any, Any], exc: QueueingError) -> Template:
+    lang = language(request, list(catalogs.LANGUAGES))
+    return page("error.html", lang, [lang], {}, status_code=exc.status_code,
+                status=exc.status_code, message=exc.detail)  # fmt: skip
+
+
+async def first_snapshot(displays: DisplayService, screen: Screen) -> dict[str, Any] | None:
+    """The page's first data; None when the database is away (the stream fills it in later,
+    and the page never shows "0 waiting" for a read that failed)."""
+    try:
+        snapshot: DisplaySnapshot = await displays.snapshot(screen)
+    except Exception as exc:
+        log.warning("display_page_without_snapshot", site=screen.site, error=str(exc))
+        return None
+    builtins: dict[str, Any] = msgspec.to_builtins(snapshot)
+    return builtins
+
+
+class ScreenPages(Controller):
+    path = "/sites/{site:str}"
+    include_in_schema = False
+    dependencies = PAGE_DEPENDENCIES
+
+    @get("/lobby")
+    async def lobby(
+        self,
+        request: Request[Any, Any, Any],
+        site: str,
+        displays: DisplayService,
+        display: str | None = None,
+        token: str | None = None,
+    ) -> Template:
+        """The lobby display: calls, queues, clock, chime and speech."""
+        try:
+            screen = await displays.screen(site, display, token)
+        except QueueingError as exc:
+            return error_page(request, exc)
+        settings = screen.settings
+        lang = catalogs.pick(request.query_params.get("lang"), settings.languages)
+        query = {k: v for k, v in (("display", display), ("token", token)) if v}
+        boot = {
+            "catalogs": catalogs.catalogs(settings.languages),
+            "snapshot": await first_snapshot(displays, screen),
+            "display": msgspec.to_builtins(settings),
+            "events_url": f"/api/sites/{site}/display/events"
+            + (f"?{urlencode(query)}" if query else ""),
+            "timezone": (await displays.site_info(site)).timezone,
+        }
+        title = settings.titles.get(lang) or settings.titles.get("fi") or site
+        return page("lobby.html", lang, settings.languages, boot, title=title, site_name=title,
+                    privacy=settings.privacy, show_queues=settings.show_queues)  # fmt: skip
+
+    @get("/counter/{point:str}")
+    async def counter(
+        self, request: Request[Any, Any, Any], site: str, point: str, displays: DisplayService
+    ) -> Template:
+        """The screen above one service point: its number now, or closed."""
+        try:
+            screen = await displays.point_screen(site, point)
+            info = await displays.site_info(site)
+        except QueueingError as exc:
+            return error_page(request, exc)
+        labels = next(p.labels for p in info.service_points if p.slug == point)
+        snapshot = await first_snapshot(displays, screen)
+        lang = catalogs.pick(request.query_params.get("lang"), info.languages)
+        boot = {
+            "catalogs": catalogs.catalogs(info.languages),
+            "snapshot": snapshot,
+            "point": point,
+            "open": True,
+            "timezone": info.timezone,
+            "events_url": f"/api/sites/{site}/service-points/{point}/display/events",
+        }
+        return page("counter.html", lang, info.languages, boot, point_labels=labels,
+                    point_label=labels.get(lang) or labels.get("fi"))  # fmt: skip

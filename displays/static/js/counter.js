@@ -1,0 +1,70 @@
+// Counter display: the number called to this service point, "now serving", open or closed.
+import { boot, Texts, clockTime } from "./i18n.js";
+import { LiveStream } from "./live.js";
+
+const data = boot();
+const texts = new Texts(data.catalogs, data.lang);
+const $ = (id) => document.getElementById(id);
+const state = { current: null, open: data.open, timezone: data.timezone };
+
+function fromSnapshot(snapshot) {
+  const call = snapshot.calling.find((c) => c.status === "called" || c.status === "serving");
+  state.current = call ? { number: call.number, status: call.status } : null;
+  const point = snapshot.service_points.find((p) => p.service_point === data.point);
+  if (point) state.open = point.open;
+  render();
+}
+
+function render() {
+  const box = $("current");
+  // Each status line in every language of the site, so nobody waits for a rotation.
+  const say = (key) => data.languages.flatMap((lang, i) => {
+    const span = document.createElement("span");
+    span.lang = lang;
+    span.textContent = texts.t(key, {}, lang);
+    return i ? [" · ", span] : [span];
+  });
+  if (state.current) {
+    box.dataset.state = state.current.status;
+    $("number").textContent = state.current.number;
+    $("status").replaceChildren(...say(state.current.status === "called" ? "counter.please_come" : "counter.serving"));
+  } else if (!state.open) {
+    box.dataset.state = "closed";
+    $("number").replaceChildren(...say("counter.closed"));
+    $("status").replaceChildren();
+  } else {
+    box.dataset.state = "idle";
+    $("number").textContent = "–";
+    $("status").replaceChildren(...say("counter.open"));
+  }
+  document.body.dataset.number = state.current?.number || "";
+}
+
+function change(event) {
+  if (event.kind === "ticket.called" || event.kind === "ticket.recalled") {
+    state.current = { number: event.number, status: "called" };
+  } else if (event.kind === "ticket.started" && state.current?.number === event.number) {
+    state.current.status = "serving";
+  } else if (state.current?.number === event.number) {
+    state.current = null;  // finished, no-show, returned, transferred or cancelled
+  }
+  render();
+}
+
+function queues(figures) {
+  const point = figures.service_points.find((p) => p.service_point === data.point);
+  if (point) state.open = point.open;
+  render();
+}
+
+function status(kind, lastGood) {
+  $("stale").hidden = kind === "live";
+  $("stale-text").textContent = lastGood
+    ? texts.t("updated_at", { time: clockTime(lastGood, state.timezone, data.lang) })
+    : texts.t("connecting");
+}
+
+if (data.snapshot) fromSnapshot(data.snapshot);
+const stream = new LiveStream(data.events_url, { snapshot: fromSnapshot, change, queues, status });
+if (data.snapshot) stream.sequence = data.snapshot.sequence;
+stream.start();
