@@ -4,9 +4,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from litestar.testing import AsyncTestClient
@@ -125,3 +126,55 @@ async def test_a_called_ticket_hears_turn_near_then_go_to_counter(
         await wait_for(lambda: len(sms.texts()) == 2, 30, "go-to-counter SMS", worker)
     assert sms.texts()[1] == f"{number}, please go to Counter 4."
     assert [r.kind for r in await outbox(database_url)] == ["turn-near", "called"]
+
+
+def next_dst_change(zone: ZoneInfo) -> date:
+    """The next local day (at least two days ahead) on which the UTC offset changes."""
+    day = datetime.now(zone).date() + timedelta(days=2)
+    for _ in range(370):
+        before = datetime.combine(day, time(0, 30), tzinfo=zone).utcoffset()
+        after = datetime.combine(day, time(12), tzinfo=zone).utcoffset()
+        if before != after:
+            return day
+        day += timedelta(days=1)
+    raise AssertionError("no DST change within a year")
+
+
+async def test_a_booking_across_the_dst_change_keeps_its_local_time_in_every_message(
+    database_url: str, redis_url: str, channels: tuple[SmtpServer, SmsGateway], workers: Workers
+) -> None:
+    smtp, sms = channels
+    zone = ZoneInfo("Europe/Helsinki")
+    day = next_dst_change(zone)
+    start = datetime.combine(day, time(10), tzinfo=zone)  # booked now, on the other offset
+    settings = overrides(smtp, sms, reminder_offsets="24h,2h")
+    worker = workers.start(settings)
+    async with app_client(database_url, redis_url, settings) as client:
+        await open_round_the_clock(client)
+        created = await book(client, start, email="maija@example.fi", language="fi")
+    assert created["start"] == start.isoformat()
+    assert start.utcoffset() != datetime.now(zone).utcoffset()
+    await wait_for(lambda: smtp.recorder.messages, 30, "the confirmation", worker)
+    [mail] = smtp.recorder.messages
+    weekday = ("ma", "ti", "ke", "to", "pe", "la", "su")[day.weekday()]
+    local = f"{weekday} {day.day}.{day.month}.{day.year} klo 10.00"
+    assert local in mail["Subject"]
+    assert local in mail.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    [ics] = [p for p in mail.iter_attachments() if p.get_filename() == "appointment.ics"]
+    assert f"DTSTART;TZID=Europe/Helsinki:{day:%Y%m%d}T100000" in ics.get_content()
+    reminders = sorted(
+        (r for r in await outbox(database_url) if r.kind.startswith("reminder-")),
+        key=lambda r: r.send_after,
+    )
+    # Reminders are real durations before the appointment: 24 h before 10:00 on the day the
+    # clocks change is a different wall-clock hour the day before.
+    # (Arithmetic on the UTC instant: Python's aware-datetime arithmetic in one zone is
+    # wall-clock arithmetic, which is exactly the mistake this test guards against.)
+    instant = start.astimezone(UTC)
+    assert [r.send_after for r in reminders] == [
+        instant - timedelta(hours=24),
+        instant - timedelta(hours=2),
+    ]
+    day_before = reminders[0].send_after.astimezone(zone)
+    shift = day_before.utcoffset() - start.utcoffset()  # type: ignore[operator]
+    assert day_before.hour == 10 + shift // timedelta(hours=1) and day_before.hour != 10
