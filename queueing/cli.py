@@ -267,6 +267,42 @@ def users_add(username: str, site: str, role: str, units: tuple[str, ...], passw
     click.echo(f"user {username!r} ({role}) saved")
 
 
+@main.group()
+def appointments() -> None:
+    """Booking schedules and closures (docs/appointments.md)."""
+
+
+@appointments.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def appointments_import(file: Path) -> None:
+    """Store a site's booking schedules and closures from its appointments file."""
+    from queueing.appointments import config as appointments_config
+    from queueing.appointments.service import AppointmentService
+    from queueing.db import Database
+    from queueing.events.publisher import Publisher
+    from queueing.sites.config import ConfigError
+    from queueing.tickets.service import TicketService
+
+    settings = from_env()
+
+    async def run() -> list[str]:
+        database = Database(settings.database_url)
+        try:
+            tickets = TicketService(database, Publisher(None))  # type: ignore[arg-type]
+            service = AppointmentService(database, tickets, settings)
+            return await service.import_config(appointments_config.load(file))
+        finally:
+            await database.dispose()
+
+    try:
+        warnings = asyncio.run(run())
+    except ConfigError as exc:
+        raise click.ClickException(f"{file}: {exc}") from exc
+    for warning in warnings:
+        click.echo(f"warning: {warning}", err=True)
+    click.echo(f"imported appointments of {appointments_config.load(file).site!r}")
+
+
 def _register_optional() -> None:
     try:
         from queueing.simulation.cli import simulate
