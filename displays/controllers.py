@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from displays.customer import CustomerPages
 from displays.screens import ScreenPages
 
 
 def page_handlers(secret_key: str) -> list[Any]:
     """Every page route; the staff router carries its own CSRF middleware."""
-    return [ScreenPages]
+    return [ScreenPages, CustomerPages]

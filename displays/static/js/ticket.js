@@ -1,0 +1,148 @@
+// Mobile ticket: the place in line as it moves, the call with sound and vibration, cancel.
+import { boot, Texts, pickLabel, clockTime, waitText } from "./i18n.js";
+import { LiveStream } from "./live.js";
+import { Announcer } from "./announce.js";
+
+const data = boot();
+const texts = new Texts(data.catalogs, data.lang);
+const $ = (id) => document.getElementById(id);
+const OPEN = new Set(["waiting", "called"]);
+
+const state = { ticket: { ...data.ticket }, lang: data.lang, alerts: false, lastAlert: null };
+const sound = new Announcer({ texts, languages: [], chime: true, speech: false });
+window.__ticket = { state, alerts: [] };
+
+function render() {
+  const ticket = state.ticket;
+  const lang = state.lang;
+  document.documentElement.lang = lang;
+  texts.apply(document, lang);
+  $("main").dataset.status = ticket.status;
+  $("number").textContent = ticket.number;
+  $("service").textContent = pickLabel(ticket.service_labels, lang);
+  $("status").replaceChildren(...statusLines(ticket, lang));
+  $("cancel").hidden = !OPEN.has(ticket.status);
+  $("hint").hidden = !OPEN.has(ticket.status);
+  $("sound").hidden = !OPEN.has(ticket.status);
+  $("sound").textContent = texts.t(state.alerts ? "ticket.sound_on" : "ticket.sound_enable");
+  $("sound").setAttribute("aria-pressed", String(state.alerts));
+  $("issued").textContent = ticket.called_at
+    ? texts.t("ticket.called_at", { time: clockTime(new Date(ticket.called_at), data.site.timezone, lang) })
+    : "";
+  document.title = `${texts.t("ticket.title", { number: ticket.number })} – ${pickLabel(data.site.names, lang)}`;
+  for (const link of document.querySelectorAll(".m-langs a")) {
+    if (link.dataset.lang === lang) link.setAttribute("aria-current", "true");
+    else link.removeAttribute("aria-current");
+  }
+}
+
+function statusLines(ticket, lang) {
+  const line = (cls, text) => Object.assign(document.createElement("p"), { className: cls, textContent: text });
+  const point = pickLabel(ticket.service_point_labels, lang);
+  switch (ticket.status) {
+    case "waiting": {
+      const ahead = (ticket.position || 1) - 1;
+      return [
+        line("muted-label", texts.t("ticket.place")),
+        line("big", ahead ? texts.t("ticket.ahead", { n: ahead }) : texts.t("ticket.next")),
+        line("small", `${texts.t("ticket.estimated_wait")}: ${waitText(texts, ticket.estimated_wait_seconds, lang)}`),
+      ];
+    }
+    case "called":
+      return [
+        line("muted-label big-call", texts.t("ticket.called_heading")),
+        line("big", texts.t("ticket.go_to", { point })),
+        ...(ticket.recall ? [line("small", texts.t("ticket.recalled"))] : []),
+      ];
+    case "serving":
+      return [line("big", texts.t("ticket.serving")), line("small", point)];
+    default:
+      return [line("big", texts.t(`ticket.${ticket.status}`))];
+  }
+}
+
+// A call (or a recall) plays the chime and vibrates once per call, however often it is re-sent.
+function alertCall() {
+  const ticket = state.ticket;
+  const key = `${ticket.called_at}|${ticket.recall}`;
+  if (ticket.status !== "called" || state.lastAlert === key) return;
+  state.lastAlert = key;
+  window.__ticket.alerts.push({ number: ticket.number, point: ticket.service_point, recall: ticket.recall });
+  if (!state.alerts) return;
+  sound.chime();
+  navigator.vibrate?.([400, 200, 400, 200, 800]);
+}
+
+function applySnapshot(live) {
+  const wasCalled = state.ticket.status === "called";
+  state.ticket = { ...state.ticket, ...live };
+  render();
+  if (!wasCalled || live.recall !== undefined) alertCall();
+}
+
+function applyTicket(change) {
+  const next = { ...state.ticket, status: change.status, number: change.number, service: change.service };
+  if (change.service_labels) next.service_labels = change.service_labels;
+  next.service_point = change.service_point;
+  next.service_point_labels = change.service_point_labels;
+  if (change.called_at) next.called_at = change.called_at;
+  next.recall = change.recall || 0;
+  if (change.status !== "waiting") next.position = null;
+  state.ticket = next;
+  render();
+  alertCall();
+}
+
+function applyPosition(place) {
+  if (state.ticket.status !== "waiting") return;
+  if (place.position !== null) state.ticket.position = place.position;
+  state.ticket.estimated_wait_seconds = place.estimated_wait_seconds;
+  render();
+}
+
+function showStatus(kind, lastGood) {
+  $("stale").hidden = kind === "live" || !lastGood;
+  if (lastGood) {
+    $("stale-text").textContent = texts.t("updated_at", { time: clockTime(lastGood, data.site.timezone, state.lang) });
+  }
+}
+
+async function cancel() {
+  $("cancel-dialog").close();
+  const response = await fetch(`/api/tickets/${data.ticket_id}/cancel`, { method: "POST" });
+  if (response.ok) {
+    const view = await response.json();
+    state.ticket.status = view.status;
+    render();
+  }
+}
+
+for (const link of document.querySelectorAll(".m-langs a")) {
+  link.addEventListener("click", (event) => {
+    event.preventDefault();
+    state.lang = link.dataset.lang;
+    texts.lang = state.lang;
+    history.replaceState(null, "", `?lang=${state.lang}`);
+    render();
+  });
+}
+$("sound").addEventListener("click", async () => {
+  state.alerts = !state.alerts;
+  if (state.alerts) {
+    await sound.unlock();       // the tap is the permission browsers need for sound
+    navigator.vibrate?.(50);
+  }
+  render();
+});
+$("cancel").addEventListener("click", () => $("cancel-dialog").showModal());
+$("cancel-no").addEventListener("click", () => $("cancel-dialog").close());
+$("cancel-yes").addEventListener("click", cancel);
+
+render();
+const stream = new LiveStream(data.events_url, {
+  snapshot: applySnapshot,
+  ticket: applyTicket,
+  position: applyPosition,
+  status: showStatus,
+});
+stream.start();
