@@ -48,6 +48,8 @@ class Dispatcher:
     async def process(self, site_id: int, batch: int = 1000) -> Dispatched:
         """Handle the site's events since the cursor; returns what to wake after commit."""
         result = Dispatched()
+        if not await self._anything_new(site_id):
+            return result  # most wake-ups after a burst find nothing: no write lock for them
         async with self.db.write() as session:
             after = await repository.cursor(session, site_id)
             events = await events_repo.since(session, site_id, after, batch)
@@ -61,6 +63,11 @@ class Dispatcher:
             await repository.advance(session, site_id, events[-1].sequence)
             result.events = len(events)
         return result
+
+    async def _anything_new(self, site_id: int) -> bool:
+        async with self.db.read() as session:
+            after = await repository.peek_cursor(session, site_id)
+            return bool(await events_repo.since(session, site_id, after, 1))
 
     async def _handle(
         self, session: AsyncSession, event: Event, now: datetime, result: Dispatched,

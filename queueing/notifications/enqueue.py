@@ -22,6 +22,8 @@ log = structlog.get_logger(__name__)
 SEND_MESSAGE = "workers.jobs.send_message"
 PROCESS_EVENTS = "workers.jobs.process_events"
 NOTIFICATIONS, DEFAULT = "notifications", "default"
+# Under load, commits within this window share one dispatcher wake-up per site.
+COALESCE_SECONDS = 0.05
 
 
 def message_job_id(message_id: int, attempts: int) -> str:
@@ -85,6 +87,7 @@ class JobEnqueuer:
         while self._dirty:
             sites, self._dirty = self._dirty, set()
             await asyncio.to_thread(self._enqueue_events, sites)
+            await asyncio.sleep(COALESCE_SECONDS)
 
     def _enqueue_events(self, sites: set[int]) -> None:
         try:

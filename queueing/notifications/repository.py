@@ -157,6 +157,12 @@ async def cursor(session: AsyncSession, site_id: int) -> int:
     return row.sequence
 
 
+async def peek_cursor(session: AsyncSession, site_id: int) -> int:
+    """The cursor without locking or creating it (0 if none yet)."""
+    value = await session.scalar(select(EventCursor.sequence).where(EventCursor.site_id == site_id))
+    return int(value or 0)
+
+
 async def advance(session: AsyncSession, site_id: int, sequence: int) -> None:
     await session.execute(
         update(EventCursor)
