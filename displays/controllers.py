@@ -6,8 +6,9 @@ from typing import Any
 
 from displays.customer import CustomerPages
 from displays.screens import ScreenPages
+from displays.staff import staff_router
 
 
 def page_handlers(secret_key: str) -> list[Any]:
     """Every page route; the staff router carries its own CSRF middleware."""
-    return [ScreenPages, CustomerPages]
+    return [ScreenPages, CustomerPages, staff_router(secret_key)]

@@ -1,0 +1,1 @@
+"""What a staff workstation shows: a service point's lines, its current customer, every service."""

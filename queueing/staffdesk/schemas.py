@@ -1,0 +1,66 @@
+"""Wire types of the staff workstation's desk view (staff only: real service names, no contacts)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+import msgspec
+
+
+class DeskTicket(msgspec.Struct):
+    id: uuid.UUID
+    number: str
+    waited_seconds: int
+    priority: bool
+    language: str
+
+
+class DeskQueue(msgspec.Struct):
+    """One line of the point's serving profile, in profile order."""
+
+    service: str
+    labels: dict[str, Any]
+    unit: str
+    waiting: int
+    oldest_wait_seconds: int | None
+    target_seconds: int
+    target_share: float
+    tickets: list[DeskTicket]
+
+
+class DeskCurrent(msgspec.Struct):
+    id: uuid.UUID
+    number: str
+    status: str
+    service: str
+    labels: dict[str, Any]
+    called_at: datetime | None
+    recall: int
+
+
+class DeskService(msgspec.Struct):
+    """A transfer target: every service of every unit."""
+
+    slug: str
+    labels: dict[str, Any]
+    unit: str
+    unit_labels: dict[str, Any]
+
+
+class DeskPoint(msgspec.Struct):
+    slug: str
+    labels: dict[str, Any]
+    unit: str
+
+
+class Desk(msgspec.Struct):
+    site: str
+    timezone: str
+    point: DeskPoint | None
+    points: list[DeskPoint]
+    current: DeskCurrent | None
+    queues: list[DeskQueue]
+    services: list[DeskService]
+    sequence: int
