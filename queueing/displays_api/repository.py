@@ -28,6 +28,11 @@ async def site_by_slug(session: AsyncSession, slug: str) -> Site | None:
     return await session.scalar(select(Site).where(Site.slug == slug))
 
 
+async def units(session: AsyncSession, site_id: int) -> Sequence[Unit]:
+    query = select(Unit).where(Unit.site_id == site_id).order_by(Unit.position, Unit.id)
+    return (await session.scalars(query)).all()
+
+
 async def services(session: AsyncSession, site_id: int) -> list[ServiceInfo]:
     rows = await session.execute(
         select(Service, Unit.slug)
@@ -35,7 +40,7 @@ async def services(session: AsyncSession, site_id: int) -> list[ServiceInfo]:
         .where(Service.site_id == site_id)
         .order_by(Unit.position, Service.position, Service.id)
     )
-    return [_service_info(service, unit) for service, unit in rows.tuples()]
+    return [_service_info(service, unit) for service, unit in rows]
 
 
 def _service_info(service: Service, unit: str) -> ServiceInfo:
@@ -67,11 +72,11 @@ async def points(session: AsyncSession, site_id: int) -> list[PointInfo]:
         .order_by(ProfileEntry.service_point_id, ProfileEntry.position)
     )
     profiles: dict[int, list[str]] = {}
-    for point_id, slug in profile_rows.tuples():
+    for point_id, slug in profile_rows:
         profiles.setdefault(point_id, []).append(slug)
     return [
         PointInfo(point.slug, unit, dict(point.labels), tuple(profiles.get(point.id, [])))
-        for point, unit in point_rows.tuples()
+        for point, unit in point_rows
     ]
 
 

@@ -133,3 +133,37 @@ class TicketLive(msgspec.Struct):
     recall: int
     language: str
     sequence: int
+
+
+class UnitInfo(msgspec.Struct):
+    slug: str
+    names: dict[str, str]
+
+
+class ServiceInfoView(msgspec.Struct):
+    """A service as public pages may name it: a sensitive one by its neutral label only."""
+
+    slug: str
+    unit: str
+    labels: dict[str, str]
+    accepts: str
+    open: bool
+    target_seconds: int
+
+
+class PointInfoView(msgspec.Struct):
+    slug: str
+    unit: str
+    labels: dict[str, str]
+
+
+class SiteInfo(msgspec.Struct):
+    """What the public pages need to know about a site, in every one of its languages."""
+
+    slug: str
+    names: dict[str, str]
+    timezone: str
+    languages: list[str]
+    units: list[UnitInfo]
+    services: list[ServiceInfoView]
+    service_points: list[PointInfoView]

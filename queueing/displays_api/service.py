@@ -24,9 +24,13 @@ from queueing.displays_api.schemas import (
     DisplaySettings,
     DisplaySnapshot,
     DisplayTokenView,
+    PointInfoView,
     PointView,
     QueueView,
+    ServiceInfoView,
+    SiteInfo,
     TicketLive,
+    UnitInfo,
 )
 from queueing.errors import InvalidInput, NotAuthenticated, NotFound
 from queueing.events import repository as events_repo
@@ -131,6 +135,14 @@ class DisplayService:
             sequence = site.event_sequence
             state = await load_state(session, site)
         return row.site, _ticket_live(row, state, sequence)
+
+    async def site_info(self, site_slug: str) -> SiteInfo:
+        """The site's units, public service labels and service points, in all its languages."""
+        async with self.db.read() as session:
+            site = await _site(session, site_slug)
+            units = await repository.units(session, site.id)
+            state = await load_state(session, site)
+        return _site_info(site, units, state)
 
     # --- configuration (admin) -------------------------------------------------------------
 
@@ -394,6 +406,30 @@ def _calling(view: DisplayView, state: LiveState, calls: Any) -> list[CallView]:
         if len(result) > view.history:
             break
     return result
+
+
+def _site_info(site: Site, units: Any, state: LiveState) -> SiteInfo:
+    return SiteInfo(
+        slug=site.slug,
+        names=dict(site.names),
+        timezone=site.timezone,
+        languages=list(site.languages),
+        units=[UnitInfo(u.slug, dict(u.names)) for u in units],
+        services=[
+            ServiceInfoView(
+                slug=s.slug,
+                unit=s.unit,
+                labels=s.public_labels,
+                accepts=s.accepts,
+                open=state.service_open(s.slug),
+                target_seconds=int(s.target_seconds),
+            )
+            for s in state.services.values()
+        ],
+        service_points=[
+            PointInfoView(p.slug, p.unit, dict(p.labels)) for p in state.points.values()
+        ],
+    )
 
 
 def _ticket_live(row: Any, state: LiveState, sequence: int) -> TicketLive:

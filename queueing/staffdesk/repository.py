@@ -22,7 +22,7 @@ async def points(session: AsyncSession, site_id: int) -> Sequence[tuple[ServiceP
         .where(ServicePoint.site_id == site_id)
         .order_by(ServicePoint.position, ServicePoint.id)
     )
-    return list(rows.tuples())
+    return [(a, b) for a, b in rows]
 
 
 async def services(session: AsyncSession, site_id: int) -> Sequence[tuple[Service, Unit]]:
@@ -32,7 +32,7 @@ async def services(session: AsyncSession, site_id: int) -> Sequence[tuple[Servic
         .where(Service.site_id == site_id)
         .order_by(Unit.position, Service.position, Service.id)
     )
-    return list(rows.tuples())
+    return [(a, b) for a, b in rows]
 
 
 async def profile_ids(session: AsyncSession, point_id: int) -> list[int]:
