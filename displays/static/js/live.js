@@ -61,6 +61,10 @@ export class LiveStream {
 
   receive(event, apply) {
     if (event.target !== this.source) return;
+    // The last frames received, for tests and for staff checking what a screen was sent.
+    const log = (window.__sse = window.__sse || []);
+    log.push(event.data);
+    if (log.length > 200) log.shift();
     const data = JSON.parse(event.data);
     apply(data);
     this.lastGood = new Date();
