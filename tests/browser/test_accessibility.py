@@ -1,0 +1,100 @@
+"""axe-core on every page and the states people see: no serious or critical violations
+(WCAG 2.1 A and AA rules: contrast, names, labels, lang attributes, landmarks)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from axe_playwright_python.async_playwright import Axe
+from playwright.async_api import Browser, Page
+
+from tests.browser.conftest import Server, Staff, new_page, staff_sign_in
+
+AXE = Axe()
+OPTIONS = {
+    "runOnly": {
+        "type": "tag",
+        "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"],
+    },
+    "resultTypes": ["violations"],
+}
+
+
+async def _serious(page: Page) -> list[dict[str, Any]]:
+    results = await AXE.run(page, options=OPTIONS)
+    return [
+        {"rule": v["id"], "impact": v["impact"], "nodes": [n["target"] for n in v["nodes"]][:5]}
+        for v in results.response["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
+
+
+async def _busy(hands: Staff) -> None:
+    for service in ["kela-benefits", "kela-benefits", "citizen-advice", "lab-walk-in"]:
+        await hands.issue(service=service)
+    await hands.call("counter-4")
+
+
+async def test_lobby_and_counter_displays(browser: Browser, server: Server, hands: Staff) -> None:
+    await _busy(hands)
+    found = {}
+    for name, path, size in [
+        ("lobby", "/sites/iso-omena/lobby", (1920, 1080)),
+        ("lobby portrait", "/sites/iso-omena/lobby", (1080, 1920)),
+        ("counter", "/sites/iso-omena/counter/counter-4", (1920, 1080)),
+        ("counter closed", "/sites/iso-omena/counter/room-11", (1920, 1080)),
+    ]:
+        page = await new_page(browser, *size)
+        await page.goto(server.url + path)
+        await page.wait_for_function("document.documentElement.dataset.live === 'live'")
+        found[name] = await _serious(page)
+    assert found == {name: [] for name in found}
+
+
+async def test_kiosk_screens(browser: Browser, server: Server, hands: Staff) -> None:
+    await _busy(hands)
+    page = await new_page(browser, 1080, 1920, has_touch=True)
+    await page.goto(f"{server.url}/sites/iso-omena/kiosk?printer=none")
+    found = {"start": await _serious(page)}
+    await page.click("#take-ticket")
+    found["units"] = await _serious(page)
+    await page.click("[data-unit=kela]")
+    found["services"] = await _serious(page)
+    await page.click("[data-service=kela-benefits]")
+    await page.fill("#phone", "12")
+    await page.click("#get-ticket")  # an invalid phone number: the error state too
+    found["options with error"] = await _serious(page)
+    await page.click("#skip")
+    await page.wait_for_selector("[data-screen=ticket]:not([hidden])")
+    found["ticket"] = await _serious(page)
+    await page.click("#done")
+    if await page.is_visible("#check-in"):
+        await page.click("#check-in")
+        found["check-in"] = await _serious(page)
+    assert found == {name: [] for name in found}
+
+
+async def test_mobile_ticket_states(browser: Browser, server: Server, hands: Staff) -> None:
+    ticket = await hands.issue()
+    page = await new_page(browser, 390, 844, is_mobile=True, has_touch=True)
+    await page.goto(f"{server.url}/t/{ticket['id']}?lang=sv")
+    await page.wait_for_function("document.documentElement.dataset.live === 'live'")
+    found = {"waiting": await _serious(page)}
+    await hands.call("counter-4")
+    await page.wait_for_function("document.getElementById('main').dataset.status === 'called'")
+    found["called"] = await _serious(page)
+    assert found == {name: [] for name in found}
+
+
+async def test_staff_pages(browser: Browser, server: Server, hands: Staff) -> None:
+    await _busy(hands)
+    page = await new_page(browser, 1366, 768)
+    await page.goto(f"{server.url}/staff/")
+    found = {"sign-in": await _serious(page)}
+    await staff_sign_in(page, server.url, point="counter-1")
+    found["workstation"] = await _serious(page)
+    await page.click("#call-next")
+    await page.wait_for_function("window.__staff.desk.current !== null")
+    await page.keyboard.press("t")
+    found["transfer dialog"] = await _serious(page)
+    assert found == {name: [] for name in found}
