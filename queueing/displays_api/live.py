@@ -224,7 +224,11 @@ class DisplayView:
             for slug, line in state.lines.items()
             if self.covers_service(line.service) and not line.service.sensitive
         ]
-        visible = [r for r in rows if r["open"] or r["waiting"]]
+        # Appointment-only lines are check-ins, not a queue a passer-by can join: shown only
+        # while someone waits in them; closed walk-in lines likewise.
+        visible = [r for r in rows if r["waiting"] or (r["open"] and r["walk_in"])]
+        for row in rows:
+            del row["walk_in"]
         total = sum(
             line.waiting for line in state.lines.values() if self.covers_service(line.service)
         )
@@ -258,6 +262,7 @@ def queue_row(line: Line, state: LiveState) -> dict[str, Any]:
             int((state.now - line.oldest).total_seconds()) if line.oldest else None
         ),
         "open": state.service_open(service.slug),
+        "walk_in": service.accepts in ("walk-in", "both"),
     }
 
 

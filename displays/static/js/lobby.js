@@ -107,13 +107,24 @@ function paginate() {
   const rows = [...body.children];
   rows.forEach((row) => { row.hidden = false; });
   const section = document.querySelector(".queues");
-  const available = section.clientHeight - body.offsetTop - 40;
-  const height = rows[0]?.offsetHeight || 1;
-  const perPage = Math.max(1, Math.floor(available / height));
-  const pages = Math.max(1, Math.ceil(rows.length / perPage));
-  state.page %= pages;
-  rows.forEach((row, i) => { row.hidden = Math.floor(i / perPage) !== state.page; });
-  $("queue-pages").textContent = pages > 1 ? Array.from({ length: pages }, (_, i) => (i === state.page ? "●" : "○")).join("") : "";
+  const pagesLine = $("queue-pages");
+  const bottom = section.getBoundingClientRect().bottom
+    - parseFloat(getComputedStyle(section).paddingBottom) - pagesLine.offsetHeight - 8;
+  const top = body.getBoundingClientRect().top;
+  const pages = [[]];
+  let used = 0;
+  for (const row of rows) {
+    const height = row.getBoundingClientRect().height;
+    if (used + height > bottom - top && pages.at(-1).length) {
+      pages.push([]);
+      used = 0;
+    }
+    pages.at(-1).push(row);
+    used += height;
+  }
+  state.page %= pages.length;
+  pages.forEach((page, i) => page.forEach((row) => { row.hidden = i !== state.page; }));
+  pagesLine.textContent = pages.length > 1 ? pages.map((_, i) => (i === state.page ? "●" : "○")).join(" ") : "";
 }
 
 function renderClock() {

@@ -1,0 +1,117 @@
+"""Every page at its target size, from a busy morning at Iso Omena.
+
+Run with QUEUEING_SCREENSHOTS=docs/screenshots to refresh the README's pictures; otherwise the
+pictures go to a temporary directory and the test only checks each page rendered without errors.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from playwright.async_api import Browser, Page
+
+from tests.browser.conftest import Server, Staff, new_page, staff_sign_in
+
+LIVE = "document.documentElement.dataset.live === 'live'"
+MORNING = {
+    "kela-benefits": 6,
+    "citizen-advice": 4,
+    "citizen-permits": 3,
+    "lab-walk-in": 7,
+    "library-customer-service": 3,
+    "nurse-walk-in": 2,
+    "vaccinations": 2,
+    "youth-information": 1,
+    "reception-drop-in": 2,
+}
+CALLS = ["lab-1", "room-31", "counter-1", "library-desk-1", "counter-2", "counter-5", "counter-4"]
+
+
+async def _morning(hands: Staff) -> None:
+    for service, count in MORNING.items():
+        for _ in range(count):
+            await hands.issue(service=service)
+    for point in CALLS:
+        await hands.call(point)
+
+
+async def _shot(page: Page, directory: Path, name: str) -> None:
+    await page.wait_for_timeout(400)  # let the last render and fonts settle
+    await page.screenshot(path=str(directory / f"{name}.png"), animations="disabled")
+    assert (directory / f"{name}.png").stat().st_size > 10_000
+    assert page.errors == []  # type: ignore[attr-defined]
+
+
+async def test_screenshots_of_every_page(
+    browser: Browser, server: Server, hands: Staff, tmp_path: Path
+) -> None:
+    out = Path(os.environ.get("QUEUEING_SCREENSHOTS") or tmp_path)
+    out.mkdir(parents=True, exist_ok=True)  # noqa: ASYNC240 (once, before any page opens)
+    await _morning(hands)
+    await _displays(browser, server, out)
+    ticket = await _kiosk(browser, server, out)
+    await _mobile(browser, server, hands, out, ticket)
+    await _staff(browser, server, out)
+
+
+async def _displays(browser: Browser, server: Server, out: Path) -> None:
+    for name, size in [("lobby-landscape", (1920, 1080)), ("lobby-portrait", (1080, 1920))]:
+        page = await new_page(browser, *size)
+        await page.goto(f"{server.url}/sites/iso-omena/lobby")
+        await page.wait_for_function(LIVE)
+        await _shot(page, out, name)
+    counter = await new_page(browser, 1920, 1080)
+    await counter.goto(f"{server.url}/sites/iso-omena/counter/counter-4")
+    await counter.wait_for_function(LIVE)
+    await _shot(counter, out, "counter")
+
+
+async def _kiosk(browser: Browser, server: Server, out: Path) -> str:
+    page = await new_page(browser, 1080, 1920, has_touch=True)
+    await page.goto(f"{server.url}/sites/iso-omena/kiosk?printer=none")
+    await page.wait_for_function(LIVE)
+    await _shot(page, out, "kiosk-start")
+    await page.click(".lang-button[data-lang=en]")
+    await page.click("#take-ticket")
+    await page.click("[data-unit=kela]")
+    await _shot(page, out, "kiosk-services")
+    await page.click("[data-service=kela-benefits]")
+    await page.fill("#phone", "+358 40 123 4567")
+    await _shot(page, out, "kiosk-message")
+    await page.click("#get-ticket")
+    await page.wait_for_selector("[data-screen=ticket]:not([hidden])")
+    await page.wait_for_function("document.getElementById('qr').complete")
+    await _shot(page, out, "kiosk-ticket")
+    # The paper ticket as the 80 mm thermal printer gets it.
+    await page.set_viewport_size({"width": 302, "height": 560})
+    await page.emulate_media(media="print")
+    await _shot(page, out, "kiosk-print-80mm")
+    return str(await page.evaluate("window.__kiosk.ticket.id"))
+
+
+async def _mobile(browser: Browser, server: Server, hands: Staff, out: Path, ticket: str) -> None:
+    page = await new_page(browser, 390, 844, is_mobile=True, has_touch=True, device_scale_factor=2)
+    await page.goto(f"{server.url}/t/{ticket}?lang=en")
+    await page.wait_for_function(LIVE)
+    await _shot(page, out, "mobile-ticket-waiting")
+    number = await page.inner_text("#number")
+    while (await hands.call("counter-6"))["number"] != number:  # the line moves to this customer
+        await page.wait_for_timeout(150)
+    await page.wait_for_function("document.getElementById('main').dataset.status === 'called'")
+    await _shot(page, out, "mobile-ticket-called")
+
+
+async def _staff(browser: Browser, server: Server, out: Path) -> None:
+    page = await new_page(browser, 1920, 1080)
+    await page.goto(f"{server.url}/staff/?lang=en")
+    await _shot(page, out, "staff-sign-in")
+    await staff_sign_in(page, server.url, point="counter-3")
+    await page.click("#call-next")
+    await page.wait_for_function("window.__staff.desk.current !== null")
+    await page.click("[data-action=start]")
+    await page.wait_for_function("window.__staff.desk.current.status === 'serving'")
+    await _shot(page, out, "staff-workstation")
+    await page.keyboard.press("t")
+    await page.fill("#transfer-search", "kela")
+    await _shot(page, out, "staff-transfer")
