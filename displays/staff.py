@@ -94,11 +94,13 @@ def _lang(request: Request[Any, Any, Any]) -> str:
     return language(request, list(catalogs.LANGUAGES), request.cookies.get("queueing_lang"))
 
 
-def _login_page(request: Request[Any, Any, Any], failed: bool = False) -> Template:
+def _login_page(
+    request: Request[Any, Any, Any], failed: bool = False, username: str = ""
+) -> Template:
     lang = _lang(request)
     status = 401 if failed else 200
     return page("staff_login.html", lang, list(catalogs.LANGUAGES), {}, status_code=status,
-                failed=failed, username="")  # fmt: skip
+                failed=failed, username=username)  # fmt: skip
 
 
 class StaffPages(Controller):
@@ -133,7 +135,7 @@ class StaffPages(Controller):
         try:
             token = await auth.issue_token(data.username, data.password)
         except NotAuthenticated:
-            return _login_page(request, failed=True)
+            return _login_page(request, failed=True, username=data.username[:64])
         redirect = Redirect("/staff/", status_code=303)
         redirect.cookies.append(_cookie(request, token, auth.token_minutes * 60))
         return redirect
