@@ -14,6 +14,7 @@ import click
 
 from queueing import bootstrap
 from queueing.settings import Settings, from_env
+from queueing.simulation.cli import simulate
 
 
 @click.group()
@@ -303,15 +304,7 @@ def appointments_import(file: Path) -> None:
     click.echo(f"imported appointments of {appointments_config.load(file).site!r}")
 
 
-def _register_optional() -> None:
-    try:
-        from queueing.simulation.cli import simulate
-    except ImportError:
-        return
-    main.add_command(simulate)
-
-
-_register_optional()
+main.add_command(simulate)
 
 if __name__ == "__main__":
     main()
