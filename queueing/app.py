@@ -71,7 +71,9 @@ def create_app(
         app_name="queueing",
         prefix="queueing",
         group_path=True,
-        exclude=["/metrics", "/health", "/static"],
+        # SSE streams last for hours: they would swamp the request-duration histogram, and the
+        # wrapper costs time on every frame of every screen (bench/bench_sse_fanout.py).
+        exclude=["/metrics", "/health", "/static", r"/events$"],
     )
     return Litestar(
         route_handlers=[

@@ -31,7 +31,7 @@ UNAVAILABLE = Frame(b"event: unavailable\ndata: {}\n\n")
 Opening = Callable[[int | None], Awaitable[tuple[list[Frame], int]]]
 
 
-async def display_frames(
+def display_frames(
     hub: Hub, service: DisplayService, screen: Screen, after: int | None
 ) -> AsyncIterator[Frame]:
     """A lobby or counter screen's stream."""
@@ -40,11 +40,11 @@ async def display_frames(
     async def opening(since: int | None) -> tuple[list[Frame], int]:
         return await _display_opening(hub, service, screen, renderer, since)
 
-    async for frame in _stream(hub, screen.site, renderer, opening, after):
-        yield frame
+    # Returned, not re-yielded: one generator less per frame per screen is measurable at 2,000.
+    return _stream(hub, screen.site, renderer, opening, after)
 
 
-async def ticket_frames(
+def ticket_frames(
     hub: Hub, service: DisplayService, site: str, ticket_id: uuid.UUID
 ) -> AsyncIterator[Frame]:
     """A ticket holder's stream: always a fresh snapshot first (one small row is cheap)."""
@@ -54,8 +54,7 @@ async def ticket_frames(
         hub.note_sequence(site, live.sequence)
         return [sse("snapshot", live.sequence, live)], live.sequence
 
-    async for frame in _stream(hub, site, TicketRenderer(ticket_id), opening, None):
-        yield frame
+    return _stream(hub, site, TicketRenderer(ticket_id), opening, None)
 
 
 async def _stream(
@@ -67,12 +66,14 @@ async def _stream(
 ) -> AsyncIterator[Frame]:
     """Subscribe first, then open: anything committed after the opening's read is queued."""
     subscriber = hub.subscribe(site, renderer)
+    queue = subscriber.queue  # read directly: this loop runs once per frame per screen
     try:
         yield retry(RETRY_MS)
         start = -1
         frame: Frame = RESYNC
         while frame is not CLOSE:
             if frame is RESYNC:
+                subscriber.overflowed = False
                 try:
                     frames, start = await opening(after if start < 0 else None)
                 except Exception as exc:
@@ -84,7 +85,7 @@ async def _stream(
                     yield item
             elif _fresh(frame, start):
                 yield frame
-            frame = await subscriber.next()
+            frame = await queue.get()
     finally:
         hub.unsubscribe(subscriber)
 

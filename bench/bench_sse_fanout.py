@@ -1,0 +1,407 @@
+"""Display fan-out: time from a call to its SSE event on every connected screen (SPEC §7).
+
+Run:  python bench/bench_sse_fanout.py                    (500 and 2,000 clients; about 2 minutes)
+      python bench/bench_sse_fanout.py --clients 500 2000 5000 --calls 40
+      python bench/bench_sse_fanout.py --idle 10000        (also: memory with 10,000 idle streams)
+
+Everything on 127.0.0.1, in one run, with the same client processes and the same uvicorn flags:
+  ours      the real app (SQLite, embedded Valkey, one uvicorn worker): N screens on
+            GET /api/sites/iso-omena/display/events; the driver presses call-next as staff would
+            (POST .../service-points/counter-4/call-next with a bearer token), one call at a time.
+            A call's time runs from just before the POST is sent to the moment a client reads
+            the `change` frame naming the called number; so it includes the call's own
+            transaction, the publish to Redis, the hub's fan-out and the socket write.
+  baseline  a bare Litestar app defined here: N clients on a ServerSentEvent stream fed from an
+            in-memory asyncio.Queue per client; POST /publish puts a payload of the same size
+            and shape on every queue. No database, no Redis, no filtering: the floor for
+            "one Litestar process writes one event to N SSE sockets".
+Clients run in two separate processes (raw asyncio sockets, not a browser) and time what they
+read with CLOCK_MONOTONIC, which every process on the machine shares. Prints p50/p99/max over
+every (call, client) pair, the server's resident memory with N streams open, and the ratios.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+BENCH_DIR = Path(__file__).resolve().parent
+ROOT = BENCH_DIR.parent
+sys.path.insert(0, str(ROOT))
+
+from litestar import Litestar, get, post  # noqa: E402
+from litestar.response import ServerSentEvent  # noqa: E402
+
+CALLED = re.compile(rb'"kind":"ticket\.called","at":"[^"]*","number":"([A-Z][0-9]+)"')
+PASSWORD = "bench-password"
+CLIENT_PROCESSES = 2
+SPACING = 0.6  # seconds between calls: each call's fan-out finishes before the next
+
+# --- the baseline: a bare Litestar SSE broadcast ---------------------------------------------
+
+_queues: set[asyncio.Queue[bytes]] = set()
+
+
+async def _stream() -> AsyncIterator[bytes]:
+    queue: asyncio.Queue[bytes] = asyncio.Queue(256)
+    _queues.add(queue)
+    try:
+        yield b'{"hello":true}'
+        while True:
+            yield await queue.get()
+    finally:
+        _queues.discard(queue)
+
+
+@get("/events")
+async def events() -> ServerSentEvent:
+    return ServerSentEvent(_stream(), event_type="change")
+
+
+@post("/publish", status_code=200)
+async def publish(data: dict[str, Any]) -> dict[str, int]:
+    payload = json.dumps(data, separators=(",", ":")).encode()
+    for queue in list(_queues):
+        queue.put_nowait(payload)
+    return {"clients": len(_queues)}
+
+
+baseline_app = Litestar([events, publish])
+
+
+def baseline_payload(number: str) -> dict[str, Any]:
+    """The same keys and about the same size as the app's `change` frame for a call."""
+    return {
+        "sequence": 0,
+        "kind": "ticket.called",
+        "at": "2026-01-05T08:00:00.000000+00:00",
+        "number": number,
+        "status": "called",
+        "service_point": "counter-4",
+        "service_point_labels": {"fi": "Tiski 4", "sv": "Disk 4", "en": "Counter 4"},
+        "called_at": "2026-01-05T08:00:00.000000+00:00",
+        "recall": 0,
+        "service_labels": {
+            "fi": "Kelan etuusneuvonta",
+            "sv": "FPA:s förmånsrådgivning",
+            "en": "Kela benefits advice",
+        },
+    }
+
+
+# --- client processes ------------------------------------------------------------------------
+
+
+async def _client(port: int, path: str, seen: dict[str, float], ready: asyncio.Event) -> None:
+    reader, writer = await asyncio.open_connection("127.0.0.1", port, limit=1 << 20)
+    request = f"GET {path} HTTP/1.1\r\nHost: bench\r\nAccept: text/event-stream\r\n\r\n"
+    writer.write(request.encode())
+    await reader.readuntil(b"\r\n\r\n")
+    ready.set()
+    tail = b""
+    while chunk := await reader.read(1 << 16):
+        now = time.monotonic()
+        data = tail + chunk
+        for match in CALLED.finditer(data):
+            seen.setdefault(match.group(1).decode(), now)
+        tail = data[-300:]
+
+
+async def _client_main(port: int, path: str, count: int, seconds: float) -> None:
+    """Open `count` streams, read for `seconds`, print {number: [receive times]} as JSON."""
+    seen: list[dict[str, float]] = [{} for _ in range(count)]
+    tasks = []
+    for batch in range(0, count, 100):  # in batches: the listen backlog is finite
+        readies = []
+        for index in range(batch, min(batch + 100, count)):
+            ready = asyncio.Event()
+            readies.append(ready)
+            tasks.append(asyncio.create_task(_client(port, path, seen[index], ready)))
+        await asyncio.wait_for(asyncio.gather(*(r.wait() for r in readies)), 60)
+    print("READY", flush=True)
+    await asyncio.sleep(seconds)
+    for task in tasks:
+        task.cancel()
+    merged: dict[str, list[float]] = {}
+    for per_client in seen:
+        for number, at in per_client.items():
+            merged.setdefault(number, []).append(at)
+    print(json.dumps(merged), flush=True)
+
+
+class Clients:
+    """Two processes holding N streams between them."""
+
+    def __init__(self, port: int, path: str, count: int, seconds: float) -> None:
+        share = [count // CLIENT_PROCESSES + (i < count % CLIENT_PROCESSES) for i in range(2)]
+        self.processes = [
+            subprocess.Popen(
+                [sys.executable, __file__, "--client", str(port), path, str(n), str(seconds)],
+                stdout=subprocess.PIPE,
+                text=True,
+            )
+            for n in share
+            if n
+        ]
+
+    def wait_ready(self) -> None:
+        for process in self.processes:
+            assert process.stdout is not None
+            line = process.stdout.readline()
+            if line.strip() != "READY":
+                raise RuntimeError(f"client process failed: {line!r}")
+
+    def results(self) -> dict[str, list[float]]:
+        merged: dict[str, list[float]] = {}
+        for process in self.processes:
+            out, _ = process.communicate(timeout=120)
+            for number, times in json.loads(out.strip().splitlines()[-1]).items():
+                merged.setdefault(number, []).extend(times)
+        return merged
+
+
+# --- servers ----------------------------------------------------------------------------------
+
+
+def _free_port() -> int:
+    from queueing.embedded import free_port
+
+    return free_port()
+
+
+def _serve(app: str, env: dict[str, str], log: Path, app_dir: Path | None = None) -> Any:
+    port = _free_port()
+    command = [
+        sys.executable, "-m", "uvicorn", app, "--host", "127.0.0.1", "--port", str(port),
+        "--log-level", "warning", "--no-access-log", "--backlog", "4096",
+    ]  # fmt: skip
+    if app.endswith("create_app"):
+        command.append("--factory")
+    if app_dir is not None:
+        command += ["--app-dir", str(app_dir)]
+    process = subprocess.Popen(command, env=env, stdout=log.open("ab"), stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + 30
+    probe = "/health/live" if app.endswith("create_app") else "/schema/openapi.json"
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}{probe}", timeout=1)
+            return process, port
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError(log.read_text()[-2000:])
+
+
+def _rss_mib(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def _post(url: str, body: dict[str, Any], headers: dict[str, str] | None = None) -> Any:
+    request = urllib.request.Request(
+        url,
+        data=json.dumps(body).encode() if body is not None else b"",
+        headers={"content-type": "application/json", **(headers or {})},
+        method="POST",
+    )
+    with urllib.request.urlopen(request, timeout=30) as response:
+        text = response.read()
+        return json.loads(text) if text else None
+
+
+# --- measuring --------------------------------------------------------------------------------
+
+
+def _percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
+
+
+def _measure(
+    port: int, path: str, clients: int, calls: int, press: Any, pid: int
+) -> dict[str, Any]:
+    """Connect the clients, make `calls` calls one at a time, return the latency figures."""
+    group = Clients(port, path, clients, seconds=calls * SPACING + 6)
+    group.wait_ready()
+    time.sleep(1.0)
+    rss = _rss_mib(pid)
+    started: dict[str, float] = {}
+    answers: list[float] = []
+    for _ in range(calls):
+        t0 = time.monotonic()
+        number = press()
+        answers.append(time.monotonic() - t0)
+        started[number] = t0
+        time.sleep(SPACING)
+    received = group.results()
+    latencies = [
+        (at - started[number]) * 1000
+        for number, times in received.items()
+        if number in started
+        for at in times
+    ]
+    expected = clients * calls
+    return {
+        "clients": clients,
+        "delivered": len(latencies),
+        "expected": expected,
+        "p50": statistics.median(latencies),
+        "p99": _percentile(latencies, 0.99),
+        "max": max(latencies),
+        "post_p50": statistics.median(answers) * 1000,
+        "rss_mib": rss,
+    }
+
+
+def _prepare(workdir: Path) -> tuple[str, Any]:
+    import asyncio as _asyncio
+    import logging
+
+    from queueing.bootstrap import load_demo
+    from queueing.embedded import start_redis
+    from queueing.migrations import upgrade
+
+    url = f"sqlite+aiosqlite:///{workdir / 'bench.db'}"
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+    upgrade(url)
+    _asyncio.run(load_demo(url, PASSWORD))
+    return url, start_redis(workdir / "redis")
+
+
+def _ours(workdir: Path, counts: list[int], calls: int) -> list[dict[str, Any]]:
+    url, redis = _prepare(workdir)
+    env = {
+        **os.environ,
+        "QUEUEING_DATABASE_URL": url,
+        "QUEUEING_REDIS_URL": redis.url,
+        "QUEUEING_SECRET_KEY": "bench-secret-key-0123456789abcdef0123",
+        "QUEUEING_RATE_LIMIT": "0",
+        "QUEUEING_LOG_LEVEL": "WARNING",
+    }
+    process, port = _serve("queueing.app:create_app", env, workdir / "ours.log")
+    base = f"http://127.0.0.1:{port}"
+    try:
+        token = _post(f"{base}/api/auth/token", {"username": "staff", "password": PASSWORD})
+        staff = {"Authorization": f"Bearer {token['access_token']}"}
+        results = []
+        for count in counts:
+            for _ in range(calls + 1):  # one spare: the line never runs dry mid-run
+                _post(f"{base}/api/sites/iso-omena/tickets", {"service": "kela-benefits"})
+            call = f"{base}/api/sites/iso-omena/service-points/counter-4/call-next"
+
+            def press(call: str = call) -> str:
+                return str(_post(call, {}, staff)["number"])
+
+            path = "/api/sites/iso-omena/display/events"
+            results.append(_measure(port, path, count, calls, press, process.pid))
+            _post(f"{base}/api/sites/iso-omena/service-points/counter-4/call-next", {}, staff)
+        return results
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+        redis.stop()
+
+
+def _baseline(workdir: Path, counts: list[int], calls: int) -> list[dict[str, Any]]:
+    process, port = _serve(
+        "bench_sse_fanout:baseline_app", dict(os.environ), workdir / "base.log", BENCH_DIR
+    )
+    try:
+        results = []
+        for count in counts:
+            serial = iter(range(1, 10_000))
+
+            def press(serial: Any = serial) -> str:
+                number = f"X{next(serial):04d}"
+                _post(f"http://127.0.0.1:{port}/publish", baseline_payload(number))
+                return number
+
+            results.append(_measure(port, "/events", count, calls, press, process.pid))
+        return results
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def _idle(workdir: Path, count: int) -> float:
+    """Resident memory of the app with `count` idle display streams open."""
+    url, redis = _prepare(workdir)
+    env = {
+        **os.environ,
+        "QUEUEING_DATABASE_URL": url,
+        "QUEUEING_REDIS_URL": redis.url,
+        "QUEUEING_SECRET_KEY": "bench-secret-key-0123456789abcdef0123",
+        "QUEUEING_LOG_LEVEL": "WARNING",
+    }
+    process, port = _serve("queueing.app:create_app", env, workdir / "idle.log")
+    try:
+        before = _rss_mib(process.pid)
+        group = Clients(port, "/api/sites/iso-omena/display/events", count, seconds=8)
+        group.wait_ready()
+        time.sleep(3)
+        during = _rss_mib(process.pid)
+        group.results()
+        print(f"idle streams: {count}, server RSS {before:.0f} MiB -> {during:.0f} MiB")
+        return during
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+        redis.stop()
+
+
+def _report(ours: list[dict[str, Any]], base: list[dict[str, Any]]) -> None:
+    print(
+        f"\n{'clients':>7} {'server':>9} {'delivered':>13} {'p50 ms':>8} {'p99 ms':>8} "
+        f"{'max ms':>8} {'POST p50':>9} {'RSS MiB':>8}"
+    )
+    for mine, theirs in zip(ours, base, strict=True):
+        for name, row in (("ours", mine), ("baseline", theirs)):
+            print(
+                f"{row['clients']:>7} {name:>9} {row['delivered']:>6}/{row['expected']:<6} "
+                f"{row['p50']:>8.1f} {row['p99']:>8.1f} {row['max']:>8.1f} "
+                f"{row['post_p50']:>9.1f} {row['rss_mib']:>8.0f}"
+            )
+        print(
+            f"{'':>7} ratio ours/baseline: p50 {mine['p50'] / theirs['p50']:.2f}, "
+            f"p99 {mine['p99'] / theirs['p99']:.2f}; target p99 < 100 ms at 2,000: "
+            f"{'met' if mine['clients'] < 2000 or mine['p99'] < 100 else 'NOT met'}"
+        )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--clients", type=int, nargs="+", default=[500, 2000])
+    parser.add_argument("--calls", type=int, default=30)
+    parser.add_argument("--idle", type=int, default=0, help="also measure memory at N idle streams")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="bench-sse-") as tmp:
+        workdir = Path(tmp)
+        (workdir / "ours").mkdir()
+        (workdir / "idle").mkdir()
+        print(f"{args.calls} calls, {SPACING} s apart, clients in {CLIENT_PROCESSES} processes")
+        ours = _ours(workdir / "ours", args.clients, args.calls)
+        base = _baseline(workdir, args.clients, args.calls)
+        _report(ours, base)
+        if args.idle:
+            _idle(workdir / "idle", args.idle)
+
+
+if __name__ == "__main__":
+    if len(sys.argv) > 1 and sys.argv[1] == "--client":
+        port, path, count, seconds = sys.argv[2:6]
+        asyncio.run(_client_main(int(port), path, int(count), float(seconds)))
+    else:
+        main()
