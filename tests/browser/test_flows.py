@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+from datetime import UTC, datetime
 from typing import Any
 
 from playwright.async_api import Browser, Page
@@ -239,3 +240,59 @@ async def test_the_staff_page_transfers_with_a_search_over_every_unit(
     await desk.wait_for_function("window.__staff.desk.current === null")
     ticket = await hands.call("lab-3")
     assert ticket["number"] == "A001" and ticket["service"] == "lab-walk-in"
+
+
+BOOKABLE = """
+site: iso-omena
+holidays: null
+defaults: {min_notice_minutes: 0, horizon_days: 200}
+services:
+  kela-appointment:
+    slot_minutes: 15
+    capacity: 3
+    weekly: {mon-sun: ["00:00-24:00"]}
+"""
+
+
+async def _open_bookings(server: Server) -> None:
+    """Kela appointments bookable round the clock (tests run at any hour)."""
+    from queueing.appointments import config as appointments_config
+    from queueing.appointments.service import AppointmentService
+    from queueing.db import Database
+    from queueing.events.publisher import Publisher
+    from queueing.settings import from_env
+    from queueing.tickets.service import TicketService
+
+    settings = from_env(server.env)
+    db = Database(settings.database_url)
+    try:
+        tickets = TicketService(db, Publisher(None))  # type: ignore[arg-type]
+        service = AppointmentService(db, tickets, settings)
+        await service.import_config(appointments_config.loads(BOOKABLE))
+    finally:
+        await db.dispose()
+
+
+async def test_the_kiosk_checks_in_a_booking_by_its_code(
+    browser: Browser, server: Server, hands: Staff
+) -> None:
+    await _open_bookings(server)
+    now = time.time()
+    start = datetime.fromtimestamp(-(-int(now + 300) // 900) * 900, UTC)  # the next quarter hour
+    booked = await hands.http.post(
+        "/api/sites/iso-omena/appointments",
+        json={"service": "kela-appointment", "start": start.isoformat()},
+    )
+    assert booked.status_code == 201, booked.text
+    kiosk = await new_page(browser, 1080, 1920, has_touch=True)
+    await kiosk.goto(f"{server.url}/sites/iso-omena/kiosk?printer=none&lang=en")
+    await kiosk.click("#check-in")
+    await kiosk.keyboard.type("NOSUCH1")  # a scanner types into the focused field
+    await kiosk.keyboard.press("Enter")
+    await kiosk.wait_for_selector("#code-error:not([hidden])")
+    assert "No booking today" in await kiosk.inner_text("#code-error")
+    await kiosk.fill("#code", booked.json()["code"])
+    await kiosk.keyboard.press("Enter")
+    await kiosk.wait_for_selector("[data-screen=ticket]:not([hidden])")
+    ticket = await kiosk.evaluate("window.__kiosk.ticket")
+    assert ticket["service"] == "kela-appointment" and ticket["status"] == "waiting"

@@ -31,8 +31,9 @@ function show(screen) {
     section.hidden = section.dataset.screen !== screen;
   }
   document.body.dataset.kioskScreen = screen;
-  const heading = document.querySelector(`[data-screen="${screen}"] h1`);
-  heading?.focus();
+  // The code field takes focus at once: a QR scanner at the kiosk types into whatever has it.
+  const target = screen === "checkin" ? $("code") : document.querySelector(`[data-screen="${screen}"] h1`);
+  target?.focus();
   idle.reset();
 }
 
@@ -123,12 +124,12 @@ function clearOptions() {
   renderStepper();
 }
 
-function fieldError(id, key) {
+function fieldError(id, key, values = {}) {
   const input = $(id);
   const error = $(`${id}-error`);
   input.setAttribute("aria-invalid", key ? "true" : "false");
   error.hidden = !key;
-  error.textContent = key ? texts.t(key) : "";
+  error.textContent = key ? texts.t(key, values) : "";
   return Boolean(key);
 }
 
@@ -184,7 +185,16 @@ async function submitCheckIn() {
   if (!code) return fieldError("code", "kiosk.code_not_found");
   const response = await send(`/api/sites/${data.site.slug}/check-in`, { code });
   if (response?.status === 201 || response?.status === 200) return showTicket(await response.json());
-  const known = response && [404, 409, 422].includes(response.status);
+  if (response?.status === 409) {
+    // Too early or too late: say when check-in opens, if the server told us.
+    const problem = await response.json().catch(() => ({}));
+    if (problem.earliest) {
+      const time = clockTime(new Date(problem.earliest), data.site.timezone, state.lang);
+      return fieldError("code", "kiosk.check_in_opens", { time });
+    }
+    return fieldError("code", "kiosk.check_in_not_now");
+  }
+  const known = response && [404, 422].includes(response.status);
   fieldError("code", known ? "kiosk.code_not_found" : "kiosk.error");
 }
 
