@@ -18,6 +18,13 @@ Everything on 127.0.0.1, in one run, with the same client processes and the same
 Clients run in two separate processes (raw asyncio sockets, not a browser) and time what they
 read with CLOCK_MONOTONIC, which every process on the machine shares. Prints p50/p99/max over
 every (call, client) pair, the server's resident memory with N streams open, and the ratios.
+
+On a 2-core machine the client processes compete with the server for the CPU, so the tail mostly
+measures that contention. A second measurement takes sockets and clients out: in one process, N
+streams read by tasks that do what Litestar's response loop does (take the next chunk, build the
+ASGI message), and the time for one event to reach all N: the app's path (hub, renderer, the
+stream's generator, Litestar's SSE iterator) against a bare generator per client feeding the same
+iterator from an asyncio.Queue.
 """
 
 from __future__ import annotations
@@ -362,6 +369,126 @@ def _idle(workdir: Path, count: int) -> float:
         redis.stop()
 
 
+# --- in one process, without sockets -----------------------------------------------------------
+
+
+async def _drain_stream(stream: Any, counter: list[Any]) -> None:
+    """What Litestar's Stream does per chunk, minus the socket: bytes, then an ASGI message."""
+    async for chunk in stream:
+        body = chunk if isinstance(chunk, bytes) else chunk.encode()
+        counter[2] = {"type": "http.response.body", "body": body, "more_body": True}
+        counter[0] += 1
+        if counter[0] == counter[1]:
+            counter[3].set()
+
+
+async def _in_process_ours(count: int, rounds: int) -> float:
+    from datetime import UTC, datetime
+
+    from litestar.response.sse import _ServerSentEventIterator
+
+    from queueing.displays_api import stream as streams
+    from queueing.displays_api.hub import Hub
+    from queueing.displays_api.live import DisplayView, LiveState, build_state
+
+    async def load_state(site: str) -> LiveState:
+        return build_state(site, "Europe/Helsinki", 0, datetime.now(UTC), [], [], [])
+
+    async def load_events(site: str, after: int, limit: int) -> list[dict[str, Any]]:
+        return []
+
+    class Service:
+        async def events_since(self, *args: Any) -> list[dict[str, Any]]:
+            return []
+
+        async def state(self, site: str) -> LiveState:
+            return await load_state(site)
+
+    class Screen:
+        site = "iso-omena"
+        view = DisplayView(key="public")
+
+    hub = Hub("redis://127.0.0.1:1/0", load_state, load_events)
+    hub.states["iso-omena"] = await load_state("iso-omena")
+    counter: list[Any] = [0, count, None, asyncio.Event()]
+    tasks = [
+        asyncio.create_task(
+            _drain_stream(
+                _ServerSentEventIterator(streams.display_frames(hub, Service(), Screen, 0)),  # type: ignore[arg-type]
+                counter,
+            )
+        )
+        for _ in range(count)
+    ]
+    await asyncio.sleep(0.5)
+    times = []
+    for sequence in range(1, rounds + 1):
+        counter[0], counter[3] = 0, asyncio.Event()
+        data = {"ticket": "t", "number": "K001", "service": "kela-benefits", "status": "called"}
+        event = {
+            "site": "iso-omena",
+            "sequence": sequence,
+            "kind": "ticket.called",
+            "at": "",
+            "data": data,
+        }
+        started = time.perf_counter()
+        await hub.on_event("iso-omena", event)
+        await counter[3].wait()
+        times.append(time.perf_counter() - started)
+        hub._dirty.clear()  # no database here: skip the figures refresh
+    for task in tasks:
+        task.cancel()
+    return statistics.median(times) * 1000
+
+
+async def _in_process_bare(count: int, rounds: int) -> float:
+    from litestar.response.sse import _ServerSentEventIterator
+
+    queues: set[asyncio.Queue[bytes]] = set()
+
+    async def generator() -> AsyncIterator[bytes]:
+        queue: asyncio.Queue[bytes] = asyncio.Queue(256)
+        queues.add(queue)
+        while True:
+            yield await queue.get()
+
+    counter: list[Any] = [0, count, None, asyncio.Event()]
+    tasks = [
+        asyncio.create_task(
+            _drain_stream(_ServerSentEventIterator(generator(), event_type="change"), counter)
+        )
+        for _ in range(count)
+    ]
+    await asyncio.sleep(0.5)
+    payload = json.dumps(baseline_payload("K001")).encode()
+    times = []
+    for _ in range(rounds):
+        counter[0], counter[3] = 0, asyncio.Event()
+        started = time.perf_counter()
+        for queue in list(queues):
+            queue.put_nowait(payload)
+        await counter[3].wait()
+        times.append(time.perf_counter() - started)
+    for task in tasks:
+        task.cancel()
+    return statistics.median(times) * 1000
+
+
+def _in_process(counts: list[int]) -> None:
+    import uvloop
+
+    print("\nin one process, no sockets: median time for one event to reach every stream")
+    for count in counts:
+        ours = uvloop.run(_in_process_ours(count, 21))
+        bare = uvloop.run(_in_process_bare(count, 21))
+        print(
+            f"{count:>7} streams: ours {ours:6.1f} ms, bare Litestar SSE {bare:6.1f} ms, "
+            f"ratio {ours / bare:.2f} "
+            f"({ours / count * 1000:.1f} vs {bare / count * 1000:.1f} µs per stream)"
+        )
+
+
 def _report(ours: list[dict[str, Any]], base: list[dict[str, Any]]) -> None:
     print(
         f"\n{'clients':>7} {'server':>9} {'delivered':>13} {'p50 ms':>8} {'p99 ms':>8} "
@@ -395,6 +522,7 @@ def main() -> None:
         ours = _ours(workdir / "ours", args.clients, args.calls)
         base = _baseline(workdir, args.clients, args.calls)
         _report(ours, base)
+        _in_process(args.clients)
         if args.idle:
             _idle(workdir / "idle", args.idle)
 
