@@ -210,3 +210,27 @@ async def test_a_non_public_display_stream_is_refused_without_its_token(
     assert refused.status_code == 401
     async with stream(live_server.url, f"{EVENTS}?display=staff-room&token={device['token']}") as s:
         assert (await s.next())["event"] == "snapshot"
+
+
+async def test_a_call_made_while_redis_was_down_reaches_open_streams_once_it_is_back(
+    sqlite_url: str, tmp_path: Path
+) -> None:
+    from queueing.embedded import free_port, start_redis
+
+    port = free_port()
+    redis = start_redis(tmp_path / "r1", port=port)
+    env = stack.env_for(sqlite_url, redis.url, QUEUEING_RELAY_INTERVAL="0.3")
+    server = stack.start_live_server(env, tmp_path / "api.log")
+    try:
+        async with api(server.url) as client, stream(server.url, EVENTS) as events:
+            await events.next()
+            await client.issue()
+            await events.until(_is("change", 1))
+            redis.stop()
+            await client.call()  # acknowledged: the database is the record
+            redis = start_redis(tmp_path / "r2", port=port)
+            seen = await events.until(_is("change", 2))
+    finally:
+        server.stop()
+        redis.stop()
+    assert seen[-1]["data"]["kind"] == "ticket.called" and seen[-1]["data"]["number"] == "K001"
