@@ -72,6 +72,8 @@ function walkInServices(unit) {
 }
 
 function renderServices() {
+  // Live figures re-render the tiles: keep keyboard and switch users where they were.
+  const focused = document.activeElement?.dataset?.service;
   $("h-services").textContent = pickLabel(state.unit.names, state.lang);
   $("service-tiles").replaceChildren(...walkInServices(state.unit.slug).map((service) => {
     const figures = state.queues.get(service.slug);
@@ -89,6 +91,7 @@ function renderServices() {
     });
     return button;
   }));
+  if (focused) document.querySelector(`[data-service="${focused}"]`)?.focus();
 }
 
 function tile(title, meta) {
