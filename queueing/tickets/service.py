@@ -169,10 +169,11 @@ class TicketService:
             updated_at=now,
             recall_count=0,
         )
-        session.add(ticket)
-        session.add(TicketStep(ticket_id=ticket.id, service_id=service.id, entered_at=now))
+        # Looked up before the adds: a query after them would flush the session early (~1 ms).
         unit = await sites_repo.unit_by_id(session, service.unit_id)
         assert unit is not None
+        session.add(ticket)
+        session.add(TicketStep(ticket_id=ticket.id, service_id=service.id, entered_at=now))
         return TicketContext(site, ticket, service, unit, None)
 
     async def get(self, ticket_id: uuid.UUID) -> TicketView:
