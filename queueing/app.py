@@ -27,6 +27,8 @@ from queueing.db import Database
 from queueing.displays_api.wiring import HANDLERS as DISPLAY_HANDLERS
 from queueing.displays_api.wiring import display_state, hub_lifespan
 from queueing.errors import EXCEPTION_HANDLERS
+from queueing.estimates.controllers import StaffingController
+from queueing.estimates.staffing import StaffingService
 from queueing.events.publisher import Publisher, relay_forever
 from queueing.notifications.enqueue import JobEnqueuer
 from queueing.ops.controllers import HealthController
@@ -62,6 +64,7 @@ def create_app(
             "auth": auth,
             "tickets": tickets,
             "sites": SiteService(db, publisher),
+            "staffing": StaffingService(db),
             "rate_limiter": RateLimiter(redis, settings.rate_limit),
             **display_state(db, settings.redis_url),
             **appointments_state(db, tickets, settings, enqueuer),
@@ -82,6 +85,7 @@ def create_app(
             SiteController,
             CustomerTicketController,
             StaffTicketController,
+            StaffingController,
             *DISPLAY_HANDLERS,
             *APPOINTMENT_HANDLERS,
             *pages.handlers(settings.secret_key),
@@ -91,6 +95,7 @@ def create_app(
         dependencies={
             "tickets": Provide(_from_state("tickets"), sync_to_thread=False),
             "sites": Provide(_from_state("sites"), sync_to_thread=False),
+            "staffing": Provide(_from_state("staffing"), sync_to_thread=False),
             "auth": Provide(_from_state("auth"), sync_to_thread=False),
             "principal": Provide(_principal, sync_to_thread=False),
             **APPOINTMENT_DEPENDENCIES,
@@ -128,6 +133,7 @@ async def _lifespan(app: Litestar) -> AsyncIterator[None]:
         relay.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await relay
+        await state.enqueuer.aclose()
         await state.redis.aclose()
         await state.db.dispose()
 

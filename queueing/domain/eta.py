@@ -85,14 +85,27 @@ class ServiceTimeStats:
 
     def observe(self, service: str, hour: int, seconds: float) -> None:
         """Record one finished service of `seconds` that started in local `hour`."""
+        self.observe_totals(service, hour, 1, seconds, seconds * seconds)
+
+    def observe_totals(
+        self, service: str, hour: int, count: int, total: float, squares: float
+    ) -> None:
+        """Record `count` finished services at once by their sum and sum of squares (from SQL)."""
         for sums in (
             self._by_service.setdefault(service, [0.0, 0.0, 0.0]),
             self._by_hour.setdefault((service, hour), [0.0, 0.0, 0.0]),
         ):
-            sums[0] += 1
-            sums[1] += seconds
-            sums[2] += seconds * seconds
+            sums[0] += count
+            sums[1] += total
+            sums[2] += squares
         self._cache.clear()
+
+    def overall(self, service: str) -> tuple[float, float]:
+        """Mean and variance of a service's duration over all hours (for day-level planning)."""
+        typical = self._typical.get(service, 600.0)
+        prior = (typical, typical * typical * (1 + self._prior_cv**2))
+        mean, square = self._shrink(self._by_service.get(service), prior)
+        return mean, max(square - mean * mean, 0.0)
 
     def moments(self, service: str, hour: int) -> tuple[float, float]:
         """Mean and variance of a service's duration in seconds at local `hour`."""
@@ -204,6 +217,24 @@ def estimate_new_ticket(
     newcomer = Candidate(NEW_TICKET, service, snapshot.now, priority)
     extended = replace(snapshot, waiting=[*snapshot.waiting, newcomer])
     return estimate_waits(extended, stats, calibration, only=NEW_TICKET).get(NEW_TICKET)
+
+
+def staffed_points(points: Sequence[PointState], active: set[str]) -> list[PointState]:
+    """The points an estimate should count on: those serving now or calling lately (`active`).
+
+    A configured counter nobody sits at would otherwise make every line look short. A service
+    that no active point serves (the start of the day, a quiet line) keeps the idle points
+    that serve it, restricted to such services, so its estimate is optimistic rather than none.
+    """
+    staffed = [p for p in points if p.serving is not None or p.slug in active]
+    covered = {service for point in staffed for service in point.profile}
+    idle = []
+    for point in points:
+        if point.serving is None and point.slug not in active:
+            uncovered = tuple(s for s in point.profile if s not in covered)
+            if uncovered:
+                idle.append(replace(point, profile=uncovered))
+    return staffed + idle
 
 
 def naive_wait_seconds(position: int, mean_service_seconds: float, open_points: int) -> float:

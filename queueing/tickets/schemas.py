@@ -66,6 +66,8 @@ class TicketView(msgspec.Struct):
     service_point_label: str | None = None
     called_at: datetime | None = None
     recall_count: int = 0
+    # The estimate's p7.5-p92.5 range; None when only the simple formula applies.
+    estimated_wait_range_seconds: list[int] | None = None
 
 
 class ProfileView(msgspec.Struct):

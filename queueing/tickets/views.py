@@ -11,9 +11,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from queueing.domain.estimate import estimated_wait_seconds
 from queueing.domain.lifecycle import TicketStatus
+from queueing.estimates.live import ticket_estimate
 from queueing.models import Service, ServicePoint, Site, Ticket, Unit
 from queueing.sites import repository as sites_repo
-from queueing.tickets import repository
 from queueing.tickets.schemas import TicketView
 
 
@@ -61,11 +61,16 @@ def point_label(point: ServicePoint | None, language: str) -> str | None:
 async def ticket_view(session: AsyncSession, ctx: TicketContext) -> TicketView:
     """The ticket with its place in line and estimated wait, computed now."""
     ticket, service = ctx.ticket, ctx.service
-    position = wait = None
+    position = wait = wait_range = None
     if ticket.status == TicketStatus.WAITING:
-        position = await repository.position(session, ticket)
-        servers = await sites_repo.servers_for(session, service.id)
-        wait = estimated_wait_seconds(position, service.typical_service_seconds, servers)
+        live = await ticket_estimate(session, ctx.site, ticket, service)
+        position, found = live.position, live.estimate
+        if found is not None:
+            wait, wait_range = round(found.seconds), [round(found.low), round(found.high)]
+        else:
+            # No open point serves the line: the replay cannot say; the simple formula can.
+            typical = service.typical_service_seconds
+            wait = estimated_wait_seconds(position, typical, live.servers)
     return TicketView(
         id=ticket.id,
         number=ticket.number,
@@ -75,6 +80,7 @@ async def ticket_view(session: AsyncSession, ctx: TicketContext) -> TicketView:
         status=ticket.status,
         position=position,
         estimated_wait_seconds=wait,
+        estimated_wait_range_seconds=wait_range,
         issued_at=local(ctx.site, ticket.issued_at),  # type: ignore[arg-type]
         language=ticket.language,
         priority=ticket.priority,

@@ -1,0 +1,34 @@
+"""HTTP handlers for staffing advice."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from litestar import Controller, get
+from litestar.params import QueryParameter
+
+from queueing.auth.principal import Principal
+from queueing.estimates.staffing import StaffingJson, StaffingService
+
+Day = Annotated[str, QueryParameter(name="date", description="The local day to staff, YYYY-MM-DD.")]
+
+
+class StaffingController(Controller):
+    path = "/api/sites"
+    tags = ["staffing"]
+    security = [{"BearerToken": []}]
+
+    @get(
+        "/{site:str}/staffing",
+        summary="Staffing advice: service points needed per service and hour",
+        description=(
+            "Admins only. Walk-ins forecast from the last 8 weeks' same weekday, the day's "
+            "bookings, learned service times; Erlang C checked by simulation. "
+            '{service: {"HH": {arrivals, erlang_c, points, simulated_service_level}}}.'
+        ),
+    )
+    async def staffing(
+        self, site: str, day: Day, staffing: StaffingService, principal: Principal
+    ) -> StaffingJson:
+        """How many service points each service needs, hour by hour, on the given day."""
+        return await staffing.advice(site, day, principal)

@@ -1,0 +1,210 @@
+"""The live wait estimate: the lobby read as a Snapshot, with service times learned per site.
+
+Learned figures come from a per-process cache (EtaSource) refreshed every few minutes by one
+aggregate query, so a ticket view reads only the lobby as it is now: the waiting tickets of
+the site and the service points with their profiles and current tickets, two queries in all.
+The cache is module-level because ticket views are built deep inside many use cases (issue,
+call, transfer, check-in) that have no other way to share it; it holds no request state.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from queueing.domain.eta import (
+    Estimate,
+    EtaCalibration,
+    PointState,
+    ServiceTimeStats,
+    Snapshot,
+    estimate_new_ticket,
+    estimate_waits,
+    staffed_points,
+)
+from queueing.domain.routing import Candidate
+from queueing.estimates import repository
+from queueing.models import Service, Site, Ticket, utcnow
+from queueing.sites import repository as sites_repo
+from queueing.tickets import repository as tickets_repo
+
+REFRESH_SECONDS = 300.0
+HISTORY_DAYS = 28
+# A point that called someone this recently counts as staffed (a break is shorter than this).
+ACTIVE_WINDOW = timedelta(minutes=30)
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceInfo:
+    slug: str
+    target_seconds: float
+    typical_seconds: float
+
+
+@dataclass(slots=True)
+class SiteLearning:
+    """What one process has learned about one site's services, and when."""
+
+    services: dict[int, ServiceInfo]
+    stats: ServiceTimeStats
+    loaded_at: float
+    # Kept across refreshes; feeding it the waits tickets actually had is still to do.
+    calibration: EtaCalibration = field(default_factory=EtaCalibration)
+
+
+class EtaSource:
+    """Per-process cache of each site's learned service times, reloaded every few minutes."""
+
+    def __init__(
+        self,
+        refresh_seconds: float = REFRESH_SECONDS,
+        history_days: int = HISTORY_DAYS,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.refresh_seconds = refresh_seconds
+        self.history = timedelta(days=history_days)
+        self._clock = clock
+        self._sites: dict[tuple[str, int], SiteLearning] = {}
+
+    async def learning(self, session: AsyncSession, site: Site) -> SiteLearning:
+        """The site's learned figures, reloaded when older than `refresh_seconds`."""
+        # Keyed by database too: tests (and tools) run several databases in one process.
+        key = (str(session.get_bind().engine.url), site.id)
+        cached = self._sites.get(key)
+        if cached is not None and self._clock() - cached.loaded_at < self.refresh_seconds:
+            return cached
+        fresh = await self._load(session, site)
+        if cached is not None:
+            fresh.calibration = cached.calibration
+        self._sites[key] = fresh
+        return fresh
+
+    def expire(self) -> None:
+        """Forget everything learned: the next estimate of each site reloads its history."""
+        self._sites.clear()
+
+    async def _load(self, session: AsyncSession, site: Site) -> SiteLearning:
+        rows = await sites_repo.services(session, site.id)
+        services = {
+            s.id: ServiceInfo(s.slug, s.target_seconds, s.typical_service_seconds) for s in rows
+        }
+        stats = ServiceTimeStats({str(i): s.typical_seconds for i, s in services.items()})
+        zone = ZoneInfo(site.timezone)
+        since = utcnow() - self.history
+        for totals in await repository.service_time_totals(session, site.id, since):
+            hour = datetime.fromtimestamp(totals.epoch_hour * 3600, UTC).astimezone(zone).hour
+            stats.observe_totals(
+                str(totals.service_id), hour, totals.count, totals.total, totals.squares
+            )
+        return SiteLearning(services, stats, self._clock())
+
+
+SOURCE = EtaSource()
+
+
+@dataclass(frozen=True, slots=True)
+class TicketEstimate:
+    """A waiting ticket's place in its line and estimated wait (None: no open point serves it)."""
+
+    position: int
+    servers: int  # open service points whose profile has the ticket's service
+    estimate: Estimate | None
+
+
+async def ticket_estimate(
+    session: AsyncSession, site: Site, ticket: Ticket, service: Service
+) -> TicketEstimate:
+    """The ticket's position and the replay's estimate of its wait, read from the lobby now."""
+    learning = await SOURCE.learning(session, site)
+    snap = await read_snapshot(session, site, learning, utcnow(), service)
+    key = str(service.id)
+    servers = sum(key in p.profile for p in snap.points)
+    found = estimate_waits(snap, learning.stats, learning.calibration, only=ticket.id)
+    return TicketEstimate(_position(snap.waiting, ticket), servers, found.get(ticket.id))
+
+
+Range = tuple[int, int, int]  # seconds, low, high
+
+
+@dataclass(frozen=True, slots=True)
+class LobbyEstimates:
+    """Every waiting ticket's estimate and, per service slug, that of a ticket taken now."""
+
+    tickets: dict[uuid.UUID, Range]
+    new: dict[str, Range]
+
+
+async def lobby_estimates(session: AsyncSession, site: Site) -> LobbyEstimates:
+    """One replay for all waiting tickets, one per service for a newcomer: for the displays.
+
+    The same function as the ticket API's, so a lobby screen, a kiosk and a phone agree.
+    """
+    learning = await SOURCE.learning(session, site)
+    snap = await read_snapshot(session, site, learning, utcnow())
+    waits = estimate_waits(snap, learning.stats, learning.calibration)
+    new = {}
+    for service_id, info in learning.services.items():
+        found = estimate_new_ticket(snap, str(service_id), learning.stats, learning.calibration)
+        if found is not None:
+            new[info.slug] = _range(found)
+    return LobbyEstimates({key: _range(found) for key, found in waits.items()}, new)
+
+
+def _range(found: Estimate) -> Range:
+    return round(found.seconds), round(found.low), round(found.high)
+
+
+async def read_snapshot(
+    session: AsyncSession,
+    site: Site,
+    learning: SiteLearning,
+    now: datetime,
+    extra: Service | None = None,
+) -> Snapshot[uuid.UUID]:
+    """The lobby now: waiting tickets of the site and the points that look staffed.
+
+    `extra` is a service the cached configuration may not know yet (added since the refresh).
+    """
+    targets = {str(i): s.target_seconds for i, s in learning.services.items()}
+    ids = set(learning.services)
+    if extra is not None:
+        targets[str(extra.id)] = extra.target_seconds
+        ids.add(extra.id)
+    rows = await repository.points_now(session, site.id)
+    active = await repository.points_calling_since(session, site.id, now - ACTIVE_WINDOW)
+    targets.update((str(r.service_id), r.target_seconds) for r in rows)
+    waiting = await tickets_repo.candidates(session, ids)
+    hour = now.astimezone(ZoneInfo(site.timezone)).hour
+    points = staffed_points(_points(rows), active)
+    return Snapshot(now=now, hour=hour, waiting=waiting, points=points, targets=targets)
+
+
+def _points(rows: Sequence[repository.PointRow]) -> list[PointState]:
+    profiles: dict[str, list[str]] = {}
+    serving: dict[str, tuple[str, datetime]] = {}
+    for row in rows:
+        profile = profiles.setdefault(row.slug, [])
+        if str(row.service_id) not in profile:
+            profile.append(str(row.service_id))
+        # Two tickets at one counter should not happen; the later call is the one being served.
+        if row.serving is not None and row.called_at is not None:
+            current = serving.get(row.slug)
+            if current is None or row.called_at > current[1]:
+                serving[row.slug] = (str(row.serving), row.called_at)
+    return [
+        PointState(slug, tuple(profile), *serving.get(slug, (None, None)))
+        for slug, profile in profiles.items()
+    ]
+
+
+def _position(waiting: Sequence[Candidate[uuid.UUID]], ticket: Ticket) -> int:
+    """1 + the waiting tickets ahead in the same line: priority needs first, then ranked_at."""
+    mine = (not ticket.priority, ticket.ranked_at)
+    service = str(ticket.service_id)
+    return 1 + sum((not c.priority, c.ranked_at) < mine for c in waiting if c.service == service)
