@@ -15,6 +15,8 @@ from litestar.response import ServerSentEventMessage
 
 from queueing.displays_api.live import DisplayView, LiveState
 
+_UNSENT = object()
+
 
 class Frame(ServerSentEventMessage):
     """Pre-encoded SSE bytes; Litestar writes `encode()` as is, so no per-client re-encoding."""
@@ -74,7 +76,7 @@ class TicketRenderer:
     def __init__(self, ticket_id: uuid.UUID) -> None:
         self.ticket_id = ticket_id
         self.key = f"ticket:{ticket_id}"
-        self._last_position: tuple[int | None, int | None] | None = None
+        self._last_position: object = _UNSENT  # a Place, or None once it left the line
 
     def event(self, event: dict[str, Any], state: LiveState | None) -> Frame | None:
         data = event.get("data") or {}
@@ -96,14 +98,14 @@ class TicketRenderer:
         return sse("ticket", int(event["sequence"]), payload)
 
     def state(self, state: LiveState) -> Frame | None:
-        found = state.ticket_position(self.ticket_id)
-        position = found or (None, None)
-        if position == self._last_position:
+        place = state.ticket_position(self.ticket_id)
+        if place == self._last_position:
             return None  # a call at another counter changed nothing for this customer
-        self._last_position = position
+        self._last_position = place
         payload = {
             "sequence": state.sequence,
-            "position": position[0],
-            "estimated_wait_seconds": position[1],
+            "position": place.position if place else None,
+            "estimated_wait_seconds": place.wait if place else None,
+            "estimated_wait_range_seconds": list(place.range) if place and place.range else None,
         }
         return sse("position", state.sequence, payload)

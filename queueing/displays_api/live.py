@@ -65,22 +65,45 @@ class Waiting:
     ranked_at: datetime
 
 
+Range = tuple[int, int, int]  # estimated seconds, low, high
+
+
 @dataclass(frozen=True, slots=True)
 class Line:
     service: ServiceInfo
     tickets: tuple[uuid.UUID, ...]
     oldest: datetime | None
     servers: int
+    # The live estimate (queueing.estimates) of a ticket taken now, when the lobby has one.
+    newcomer: Range | None = None
 
     @property
     def waiting(self) -> int:
         return len(self.tickets)
 
     def estimate(self, position: int) -> int | None:
-        """Seconds until `position` (1 = next) is called; None when no point serves the line."""
+        """The simple formula's seconds until `position` is called; None when no point serves.
+
+        Only a fallback: the hub's state carries the replayed estimates of queueing.estimates.
+        """
         if self.servers == 0:
             return None
         return estimated_wait_seconds(position, self.service.typical_service_seconds, self.servers)
+
+    def newcomer_wait(self) -> tuple[int | None, tuple[int, int] | None]:
+        """(seconds, (low, high)) a ticket taken now would wait; the range only when replayed."""
+        if self.newcomer is not None:
+            return self.newcomer[0], self.newcomer[1:]
+        return self.estimate(self.waiting + 1), None
+
+
+@dataclass(frozen=True, slots=True)
+class Place:
+    """A waiting ticket's place in its line and estimated wait, as its holder's screen shows."""
+
+    position: int
+    wait: int | None
+    range: tuple[int, int] | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,14 +118,18 @@ class LiveState:
     points: Mapping[str, PointInfo]
     lines: Mapping[str, Line]
     positions: Mapping[uuid.UUID, tuple[str, int]] = field(default_factory=dict)
+    estimates: Mapping[uuid.UUID, Range] = field(default_factory=dict)
 
-    def ticket_position(self, ticket_id: uuid.UUID) -> tuple[int, int | None] | None:
-        """(position, estimated wait) of a waiting ticket, or None if it is not waiting."""
+    def ticket_position(self, ticket_id: uuid.UUID) -> Place | None:
+        """Position and estimated wait of a waiting ticket, or None if it is not waiting."""
         found = self.positions.get(ticket_id)
         if found is None:
             return None
         service, position = found
-        return position, self.lines[service].estimate(position)
+        estimate = self.estimates.get(ticket_id)
+        if estimate is not None:
+            return Place(position, estimate[0], estimate[1:])
+        return Place(position, self.lines[service].estimate(position), None)
 
     def service_open(self, slug: str) -> bool:
         service = self.services.get(slug)
@@ -126,8 +153,15 @@ def build_state(
     services: Iterable[ServiceInfo],
     points: Iterable[PointInfo],
     waiting: Iterable[Waiting],
+    estimates: Mapping[uuid.UUID, Range] | None = None,
+    newcomers: Mapping[str, Range] | None = None,
 ) -> LiveState:
-    """Order each line as call-next and the ticket API do: priority needs first, then rank."""
+    """Order each line as call-next and the ticket API do: priority needs first, then rank.
+
+    `estimates` (per waiting ticket) and `newcomers` (per service slug) are the live estimates;
+    without them the lines fall back to the simple formula.
+    """
+    newcomers = newcomers or {}
     by_slug = {s.slug: s for s in services}
     point_map = {p.slug: p for p in points}
     servers = {slug: 0 for slug in by_slug}
@@ -145,9 +179,12 @@ def build_state(
             continue
         tickets.sort(key=lambda t: (not t.priority, t.ranked_at))
         oldest = min((t.ranked_at for t in tickets), default=None)
-        lines[slug] = Line(by_slug[slug], tuple(t.id for t in tickets), oldest, servers[slug])
+        ids = tuple(t.id for t in tickets)
+        lines[slug] = Line(by_slug[slug], ids, oldest, servers[slug], newcomers.get(slug))
         positions.update((t.id, (slug, index + 1)) for index, t in enumerate(tickets))
-    return LiveState(site, timezone, sequence, now, by_slug, point_map, lines, positions)
+    return LiveState(
+        site, timezone, sequence, now, by_slug, point_map, lines, positions, estimates or {}
+    )
 
 
 def is_open(opening_hours: Mapping[str, str], local: datetime) -> bool:
@@ -251,13 +288,15 @@ class DisplayView:
 def queue_row(line: Line, state: LiveState) -> dict[str, Any]:
     service = line.service
     language = "fi" if "fi" in service.public_labels else next(iter(service.public_labels), "fi")
+    wait, wait_range = line.newcomer_wait()
     return {
         "service": service.slug,
         "label": service.label(language),
         "labels": service.public_labels,
         "unit": service.unit,
         "waiting": line.waiting,
-        "estimated_wait_seconds": line.estimate(line.waiting + 1),
+        "estimated_wait_seconds": wait,
+        "estimated_wait_range_seconds": list(wait_range) if wait_range else None,
         "oldest_wait_seconds": (
             int((state.now - line.oldest).total_seconds()) if line.oldest else None
         ),

@@ -33,6 +33,8 @@ class QueueView(msgspec.Struct):
     estimated_wait_seconds: int | None
     oldest_wait_seconds: int | None
     open: bool
+    # The estimate's range (p7.5-p92.5); None where only the simple formula applies.
+    estimated_wait_range_seconds: list[int] | None = None
 
 
 class PointView(msgspec.Struct):
@@ -133,6 +135,7 @@ class TicketLive(msgspec.Struct):
     recall: int
     language: str
     sequence: int
+    estimated_wait_range_seconds: list[int] | None = None
 
 
 class UnitInfo(msgspec.Struct):

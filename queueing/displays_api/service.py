@@ -33,6 +33,7 @@ from queueing.displays_api.schemas import (
     UnitInfo,
 )
 from queueing.errors import InvalidInput, NotAuthenticated, NotFound
+from queueing.estimates.live import lobby_estimates
 from queueing.events import repository as events_repo
 from queueing.models import Display, DisplayToken, Site, utcnow
 
@@ -232,8 +233,17 @@ async def load_state(session: AsyncSession, site: Site) -> LiveState:
     services = await repository.services(session, site.id)
     points = await repository.points(session, site.id)
     waiting = await repository.waiting(session, site.id)
+    live = await lobby_estimates(session, site)
     return build_state(
-        site.slug, site.timezone, site.event_sequence, utcnow(), services, points, waiting
+        site.slug,
+        site.timezone,
+        site.event_sequence,
+        utcnow(),
+        services,
+        points,
+        waiting,
+        live.tickets,
+        live.new,
     )
 
 
@@ -441,8 +451,9 @@ def _ticket_live(row: Any, state: LiveState, sequence: int) -> TicketLive:
         status=row.status,
         service=row.service,
         service_labels=service.public_labels if service else {},
-        position=place[0] if place else None,
-        estimated_wait_seconds=place[1] if place else None,
+        position=place.position if place else None,
+        estimated_wait_seconds=place.wait if place else None,
+        estimated_wait_range_seconds=list(place.range) if place and place.range else None,
         service_point=row.service_point,
         service_point_labels=dict(row.service_point_labels) if row.service_point_labels else None,
         called_at=row.called_at.astimezone(zone) if row.called_at else None,

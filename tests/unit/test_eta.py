@@ -14,6 +14,7 @@ from queueing.domain.eta import (
     estimate_waits,
     naive_wait_seconds,
     residual_seconds,
+    staffed_points,
 )
 from queueing.domain.routing import Candidate, Policy
 
@@ -168,3 +169,21 @@ def test_a_new_ticket_is_estimated_behind_everyone_in_its_line() -> None:
     estimate = estimate_new_ticket(snap, "kela", exact_stats(kela=600))
     assert estimate is not None and estimate.seconds == 1200
     assert estimate_new_ticket(snap, "lab", exact_stats(kela=600)) is None
+
+
+def test_staffed_points_leave_out_idle_counters_where_a_staffed_one_serves() -> None:
+    now = datetime(2026, 3, 3, 10, 0, tzinfo=UTC)
+    points = [
+        PointState("counter-4", ("kela",), "kela", now),  # serving now
+        PointState("counter-1", ("citizen", "kela")),  # called lately
+        PointState("counter-5", ("kela", "permits")),  # idle: only its permits line counts
+        PointState("counter-6", ("kela",)),  # idle, and kela is covered: left out
+    ]
+    chosen = staffed_points(points, active={"counter-1"})
+    assert [(p.slug, p.profile) for p in chosen] == [
+        ("counter-4", ("kela",)),
+        ("counter-1", ("citizen", "kela")),
+        ("counter-5", ("permits",)),
+    ]
+    # Nobody has called yet today: every configured point counts.
+    assert staffed_points(points[1:], active=set()) == points[1:]

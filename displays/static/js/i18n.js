@@ -57,6 +57,17 @@ export function waitText(texts, seconds, lang) {
   return texts.t("about_minutes", { n: minutes }, lang);
 }
 
+// "about 12 min (usually 8–18 min)": the range the estimate promises to hold for most customers,
+// shown where there is room for it (the ticket on a phone or from the kiosk).
+export function waitWithRange(texts, seconds, range, lang) {
+  const about = waitText(texts, seconds, lang);
+  if (!range || seconds === null || seconds === undefined) return about;
+  const low = Math.floor(range[0] / 60);
+  const high = Math.max(Math.ceil(range[1] / 60), low + 1);
+  if (high < 2) return about;
+  return `${about} (${texts.t("usually_range", { low, high }, lang)})`;
+}
+
 // What speech synthesis should say for a number: "K 17" reads naturally in every language.
 export function spokenNumber(number) {
   const match = /^([A-Z]+)0*(\d+)$/.exec(number || "");

@@ -1,5 +1,5 @@
 // Ticket kiosk: language, unit, service, optional message, the ticket (spoken, printed, QR).
-import { boot, Texts, pickLabel, clockTime, waitText } from "./i18n.js";
+import { boot, Texts, pickLabel, clockTime, waitText, waitWithRange } from "./i18n.js";
 import { LiveStream } from "./live.js";
 import { Announcer } from "./announce.js";
 
@@ -230,7 +230,9 @@ function renderTicket() {
   $("ticket-service").textContent = serviceLabel(ticket);
   $("ticket-place").textContent = placeText(ticket);
   $("ticket-wait").textContent = ticket.position
-    ? texts.t("kiosk.estimated_wait", { wait: waitText(texts, ticket.estimated_wait_seconds, state.lang) })
+    ? texts.t("kiosk.estimated_wait", {
+        wait: waitWithRange(texts, ticket.estimated_wait_seconds, ticket.estimated_wait_range_seconds, state.lang),
+      })
     : "";
   $("qr").alt = texts.t("kiosk.qr_alt");
   // The paper copy, in the customer's language.

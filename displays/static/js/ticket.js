@@ -1,5 +1,5 @@
 // Mobile ticket: the place in line as it moves, the call with sound and vibration, cancel.
-import { boot, Texts, pickLabel, clockTime, waitText } from "./i18n.js";
+import { boot, Texts, pickLabel, clockTime, waitWithRange } from "./i18n.js";
 import { LiveStream } from "./live.js";
 import { Announcer } from "./announce.js";
 
@@ -45,7 +45,7 @@ function statusLines(ticket, lang) {
       return [
         line("muted-label", texts.t("ticket.place")),
         line("big", ahead ? texts.t("ticket.ahead", { n: ahead }) : texts.t("ticket.next")),
-        line("small", `${texts.t("ticket.estimated_wait")}: ${waitText(texts, ticket.estimated_wait_seconds, lang)}`),
+        line("small", `${texts.t("ticket.estimated_wait")}: ${waitWithRange(texts, ticket.estimated_wait_seconds, ticket.estimated_wait_range_seconds, lang)}`),
       ];
     }
     case "called":
@@ -97,6 +97,7 @@ function applyPosition(place) {
   if (state.ticket.status !== "waiting") return;
   if (place.position !== null) state.ticket.position = place.position;
   state.ticket.estimated_wait_seconds = place.estimated_wait_seconds;
+  state.ticket.estimated_wait_range_seconds = place.estimated_wait_range_seconds;
   render();
 }
 
