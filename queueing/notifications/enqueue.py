@@ -96,5 +96,8 @@ class JobEnqueuer:
         except (RedisError, OSError) as exc:
             log.warning("enqueue_failed", error=str(exc), sites=sorted(sites))
 
-    def close(self) -> None:
-        self.connection.close()
+    async def aclose(self) -> None:
+        """At shutdown: let the last wake-up finish (it is quick, or times out), then close."""
+        if self._drain is not None:
+            await self._drain
+        await asyncio.to_thread(self.connection.close)

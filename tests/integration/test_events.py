@@ -90,7 +90,9 @@ async def test_redis_outage_keeps_issuing_and_relay_publishes_what_was_missed(
 ) -> None:
     port = free_port()
     server = start_redis(tmp_path / "r1", port=port)
-    app = create_app(make_settings(database_url, server.url, relay_interval_seconds=0.2))
+    # The loop stays asleep: this test runs the relay's round itself, after subscribing, so the
+    # relayed events cannot go out before anyone listens (the loop has its own test below).
+    app = create_app(make_settings(database_url, server.url, relay_interval_seconds=3600))
     try:
         async with AsyncTestClient(app=app) as client:
             await client.post(TICKETS, json={"service": "kela-benefits"})
@@ -103,6 +105,9 @@ async def test_redis_outage_keeps_issuing_and_relay_publishes_what_was_missed(
             listener = Redis.from_url(server.url)
             pubsub = listener.pubsub()
             await pubsub.subscribe(channel("iso-omena"))
+            # The app runs on the test client's own loop (a portal thread): run the round there.
+            relay = app.state.publisher.relay
+            published = await asyncio.to_thread(client.blocking_portal.call, relay, app.state.db)
             relayed = await _collect(pubsub, 3)
             after = await client.post(TICKETS, json={"service": "kela-benefits"})
             live = await _collect(pubsub, 1)
@@ -110,6 +115,39 @@ async def test_redis_outage_keeps_issuing_and_relay_publishes_what_was_missed(
             await listener.aclose()
     finally:
         server.stop()
+    assert published == 3 and not app.state.publisher.pending
     assert [e["sequence"] for e in relayed] == [2, 3, 4]
     assert [e["data"]["number"] for e in relayed] == ["K002", "K003", "K004"]
     assert after.status_code == 201 and [e["sequence"] for e in live] == [5]
+
+
+def _relayed_total(metrics: str) -> float:
+    for line in metrics.splitlines():
+        if line.startswith("queueing_events_relayed_total "):
+            return float(line.split()[1])
+    raise AssertionError("queueing_events_relayed_total is not in /metrics")
+
+
+async def test_the_relay_loop_publishes_by_itself_once_redis_is_back(
+    database_url: str, tmp_path: Path
+) -> None:
+    port = free_port()
+    server = start_redis(tmp_path / "r1", port=port)
+    app = create_app(make_settings(database_url, server.url, relay_interval_seconds=0.2))
+    try:
+        async with AsyncTestClient(app=app) as client:
+            before = _relayed_total((await client.get("/metrics")).text)
+            server.stop()
+            for _ in range(2):
+                await client.post(TICKETS, json={"service": "kela-benefits"})
+            assert app.state.publisher.pending  # remembered, not lost
+            server = start_redis(tmp_path / "r2", port=port)
+            for _ in range(150):  # the loop runs every 0.2 s; 15 s is ample under load
+                if not app.state.publisher.pending:
+                    break
+                await asyncio.sleep(0.1)
+            after = _relayed_total((await client.get("/metrics")).text)
+    finally:
+        server.stop()
+    assert not app.state.publisher.pending
+    assert after - before == 2
