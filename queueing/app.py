@@ -17,6 +17,7 @@ from redis.asyncio import Redis
 
 from displays import wiring as pages
 from queueing import logs
+from queueing.aio import stop_task
 from queueing.appointments.wiring import DEPENDENCIES as APPOINTMENT_DEPENDENCIES
 from queueing.appointments.wiring import HANDLERS as APPOINTMENT_HANDLERS
 from queueing.appointments.wiring import appointments_state
@@ -130,9 +131,7 @@ async def _lifespan(app: Litestar) -> AsyncIterator[None]:
     try:
         yield
     finally:
-        relay.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await relay
+        await stop_task(relay)
         await state.enqueuer.aclose()
         await state.redis.aclose()
         await state.db.dispose()

@@ -25,6 +25,7 @@ from prometheus_client import Counter, Gauge
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
+from queueing.aio import stop_task
 from queueing.displays_api.frames import CLOSE, HEARTBEAT, RESYNC, Frame, Renderer
 from queueing.displays_api.live import LiveState
 
@@ -149,10 +150,7 @@ class Hub:
 
     async def stop(self) -> None:
         for task in [*self._tasks, *self._refreshing.values()]:
-            task.cancel()
-        for task in [*self._tasks, *self._refreshing.values()]:
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
+            await stop_task(task)
         self.close_streams()
         await self.redis.aclose()
 
