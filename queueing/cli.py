@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import signal
 import subprocess
@@ -302,6 +303,41 @@ def appointments_import(file: Path) -> None:
     for warning in warnings:
         click.echo(f"warning: {warning}", err=True)
     click.echo(f"imported appointments of {appointments_config.load(file).site!r}")
+
+
+@main.command()
+@click.option("--site", required=True, help="Site slug.")
+@click.option("--date", "day", required=True, help="The local day to staff, YYYY-MM-DD.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON (as the admin API returns).")
+def staffing(site: str, day: str, as_json: bool) -> None:
+    """Service points each service needs per hour on a day, from the site's own history.
+
+    Walk-ins forecast from the last 8 weeks' same weekday, the day's bookings and learned service
+    times; Erlang C checked by simulation. The same advice as GET /api/sites/{site}/staffing.
+    """
+    from queueing.db import Database
+    from queueing.errors import InvalidInput, NotFound
+    from queueing.estimates.staffing import StaffingService
+
+    async def run() -> Any:
+        database = Database(from_env().database_url)
+        try:
+            return await StaffingService(database).advice(site, day, None)
+        finally:
+            await database.dispose()
+
+    try:
+        advice = asyncio.run(run())
+    except (NotFound, InvalidInput) as exc:
+        raise click.ClickException(str(exc)) from exc
+    if as_json:
+        click.echo(json.dumps(advice, indent=2))
+        return
+    if not advice:
+        click.echo(f"{site} {day}: no walk-ins in the history and no bookings on that day")
+    for service, hours in advice.items():
+        cells = [f"{hour}:{figures['points']}" for hour, figures in hours.items()]
+        click.echo(f"{service:<28} " + " ".join(cells))
 
 
 main.add_command(simulate)

@@ -32,14 +32,20 @@ class StaffingService:
         self.check_days = check_days
         self.seed = seed
 
-    async def advice(self, site_slug: str, day_text: str, principal: Principal) -> StaffingJson:
-        """Per service and local hour, the service points needed on `day_text` (YYYY-MM-DD)."""
+    async def advice(
+        self, site_slug: str, day_text: str, principal: Principal | None
+    ) -> StaffingJson:
+        """Per service and local hour, the service points needed on `day_text` (YYYY-MM-DD).
+
+        `principal` None is the command line, run by whoever runs the service itself.
+        """
         day = _parse_day(day_text)
         async with self.db.read() as session:
             site = await sites_repo.site_by_slug(session, site_slug)
             if site is None:
                 raise NotFound(f"no site {site_slug!r}")
-            principal.require_admin(site.id)
+            if principal is not None:
+                principal.require_admin(site.id)
             history = _history_days(site, day)
             zone = ZoneInfo(site.timezone)
             start, end = _midnight(history[0], zone), _midnight(history[1] + timedelta(1), zone)

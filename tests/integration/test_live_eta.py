@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
+import os
+import subprocess
+import sys
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -267,3 +272,37 @@ async def test_the_lobby_display_shows_what_the_next_ticket_is_told(client: Clie
     low, high = shown["estimated_wait_range_seconds"]
     assert low < shown["estimated_wait_seconds"] < high
     assert shown["estimated_wait_seconds"] >= 2 * 15 * 60
+
+
+async def test_the_staffing_command_gives_the_api_s_advice(
+    client: Client, admin: dict[str, str], database_url: str
+) -> None:
+    day = staffing_day()
+    issued = [
+        datetime.combine(day - timedelta(weeks=week), time(9, minute * 3 + 1), HELSINKI)
+        for week in range(1, 9)
+        for minute in range(12)
+    ]
+    await add_walk_ins(database_url, "kela-benefits", issued)
+    api = (await client.get(f"{SITE}/staffing?date={day.isoformat()}", headers=admin)).json()
+    environ = {**os.environ, "QUEUEING_DATABASE_URL": database_url}
+    command = [sys.executable, "-m", "queueing.cli", "staffing", "--site", "iso-omena"]
+    done = await asyncio.to_thread(
+        subprocess.run,
+        [*command, "--date", day.isoformat(), "--json"],
+        env=environ,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout) == api and api["kela-benefits"]["09"]["arrivals"] == 12.0
+    wrong = await asyncio.to_thread(
+        subprocess.run,
+        [*command, "--date", "2026-13-01"],
+        env=environ,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert wrong.returncode == 1 and "date must be like" in wrong.stderr
