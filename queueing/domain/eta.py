@@ -13,7 +13,7 @@ from __future__ import annotations
 import heapq
 import math
 from collections import deque
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any, Generic, TypeVar
@@ -187,13 +187,17 @@ def estimate_waits(
     A ticket no open service point serves is left out: nobody can say when it will be called.
     """
     replay = _Replay(snapshot, stats)
+    return {
+        key: _estimate(seconds, variance, calibration)
+        for key, seconds, variance in replay.calls(only)
+    }
+
+
+def _estimate(seconds: float, variance: float, calibration: EtaCalibration | None) -> Estimate:
     z_low, z_high = calibration.quantiles() if calibration else (-Z_HIGH, Z_HIGH)
-    result: dict[K, Estimate] = {}
-    for key, seconds, variance in replay.calls(only):
-        spread = math.sqrt(variance + (RELATIVE_SPREAD * seconds) ** 2 + ABSOLUTE_SPREAD_SECONDS**2)
-        low = max(0.0, seconds + z_low * spread)
-        result[key] = Estimate(seconds, low, max(low, seconds + z_high * spread), spread)
-    return result
+    spread = math.sqrt(variance + (RELATIVE_SPREAD * seconds) ** 2 + ABSOLUTE_SPREAD_SECONDS**2)
+    low = max(0.0, seconds + z_low * spread)
+    return Estimate(seconds, low, max(low, seconds + z_high * spread), spread)
 
 
 class _NewTicket:
@@ -214,9 +218,29 @@ def estimate_new_ticket(
     priority: bool = False,
 ) -> Estimate | None:
     """The wait a ticket taken now for `service` would have: for kiosks and lobby displays."""
-    newcomer = Candidate(NEW_TICKET, service, snapshot.now, priority)
-    extended = replace(snapshot, waiting=[*snapshot.waiting, newcomer])
-    return estimate_waits(extended, stats, calibration, only=NEW_TICKET).get(NEW_TICKET)
+    found = estimate_new_tickets(snapshot, [service], stats, calibration, priority)
+    return found.get(service)
+
+
+def estimate_new_tickets(
+    snapshot: Snapshot[Any],
+    services: Iterable[str],
+    stats: ServiceTimeStats,
+    calibration: EtaCalibration | None = None,
+    priority: bool = False,
+) -> dict[str, Estimate]:
+    """For each service, the wait one ticket taken now would have, all from a single replay.
+
+    Each answer is that of a replay with that one newcomer added: until the newcomer is called
+    the two replays make the same calls, so one pass of the replay without newcomers, asking at
+    each choice whether a newcomer would have been chosen, gives them all.
+    """
+    newcomers = {s: Candidate(NEW_TICKET, s, snapshot.now, priority) for s in services}
+    replay: _Replay[Any] = _Replay(snapshot, stats)
+    return {
+        service: _estimate(seconds, variance, calibration)
+        for service, (seconds, variance) in replay.newcomer_calls(newcomers).items()
+    }
 
 
 def staffed_points(points: Sequence[PointState], active: set[str]) -> list[PointState]:
@@ -242,14 +266,28 @@ def naive_wait_seconds(position: int, mean_service_seconds: float, open_points: 
     return mean_service_seconds * position / max(open_points, 1)
 
 
+def _line_key(candidate: Candidate[Any]) -> tuple[bool, datetime]:
+    """A line's own order (routing.queue_order): every policy calls its head first."""
+    return (not candidate.priority, candidate.ranked_at)
+
+
 class _Replay(Generic[K]):
-    """The counters of a snapshot calling the waiting tickets one by one, at mean service times."""
+    """The counters of a snapshot calling the waiting tickets one by one, at mean service times.
+
+    Each service's line is kept in its own order, and a point chooses among the heads of the
+    lines it serves only: under every policy a line's head goes before the rest of that line,
+    so the choice is the same as among all waiting tickets, and a replay of a long lobby costs
+    time in proportion to its length rather than to its square.
+    """
 
     def __init__(self, snapshot: Snapshot[K], stats: ServiceTimeStats) -> None:
         self._snap = snapshot
         self._stats = stats
         self._profiles = [frozenset(p.profile) for p in snapshot.points]
-        self._waiting = list(snapshot.waiting)
+        self._lines: dict[str, deque[Candidate[K]]] = {}
+        for candidate in sorted(snapshot.waiting, key=_line_key):
+            self._lines.setdefault(candidate.service, deque()).append(candidate)
+        self._left = len(snapshot.waiting)
         # How many open points serve each service: the divisor of the variance ahead.
         self._servers = {s: sum(s in p for p in self._profiles) for s in snapshot.targets}
         self._variance = dict.fromkeys(self._servers, 0.0)
@@ -272,34 +310,71 @@ class _Replay(Generic[K]):
             if service in self._variance:
                 self._variance[service] += variance
 
+    def _ahead_variance(self, service: str) -> float:
+        servers = max(self._servers.get(service, 1), 1)
+        return self._variance.get(service, 0.0) / servers**2
+
     def calls(self, only: K | None) -> list[tuple[K, float, float]]:
         """(ticket, seconds until called, variance of that) in the order the replay calls them."""
         calls: list[tuple[K, float, float]] = []
-        while self._waiting and self._free:
+        while self._left and self._free:
             at, index = heapq.heappop(self._free)
-            chosen = self._call(index, at)
+            heads = self._heads(index)
+            chosen = self._choose(index, at, heads)
             if chosen is None:
                 continue  # nothing it serves is waiting: this point takes no further part
-            servers = max(self._servers.get(chosen.service, 1), 1)
-            calls.append((chosen.key, at, self._variance.get(chosen.service, 0.0) / servers**2))
+            calls.append((chosen.key, at, self._ahead_variance(chosen.service)))
             if only is not None and chosen.key == only:
                 break
-            mean, variance = self._stats.moments(chosen.service, self._snap.hour)
-            self._add_variance(index, variance)
-            heapq.heappush(self._free, (at + mean, index))
+            self._serve(index, at, chosen)
         return calls
 
-    def _call(self, index: int, at: float) -> Candidate[K] | None:
-        profile = self._profiles[index]
-        eligible = [c for c in self._waiting if c.service in profile]
-        if not eligible:
+    def newcomer_calls(
+        self, newcomers: Mapping[str, Candidate[K]]
+    ) -> dict[str, tuple[float, float]]:
+        """Per service: (seconds, variance) until its newcomer, alone added, would be called."""
+        pending = {s: c for s, c in newcomers.items() if self._servers.get(s)}
+        found: dict[str, tuple[float, float]] = {}
+        while pending and self._free:
+            at, index = heapq.heappop(self._free)
+            heads = self._heads(index)
+            for service in self._profiles[index] & pending.keys():
+                if self._newcomer_chosen(index, at, heads, pending[service]):
+                    found[service] = (at, self._ahead_variance(service))
+                    del pending[service]
+            chosen = self._choose(index, at, heads)
+            if chosen is not None:
+                self._serve(index, at, chosen)
+        return found
+
+    def _heads(self, index: int) -> list[Candidate[K]]:
+        # In the point's profile order, not the set's: exact ties then break the same every run.
+        profile = self._snap.points[index].profile
+        return [line[0] for s in profile if (line := self._lines.get(s))]
+
+    def _choose(self, index: int, at: float, heads: list[Candidate[K]]) -> Candidate[K] | None:
+        if not heads:
             return None
         now = self._snap.now + timedelta(seconds=at)
         point = self._snap.points[index]
-        chosen = choose_next_by(self._snap.policy, eligible, self._snap.targets, now, point.profile)
-        if chosen is not None:
-            self._waiting.remove(chosen)
-        return chosen
+        return choose_next_by(self._snap.policy, heads, self._snap.targets, now, point.profile)
+
+    def _newcomer_chosen(
+        self, index: int, at: float, heads: list[Candidate[K]], newcomer: Candidate[K]
+    ) -> bool:
+        """Whether the point would call `newcomer` now, had it joined its line at the start."""
+        line = self._lines.get(newcomer.service)
+        if line and _line_key(line[0]) <= _line_key(newcomer):
+            return False  # someone is still ahead of it in its own line
+        others = [h for h in heads if h.service != newcomer.service]
+        return self._choose(index, at, [*others, newcomer]) is newcomer
+
+    def _serve(self, index: int, at: float, chosen: Candidate[K]) -> None:
+        self._lines[chosen.service].popleft()
+        self._left -= 1
+        mean, variance = self._stats.moments(chosen.service, self._snap.hour)
+        self._add_variance(index, variance)
+        heapq.heappush(self._free, (at + mean, index))
 
 
 def residual_seconds(mean: float, variance: float, elapsed: float) -> float:

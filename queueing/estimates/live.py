@@ -24,7 +24,7 @@ from queueing.domain.eta import (
     PointState,
     ServiceTimeStats,
     Snapshot,
-    estimate_new_ticket,
+    estimate_new_tickets,
     estimate_waits,
     staffed_points,
 )
@@ -148,12 +148,12 @@ async def lobby_estimates(session: AsyncSession, site: Site) -> LobbyEstimates:
     learning = await SOURCE.learning(session, site)
     snap = await read_snapshot(session, site, learning, utcnow())
     waits = estimate_waits(snap, learning.stats, learning.calibration)
-    new = {}
-    for service_id, info in learning.services.items():
-        found = estimate_new_ticket(snap, str(service_id), learning.stats, learning.calibration)
-        if found is not None:
-            new[info.slug] = _range(found)
-    return LobbyEstimates({key: _range(found) for key, found in waits.items()}, new)
+    slugs = {str(service_id): info.slug for service_id, info in learning.services.items()}
+    newcomers = estimate_new_tickets(snap, slugs, learning.stats, learning.calibration)
+    return LobbyEstimates(
+        {key: _range(found) for key, found in waits.items()},
+        {slugs[key]: _range(found) for key, found in newcomers.items()},
+    )
 
 
 def _range(found: Estimate) -> Range:

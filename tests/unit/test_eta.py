@@ -1,5 +1,7 @@
 """The live wait estimate: a replay of the routing rule on a snapshot of the lobby."""
 
+import random
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -11,12 +13,13 @@ from queueing.domain.eta import (
     ServiceTimeStats,
     Snapshot,
     estimate_new_ticket,
+    estimate_new_tickets,
     estimate_waits,
     naive_wait_seconds,
     residual_seconds,
     staffed_points,
 )
-from queueing.domain.routing import Candidate, Policy
+from queueing.domain.routing import Candidate, Policy, choose_next_by
 
 NOW = datetime(2026, 3, 3, 8, 0, tzinfo=UTC)
 TARGETS = {"kela": 1800.0, "lab": 600.0, "citizen": 900.0}
@@ -187,3 +190,54 @@ def test_staffed_points_leave_out_idle_counters_where_a_staffed_one_serves() -> 
     ]
     # Nobody has called yet today: every configured point counts.
     assert staffed_points(points[1:], active=set()) == points[1:]
+
+
+def _random_lobby(rng: random.Random, policy: Policy) -> Snapshot[str]:
+    services = list(TARGETS)
+    points = []
+    for index in range(rng.randint(1, 6)):
+        profile = tuple(rng.sample(services, rng.randint(1, 3)))
+        busy = rng.random() < 0.4
+        serving = rng.choice(services) if busy else None
+        since = NOW - timedelta(seconds=rng.randint(0, 900)) if busy else None
+        points.append(PointState(f"p{index}", profile, serving, since))
+    # Distinct times (some booked for later): an exact tie may break either way.
+    offsets = rng.sample(range(-3600, 600), rng.randint(0, 40))
+    waiting = [
+        Candidate(f"t{n}", rng.choice(services), NOW + timedelta(seconds=s), rng.random() < 0.1)
+        for n, s in enumerate(offsets)
+    ]
+    return Snapshot(NOW, 10, waiting, points, TARGETS, policy)
+
+
+@pytest.mark.parametrize("policy", list(Policy))
+def test_newcomers_from_one_replay_equal_a_replay_with_each_newcomer_added(
+    policy: Policy,
+) -> None:
+    rng = random.Random(policy.value)
+    stats = exact_stats(kela=900, lab=300, citizen=600)
+    for _ in range(100):
+        snap = _random_lobby(rng, policy)
+        together = estimate_new_tickets(snap, list(TARGETS), stats)
+        for service in TARGETS:
+            newcomer = Candidate("new", service, NOW)
+            added = replace(snap, waiting=[*snap.waiting, newcomer])
+            alone = estimate_waits(added, stats, only="new").get("new")
+            assert together.get(service) == alone, (service, snap)
+
+
+@pytest.mark.parametrize("policy", list(Policy))
+def test_one_point_serving_everything_calls_in_the_rule_s_order(policy: Policy) -> None:
+    rng = random.Random(f"order-{policy.value}")
+    stats = exact_stats(kela=600, lab=600, citizen=600)
+    for _ in range(50):
+        snap = replace(_random_lobby(rng, policy), points=[PointState("c1", tuple(TARGETS))])
+        left, expected = list(snap.waiting), []
+        while left:  # the rule applied to every waiting ticket, one call every 600 s
+            at = NOW + timedelta(seconds=600 * len(expected))
+            chosen = choose_next_by(policy, left, TARGETS, at, tuple(TARGETS))
+            assert chosen is not None
+            expected.append(chosen.key)
+            left.remove(chosen)
+        found = estimate_waits(snap, stats)
+        assert sorted(found, key=lambda key: found[key].seconds) == expected
