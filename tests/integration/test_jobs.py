@@ -112,7 +112,7 @@ async def test_at_closing_time_waiting_tickets_close_and_their_holders_are_told(
         assert closed.tickets == 2
         enqueuer = JobEnqueuer(redis_url)
         await enqueuer.messages(closed.planned)
-        enqueuer.close()
+        await enqueuer.aclose()
         for ticket in (told, silent):
             assert (await client.get(f"/api/tickets/{ticket['id']}")).json()["status"] == "closed"
         again = await housekeeping(app_settings, utcnow, "close_days")
