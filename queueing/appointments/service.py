@@ -279,10 +279,9 @@ class AppointmentService:
     async def _after_check_in(
         self, site: Site, view: TicketView, event: Event | None
     ) -> tuple[TicketView, bool]:
-        if event is None:
-            return view, False
-        await self.tickets.published(site, [event])
-        return view, True
+        if event is not None:
+            await self.tickets.published(site, [event])
+        return await self.tickets.estimated_by_id(view), event is not None
 
     async def _check_in(
         self, session: AsyncSession, site: Site, appointment: Appointment, *, by_staff: bool
@@ -291,7 +290,7 @@ class AppointmentService:
         if appointment.status == "checked_in" and appointment.ticket_id is not None:
             ticket = await tickets_repo.get(session, appointment.ticket_id)
             assert ticket is not None
-            return await ticket_view(session, await load_context(session, site, ticket)), None
+            return ticket_view(await load_context(session, site, ticket)), None
         self._require_booked(appointment, "check in")
         service = await _service_by_id(session, appointment.service_id)
         schedule = await _schedule(session, service)

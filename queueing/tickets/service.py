@@ -39,7 +39,13 @@ from queueing.models import (
 from queueing.sites import repository as sites_repo
 from queueing.tickets import repository
 from queueing.tickets.schemas import IssueTicket, TicketView
-from queueing.tickets.views import TicketContext, event_payload, load_context, ticket_view
+from queueing.tickets.views import (
+    TicketContext,
+    estimated,
+    event_payload,
+    load_context,
+    ticket_view,
+)
 
 Clock = Callable[[], datetime]
 AfterCommit = Callable[[list[Event]], Awaitable[None]]
@@ -81,27 +87,29 @@ class TicketService:
         request_hash = hashlib.sha256(msgspec.json.encode(data)).hexdigest()
         scope = f"tickets:{site_slug}"
         async with self.db.write() as session:
+            replay = None
             if key is not None:
                 replay = await self._replay(session, scope, key, request_hash)
-                if replay is not None:
-                    return replay
-            site = await self._site(session, site_slug)
-            ctx = await self._new_ticket(session, site, data)
-            if key is not None:
-                session.add(
-                    IdempotencyRecord(
-                        scope=scope,
-                        key=key,
-                        request_hash=request_hash,
-                        resource_id=ctx.ticket.id,
-                        status_code=201,
+            if replay is None:
+                site = await self._site(session, site_slug)
+                ctx = await self._new_ticket(session, site, data)
+                if key is not None:
+                    session.add(
+                        IdempotencyRecord(
+                            scope=scope,
+                            key=key,
+                            request_hash=request_hash,
+                            resource_id=ctx.ticket.id,
+                            status_code=201,
+                        )
                     )
-                )
-            await session.flush()
-            view = await ticket_view(session, ctx)
-            event = await self._event(session, ctx, "ticket.issued")
+                await session.flush()
+                view = ticket_view(ctx)
+                event = await self._event(session, ctx, "ticket.issued")
+        if replay is not None:  # the first request's ticket, estimated now
+            return await self.estimated_by_id(replay)
         await self.published(site, [event])
-        return view
+        return await self._estimated(ctx, view)
 
     async def _replay(
         self, session: AsyncSession, scope: str, key: str, request_hash: str
@@ -114,16 +122,16 @@ class TicketService:
                 "this Idempotency-Key was already used for a different request",
                 field="Idempotency-Key",
             )
-        return await self._view_by_id(session, record.resource_id)
+        return await self._view_by_id(session, record.resource_id, estimate=False)
 
     async def issue_checked_in(
         self, session: AsyncSession, site: Site, data: IssueTicket, ranked_at: datetime
     ) -> tuple[TicketView, Event]:
         """A ticket for a checked-in appointment, in the caller's transaction; the caller
-        commits, then hands the event to `published`."""
+        commits, then hands the event to `published` and the view to `estimated_by_id`."""
         ctx = await self._new_ticket(session, site, data, ranked_at=ranked_at)
         await session.flush()
-        return await ticket_view(session, ctx), await self._event(session, ctx, "ticket.issued")
+        return ticket_view(ctx), await self._event(session, ctx, "ticket.issued")
 
     async def _new_ticket(
         self,
@@ -270,10 +278,10 @@ class TicketService:
             )
             await session.flush()
             ctx = await load_context(session, site, ticket)
-            view = await ticket_view(session, ctx)
+            view = ticket_view(ctx)
             event = await self._event(session, ctx, "ticket.transferred", placement=placement.value)
         await self.published(site, [event])
-        return view
+        return await self._estimated(ctx, view)
 
     # --- shared steps --------------------------------------------------------------------
 
@@ -292,10 +300,10 @@ class TicketService:
             now = self.clock()
             extra = await _apply(session, ctx, step, new_status, now)
             await session.flush()
-            view = await ticket_view(session, ctx)
+            view = ticket_view(ctx)
             event = await self._event(session, ctx, f"ticket.{_EVENT_NAMES[step]}", **extra)
         await self.published(site, [event])
-        return view
+        return await self._estimated(ctx, view)
 
     def _check(self, ticket: Ticket, step: Step) -> TicketStatus:
         try:
@@ -325,7 +333,7 @@ class TicketService:
         if step is not None:
             step.called_at, step.service_point_id = now, ctx.point.id
         await repository.add_call(session, _call_record(ctx, now))
-        view = await ticket_view(session, ctx)
+        view = ticket_view(ctx)  # called: no place in line, no estimate
         event = await self._event(
             session, ctx, "ticket.called", called_at=now.isoformat(), recall=0
         )
@@ -346,10 +354,28 @@ class TicketService:
 
     # --- lookups -------------------------------------------------------------------------
 
-    async def _view_by_id(self, session: AsyncSession, ticket_id: uuid.UUID) -> TicketView:
+    async def _view_by_id(
+        self, session: AsyncSession, ticket_id: uuid.UUID, *, estimate: bool = True
+    ) -> TicketView:
         ticket = await self._ticket(session, ticket_id)
         site = await self._site_by_id(session, ticket.site_id)
-        return await ticket_view(session, await load_context(session, site, ticket))
+        ctx = await load_context(session, site, ticket)
+        view = ticket_view(ctx)
+        return await estimated(session, ctx, view) if estimate else view
+
+    async def _estimated(self, ctx: TicketContext, view: TicketView) -> TicketView:
+        """After a commit: a waiting ticket's place and estimate, read outside the write lock."""
+        if view.status != TicketStatus.WAITING:
+            return view
+        async with self.db.read() as session:
+            return await estimated(session, ctx, view)
+
+    async def estimated_by_id(self, view: TicketView) -> TicketView:
+        """`_estimated` for a caller that holds only the view (a check-in, a replayed request)."""
+        if view.status != TicketStatus.WAITING:
+            return view
+        async with self.db.read() as session:
+            return await self._view_by_id(session, view.id)
 
     async def _ticket(
         self, session: AsyncSession, ticket_id: uuid.UUID, lock: bool = False

@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import msgspec
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from queueing.domain.estimate import estimated_wait_seconds
@@ -58,19 +59,9 @@ def point_label(point: ServicePoint | None, language: str) -> str | None:
     return str(point.labels.get(language) or point.labels["fi"])
 
 
-async def ticket_view(session: AsyncSession, ctx: TicketContext) -> TicketView:
-    """The ticket with its place in line and estimated wait, computed now."""
+def ticket_view(ctx: TicketContext) -> TicketView:
+    """The ticket as stored; a waiting ticket's place and estimate come from `estimated`."""
     ticket, service = ctx.ticket, ctx.service
-    position = wait = wait_range = None
-    if ticket.status == TicketStatus.WAITING:
-        live = await ticket_estimate(session, ctx.site, ticket, service)
-        position, found = live.position, live.estimate
-        if found is not None:
-            wait, wait_range = round(found.seconds), [round(found.low), round(found.high)]
-        else:
-            # No open point serves the line: the replay cannot say; the simple formula can.
-            typical = service.typical_service_seconds
-            wait = estimated_wait_seconds(position, typical, live.servers)
     return TicketView(
         id=ticket.id,
         number=ticket.number,
@@ -78,9 +69,8 @@ async def ticket_view(session: AsyncSession, ctx: TicketContext) -> TicketView:
         service_label=service_label(service, ticket.language),
         unit=ctx.unit.slug,
         status=ticket.status,
-        position=position,
-        estimated_wait_seconds=wait,
-        estimated_wait_range_seconds=wait_range,
+        position=None,
+        estimated_wait_seconds=None,
         issued_at=local(ctx.site, ticket.issued_at),  # type: ignore[arg-type]
         language=ticket.language,
         priority=ticket.priority,
@@ -88,6 +78,29 @@ async def ticket_view(session: AsyncSession, ctx: TicketContext) -> TicketView:
         service_point_label=point_label(ctx.point, ticket.language),
         called_at=local(ctx.site, ticket.called_at),
         recall_count=ticket.recall_count,
+    )
+
+
+async def estimated(session: AsyncSession, ctx: TicketContext, view: TicketView) -> TicketView:
+    """The view with a waiting ticket's place in line and estimated wait, computed now.
+
+    Writers call this after their commit, in a read session: the estimate reads the whole
+    lobby, and on SQLite that must not happen while holding the one write lock.
+    """
+    if view.status != TicketStatus.WAITING:
+        return view
+    live = await ticket_estimate(session, ctx.site, ctx.ticket, ctx.service)
+    found = live.estimate
+    if found is None:
+        # No open point serves the line: the replay cannot say; the simple formula can.
+        typical = ctx.service.typical_service_seconds
+        wait = estimated_wait_seconds(live.position, typical, live.servers)
+        return msgspec.structs.replace(view, position=live.position, estimated_wait_seconds=wait)
+    return msgspec.structs.replace(
+        view,
+        position=live.position,
+        estimated_wait_seconds=round(found.seconds),
+        estimated_wait_range_seconds=[round(found.low), round(found.high)],
     )
 
 
