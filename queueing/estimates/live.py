@@ -9,15 +9,17 @@ call, transfer, check-in) that have no other way to share it; it holds no reques
 
 from __future__ import annotations
 
+import asyncio
 import time
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from queueing.db import Database
 from queueing.domain.eta import (
     Estimate,
     EtaCalibration,
@@ -117,16 +119,80 @@ class TicketEstimate:
     estimate: Estimate | None
 
 
-async def ticket_estimate(
-    session: AsyncSession, site: Site, ticket: Ticket, service: Service
-) -> TicketEstimate:
-    """The ticket's position and the replay's estimate of its wait, read from the lobby now."""
-    learning = await SOURCE.learning(session, site)
-    snap = await read_snapshot(session, site, learning, utcnow(), service)
-    key = str(service.id)
-    servers = sum(key in p.profile for p in snap.points)
-    found = estimate_waits(snap, learning.stats, learning.calibration, only=ticket.id)
-    return TicketEstimate(_position(snap.waiting, ticket), servers, found.get(ticket.id))
+@dataclass(frozen=True, slots=True)
+class LobbyRead:
+    """The lobby as one read saw it, with every waiting ticket's estimate replayed once."""
+
+    snapshot: Snapshot[uuid.UUID]
+    estimates: dict[uuid.UUID, Estimate]
+
+    def ticket(self, ticket: Ticket, service: Service) -> TicketEstimate:
+        key = str(service.id)
+        servers = sum(key in p.profile for p in self.snapshot.points)
+        position = _position(self.snapshot.waiting, ticket)
+        return TicketEstimate(position, servers, self.estimates.get(ticket.id))
+
+
+class LobbyReader:
+    """Waiting tickets' estimates for ticket responses, one lobby read shared by many requests.
+
+    Why: the estimate reads every waiting ticket of the site and replays the lobby, some
+    milliseconds with a long lobby. A request waits for the next read that *starts* after it
+    asks (so the read sees its own committed change) and every request arriving meanwhile
+    shares that read and its replay. One request alone gets a read of its own, as before;
+    under load reads run back to back, each answering all who asked during the one before.
+    """
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self._sites: dict[int, _SharedReads] = {}
+
+    async def ticket(self, site: Site, ticket: Ticket, service: Service) -> TicketEstimate:
+        shared = self._sites.get(site.id)
+        if shared is None:
+            shared = self._sites[site.id] = _SharedReads(lambda: self._read(site))
+        return (await shared.next()).ticket(ticket, service)
+
+    async def _read(self, site: Site) -> LobbyRead:
+        async with self.db.read() as session:
+            learning = await SOURCE.learning(session, site)
+            snap = await read_snapshot(session, site, learning, utcnow())
+        return LobbyRead(snap, estimate_waits(snap, learning.stats, learning.calibration))
+
+
+class _SharedReads:
+    """At most one read running; everyone who asks while it runs shares the one after it."""
+
+    def __init__(self, read: Callable[[], Awaitable[LobbyRead]]) -> None:
+        self._read = read
+        self._running: asyncio.Task[None] | None = None
+        self._next: asyncio.Future[LobbyRead] | None = None
+
+    async def next(self) -> LobbyRead:
+        future = self._next
+        if future is None:
+            future = self._next = asyncio.get_running_loop().create_future()
+            if self._running is None:
+                self._launch()
+        # Shielded: one caller giving up (a client disconnect) must not cancel the others' read.
+        return await asyncio.shield(future)
+
+    def _launch(self) -> None:
+        future, self._next = self._next, None
+        assert future is not None
+        self._running = asyncio.get_running_loop().create_task(self._run(future))
+
+    async def _run(self, future: asyncio.Future[LobbyRead]) -> None:
+        try:
+            future.set_result(await self._read())
+        except BaseException as exc:  # handed to every waiting request, which answers with it
+            future.set_exception(exc)
+            if not isinstance(exc, Exception):
+                raise
+        finally:
+            self._running = None
+            if self._next is not None:
+                self._launch()
 
 
 Range = tuple[int, int, int]  # seconds, low, high
@@ -161,24 +227,18 @@ def _range(found: Estimate) -> Range:
 
 
 async def read_snapshot(
-    session: AsyncSession,
-    site: Site,
-    learning: SiteLearning,
-    now: datetime,
-    extra: Service | None = None,
+    session: AsyncSession, site: Site, learning: SiteLearning, now: datetime
 ) -> Snapshot[uuid.UUID]:
     """The lobby now: waiting tickets of the site and the points that look staffed.
 
-    `extra` is a service the cached configuration may not know yet (added since the refresh).
+    Services come from the cached configuration and from the profiles read now, so a service
+    added since the cache's refresh is still replayed once a point serves it.
     """
     targets = {str(i): s.target_seconds for i, s in learning.services.items()}
-    ids = set(learning.services)
-    if extra is not None:
-        targets[str(extra.id)] = extra.target_seconds
-        ids.add(extra.id)
     rows = await repository.points_now(session, site.id)
     active = await repository.points_calling_since(session, site.id, now - ACTIVE_WINDOW)
     targets.update((str(r.service_id), r.target_seconds) for r in rows)
+    ids = set(learning.services) | {r.service_id for r in rows}
     waiting = await tickets_repo.candidates(session, ids)
     hour = now.astimezone(ZoneInfo(site.timezone)).hour
     points = staffed_points(_points(rows), active)

@@ -24,6 +24,7 @@ from queueing.domain.lifecycle import (
 from queueing.domain.numbering import NumbersExhausted, format_number, next_sequence, service_day
 from queueing.domain.routing import Placement, rank, transfer_ranked_at
 from queueing.errors import Conflict, InvalidInput, NotFound
+from queueing.estimates.live import LobbyReader
 from queueing.events import repository as events_repo
 from queueing.events.publisher import Publisher
 from queueing.models import (
@@ -60,6 +61,7 @@ class TicketService:
         after_commit: AfterCommit | None = None,
     ) -> None:
         self.db = db
+        self.lobby = LobbyReader(db)
         self.publisher = publisher
         self.clock = clock
         # Told of committed events after they are published (the message jobs start from it).
@@ -122,7 +124,7 @@ class TicketService:
                 "this Idempotency-Key was already used for a different request",
                 field="Idempotency-Key",
             )
-        return await self._view_by_id(session, record.resource_id, estimate=False)
+        return ticket_view(await self._context_by_id(session, record.resource_id))
 
     async def issue_checked_in(
         self, session: AsyncSession, site: Site, data: IssueTicket, ranked_at: datetime
@@ -187,7 +189,9 @@ class TicketService:
     async def get(self, ticket_id: uuid.UUID) -> TicketView:
         """The ticket as its holder sees it now."""
         async with self.db.read() as session:
-            return await self._view_by_id(session, ticket_id)
+            ctx = await self._context_by_id(session, ticket_id)
+        # Estimated after the session is given back: the lobby read takes a connection of its own.
+        return await self._estimated(ctx, ticket_view(ctx))
 
     async def cancel(self, ticket_id: uuid.UUID) -> TicketView:
         """The customer gives up their place."""
@@ -354,28 +358,22 @@ class TicketService:
 
     # --- lookups -------------------------------------------------------------------------
 
-    async def _view_by_id(
-        self, session: AsyncSession, ticket_id: uuid.UUID, *, estimate: bool = True
-    ) -> TicketView:
+    async def _context_by_id(self, session: AsyncSession, ticket_id: uuid.UUID) -> TicketContext:
         ticket = await self._ticket(session, ticket_id)
-        site = await self._site_by_id(session, ticket.site_id)
-        ctx = await load_context(session, site, ticket)
-        view = ticket_view(ctx)
-        return await estimated(session, ctx, view) if estimate else view
+        return await load_context(session, await self._site_by_id(session, ticket.site_id), ticket)
 
     async def _estimated(self, ctx: TicketContext, view: TicketView) -> TicketView:
-        """After a commit: a waiting ticket's place and estimate, read outside the write lock."""
-        if view.status != TicketStatus.WAITING:
-            return view
-        async with self.db.read() as session:
-            return await estimated(session, ctx, view)
+        """A waiting ticket's place and estimate, read after the commit, outside the write lock
+        and with no session held (the lobby read takes a connection of its own)."""
+        return await estimated(self.lobby, ctx, view)
 
     async def estimated_by_id(self, view: TicketView) -> TicketView:
         """`_estimated` for a caller that holds only the view (a check-in, a replayed request)."""
         if view.status != TicketStatus.WAITING:
             return view
         async with self.db.read() as session:
-            return await self._view_by_id(session, view.id)
+            ctx = await self._context_by_id(session, view.id)
+        return await self._estimated(ctx, view)
 
     async def _ticket(
         self, session: AsyncSession, ticket_id: uuid.UUID, lock: bool = False

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from queueing.domain.estimate import estimated_wait_seconds
 from queueing.domain.lifecycle import TicketStatus
-from queueing.estimates.live import ticket_estimate
+from queueing.estimates.live import LobbyReader
 from queueing.models import Service, ServicePoint, Site, Ticket, Unit
 from queueing.sites import repository as sites_repo
 from queueing.tickets.schemas import TicketView
@@ -81,15 +81,15 @@ def ticket_view(ctx: TicketContext) -> TicketView:
     )
 
 
-async def estimated(session: AsyncSession, ctx: TicketContext, view: TicketView) -> TicketView:
+async def estimated(lobby: LobbyReader, ctx: TicketContext, view: TicketView) -> TicketView:
     """The view with a waiting ticket's place in line and estimated wait, computed now.
 
-    Writers call this after their commit, in a read session: the estimate reads the whole
-    lobby, and on SQLite that must not happen while holding the one write lock.
+    Writers call this after their commit: the estimate reads the whole lobby, and on SQLite
+    that must not happen while holding the one write lock.
     """
     if view.status != TicketStatus.WAITING:
         return view
-    live = await ticket_estimate(session, ctx.site, ctx.ticket, ctx.service)
+    live = await lobby.ticket(ctx.site, ctx.ticket, ctx.service)
     found = live.estimate
     if found is None:
         # No open point serves the line: the replay cannot say; the simple formula can.

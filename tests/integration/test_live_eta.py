@@ -184,7 +184,7 @@ async def test_a_ticket_view_costs_the_same_queries_whatever_the_history(
     tickets += [await issue(client, "kela-benefits") for _ in range(20)]
     with counted_statements() as large:
         await ticket(client, tickets[-1]["id"])
-    assert len(small) == len(large) <= 8, small
+    assert len(small) == len(large) <= 9, small  # two sessions: the ticket, then the lobby
 
 
 def staffing_day() -> date:
