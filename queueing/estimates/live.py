@@ -10,6 +10,7 @@ call, transfer, check-in) that have no other way to share it; it holds no reques
 from __future__ import annotations
 
 import asyncio
+import math
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
@@ -161,28 +162,44 @@ class LobbyReader:
 
 
 class _SharedReads:
-    """At most one read running; everyone who asks while it runs shares the one after it."""
+    """At most one read at a time; everyone who asks before a read starts shares it.
 
-    def __init__(self, read: Callable[[], Awaitable[LobbyRead]]) -> None:
+    A read starts no sooner than `spacing` times the last one's duration after the last one
+    started, so under load reads take at most a third of the process's time (spacing 2) and
+    the rest goes to the changes themselves; askers wait that little longer and share more.
+    A lone asker after a quiet spell gets a read at once.
+    """
+
+    def __init__(
+        self,
+        read: Callable[[], Awaitable[LobbyRead]],
+        spacing: float = 2.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self._read = read
+        self._spacing = spacing
+        self._clock = clock
         self._running: asyncio.Task[None] | None = None
         self._next: asyncio.Future[LobbyRead] | None = None
+        self._started = -math.inf
+        self._took = 0.0
 
     async def next(self) -> LobbyRead:
         future = self._next
         if future is None:
             future = self._next = asyncio.get_running_loop().create_future()
             if self._running is None:
-                self._launch()
+                self._running = asyncio.get_running_loop().create_task(self._run())
         # Shielded: one caller giving up (a client disconnect) must not cancel the others' read.
         return await asyncio.shield(future)
 
-    def _launch(self) -> None:
+    async def _run(self) -> None:
+        wait = self._started + self._spacing * self._took - self._clock()
+        if wait > 0:
+            await asyncio.sleep(wait)  # who asks meanwhile joins this read
         future, self._next = self._next, None
         assert future is not None
-        self._running = asyncio.get_running_loop().create_task(self._run(future))
-
-    async def _run(self, future: asyncio.Future[LobbyRead]) -> None:
+        self._started = self._clock()
         try:
             future.set_result(await self._read())
         except BaseException as exc:  # handed to every waiting request, which answers with it
@@ -190,9 +207,10 @@ class _SharedReads:
             if not isinstance(exc, Exception):
                 raise
         finally:
+            self._took = self._clock() - self._started
             self._running = None
             if self._next is not None:
-                self._launch()
+                self._running = asyncio.get_running_loop().create_task(self._run())
 
 
 Range = tuple[int, int, int]  # seconds, low, high

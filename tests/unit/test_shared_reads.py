@@ -69,3 +69,20 @@ async def test_one_asker_giving_up_does_not_cancel_the_read_of_the_others() -> N
     reads.hold.set()
     assert await running == 1 and await other == 2
     assert first.cancelled() and reads.started == 2
+
+
+async def test_after_a_read_the_next_waits_a_little_so_more_askers_share_it() -> None:
+    started: list[float] = []
+
+    async def read() -> Any:
+        started.append(asyncio.get_running_loop().time())
+        await asyncio.sleep(0.05)
+        return len(started)
+
+    shared = _SharedReads(read, spacing=2.0)
+    assert await shared.next() == 1
+    first = asyncio.create_task(shared.next())
+    await asyncio.sleep(0)  # its read is scheduled, waiting out the spacing
+    later = [asyncio.create_task(shared.next()) for _ in range(2)]
+    assert await asyncio.gather(first, *later) == [2, 2, 2]
+    assert len(started) == 2
