@@ -7,7 +7,7 @@ from collections.abc import Collection, Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, func, or_, select, union_all, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -66,6 +66,37 @@ async def candidates(
             Ticket.service_id.in_(service_ids), Ticket.status == TicketStatus.WAITING.value
         )
     )
+    return [
+        Candidate(key=r.id, service=str(r.service_id), ranked_at=r.ranked_at, priority=r.priority)
+        for r in rows
+    ]
+
+
+async def line_heads(
+    session: AsyncSession, service_ids: Collection[int]
+) -> list[Candidate[uuid.UUID]]:
+    """The first waiting ticket of each service's line, among those with priority needs and
+    among the rest: at most two rows per service, however long the lines.
+
+    Enough for call-next: under every policy a line's head is called before the rest of its
+    line (domain.routing), so the rule only ever chooses between heads.
+    """
+    parts = [
+        select(Ticket.id, Ticket.service_id, Ticket.ranked_at, Ticket.priority)
+        .where(
+            Ticket.service_id == service_id,
+            Ticket.status == TicketStatus.WAITING.value,
+            Ticket.priority.is_(priority),
+        )
+        .order_by(Ticket.ranked_at)
+        .limit(1)
+        .subquery()
+        for service_id in service_ids
+        for priority in (True, False)
+    ]
+    if not parts:
+        return []
+    rows = await session.execute(union_all(*[select(part) for part in parts]))
     return [
         Candidate(key=r.id, service=str(r.service_id), ranked_at=r.ranked_at, priority=r.priority)
         for r in rows

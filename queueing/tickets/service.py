@@ -22,7 +22,7 @@ from queueing.domain.lifecycle import (
     apply_step,
 )
 from queueing.domain.numbering import NumbersExhausted, format_number, next_sequence, service_day
-from queueing.domain.routing import Placement, rank, transfer_ranked_at
+from queueing.domain.routing import Placement, choose_next, transfer_ranked_at
 from queueing.errors import Conflict, InvalidInput, NotFound
 from queueing.estimates.live import LobbyReader
 from queueing.events import repository as events_repo
@@ -207,17 +207,34 @@ class TicketService:
             site, point = await self._point(session, site_slug, point_slug)
             principal.require_unit(site.id, point.unit_id)
             services = await sites_repo.profile(session, point.id)
-            waiting = await repository.candidates(session, [s.id for s in services])
             targets = {str(s.id): s.target_seconds for s in services}
             now = self.clock()
-            for candidate in rank(waiting, targets, now):
-                if await self._claim_call(session, candidate.key, point, now):
-                    view, event = await self._after_call(session, site, candidate.key, now)
-                    break
-            else:
+            called = await self._claim_best(session, point, [s.id for s in services], targets, now)
+            if called is None:
                 return None
+            view, event = await self._after_call(session, site, called, now)
         await self.published(site, [event])
         return view
+
+    async def _claim_best(
+        self,
+        session: AsyncSession,
+        point: ServicePoint,
+        service_ids: list[int],
+        targets: dict[str, float],
+        now: datetime,
+    ) -> uuid.UUID | None:
+        """Claim the ticket the rule picks among the line heads; None when nobody waits.
+
+        A claim fails only when another counter took that ticket first (PostgreSQL, where
+        calls run in parallel); the heads have then moved on, so they are read again.
+        """
+        while heads := await repository.line_heads(session, service_ids):
+            chosen = choose_next(heads, targets, now)
+            assert chosen is not None
+            if await self._claim_call(session, chosen.key, point, now):
+                return chosen.key
+        return None
 
     async def call(self, ticket_id: uuid.UUID, point_slug: str, principal: Principal) -> TicketView:
         """Call one chosen waiting ticket to a service point."""

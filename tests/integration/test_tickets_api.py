@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+import uuid
+from datetime import datetime, timedelta
 from typing import Any
 
 from litestar.testing import AsyncTestClient
+from sqlalchemy import update
+
+from queueing.db import Database
+from queueing.models import Ticket, utcnow
 
 SITE = "/api/sites/iso-omena"
 Client = AsyncTestClient[Any]
@@ -148,6 +153,35 @@ async def test_priority_need_is_called_first(client: Client, staff: dict[str, st
     needs = await issue(client, priority=True)
     called = await call_next(client, staff, "counter-1")
     assert called.json()["id"] == needs["id"]
+
+
+async def _waited(database_url: str, ticket: dict[str, Any], minutes: float) -> None:
+    """Make a ticket look as if it had waited `minutes` already."""
+    db = Database(database_url)
+    try:
+        async with db.write() as session:
+            await session.execute(
+                update(Ticket)
+                .where(Ticket.id == uuid.UUID(ticket["id"]))
+                .values(ranked_at=utcnow() - timedelta(minutes=minutes))
+            )
+    finally:
+        await db.dispose()
+
+
+async def test_call_next_serves_the_line_closest_to_breaking_its_target(
+    client: Client, staff: dict[str, str], database_url: str
+) -> None:
+    # counter-1 serves citizen-advice (target 15 min) and kela-benefits (30 min).
+    kela_old = await issue(client, "kela-benefits")
+    kela_new = await issue(client, "kela-benefits")
+    advice = await issue(client, "citizen-advice")
+    await _waited(database_url, kela_old, 20)  # 0.67 of its target
+    await _waited(database_url, kela_new, 1)
+    await _waited(database_url, advice, 12)  # 0.8 of its target: more urgent, though newer
+    order = [(await call_next(client, staff, "counter-1")).json()["id"] for _ in range(3)]
+    assert order == [advice["id"], kela_old["id"], kela_new["id"]]
+    assert (await call_next(client, staff, "counter-1")).status_code == 204
 
 
 async def test_unknown_service_is_422_naming_the_field(client: Client) -> None:
