@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from queueing.appointments import config as appointments_config
@@ -26,6 +26,7 @@ from queueing.events import repository as events_repo
 from queueing.models import (
     Appointment,
     Event,
+    IdempotencyRecord,
     OutboxMessage,
     Service,
     Site,
@@ -43,6 +44,8 @@ from queueing.tickets.views import event_payload, load_context
 
 Clock = Callable[[], datetime]
 BATCH = 500
+# An Idempotency-Key is honoured this long (retries come within minutes; Stripe keeps 24 h).
+IDEMPOTENCY_KEY_LIFETIME = timedelta(hours=24)
 
 
 @dataclass(slots=True)
@@ -178,6 +181,9 @@ class Housekeeping:
                 "tickets": await _erase_tickets(session, visits),
                 "appointments": await _erase_appointments(session, bookings, now),
                 "messages": await _erase_messages(session, visits, bookings),
+                "idempotency_records": await _forget_idempotency_keys(
+                    session, now - IDEMPOTENCY_KEY_LIFETIME
+                ),
             }
         return counts
 
@@ -214,6 +220,17 @@ async def _erase_tickets(session: AsyncSession, before: datetime) -> int:
         update(Ticket)
         .where(Ticket.issued_at < before, or_(Ticket.phone.is_not(None), Ticket.email.is_not(None)))
         .values(phone=None, email=None)
+        .execution_options(synchronize_session=False)
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def _forget_idempotency_keys(session: AsyncSession, before: datetime) -> int:
+    """A retry comes within seconds or minutes; a day's records are plenty, and the table would
+    otherwise grow by every kiosk press forever."""
+    result = await session.execute(
+        delete(IdempotencyRecord)
+        .where(IdempotencyRecord.created_at < before)
         .execution_options(synchronize_session=False)
     )
     return int(result.rowcount)  # type: ignore[attr-defined]

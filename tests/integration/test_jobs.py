@@ -171,10 +171,20 @@ async def test_retention_erases_personal_data_and_keeps_the_statistics(
             f"/api/sites/{SITE}/appointments",
             json=booking(slot_start(30), name="Maija", email="m@example.fi", notes="about rent"),
         )
+        keyed = {"service": "kela-benefits"}
+        key = {"Idempotency-Key": "k1"}
+        before = await client.post(f"/api/sites/{SITE}/tickets", json=keyed, headers=key)
         settings = client.app.state.settings
+        within_a_day = datetime.now(UTC) + timedelta(hours=20)
+        kept = await housekeeping(settings, lambda: within_a_day, "erase_personal_data")
+        assert kept["idempotency_records"] == 0
         in_40_days = datetime.now(UTC) + timedelta(days=40)
         first = await housekeeping(settings, lambda: in_40_days, "erase_personal_data")
         assert first["tickets"] == 1 and first["appointments"] == 0
+        assert first["idempotency_records"] == 1
+        # The key is forgotten: the same key now takes a new ticket.
+        again = await client.post(f"/api/sites/{SITE}/tickets", json=keyed, headers=key)
+        assert again.status_code == 201 and again.json()["id"] != before.json()["id"]
         in_100_days = datetime.now(UTC) + timedelta(days=100)
         second = await housekeeping(settings, lambda: in_100_days, "erase_personal_data")
         assert second["appointments"] == 1 and second["messages"] >= 1
