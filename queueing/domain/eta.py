@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import heapq
 import math
-from collections import deque
+from collections import OrderedDict, deque
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
@@ -169,6 +169,53 @@ class EtaCalibration:
     def quantiles(self) -> tuple[float, float]:
         """The learned (low, high) multipliers of the spread."""
         return self._quantiles
+
+    def __len__(self) -> int:
+        """How many tickets' actual waits it holds."""
+        return len(self._z)
+
+
+class EstimateLedger(Generic[K]):
+    """The first estimate each ticket was given, kept until its call shows the actual wait.
+
+    The live service's side of EtaCalibration: the simulator knows every wait at once, the
+    service learns it only when the ticket is called, minutes to hours later.
+    """
+
+    def __init__(self, limit: int = 20_000, max_age: timedelta = timedelta(hours=12)) -> None:
+        self._given: OrderedDict[K, tuple[Estimate, datetime]] = OrderedDict()
+        self._limit = limit
+        self._max_age = max_age
+
+    def give(self, key: K, estimate: Estimate, at: datetime) -> None:
+        """Note the estimate a ticket was shown at `at`; only its first one counts."""
+        if key in self._given:
+            return
+        self._given[key] = (estimate, at)
+        while len(self._given) > self._limit:
+            self._given.popitem(last=False)
+
+    def oldest(self) -> datetime | None:
+        """When the oldest estimate still waiting for its call was given."""
+        return next(iter(self._given.values()))[1] if self._given else None
+
+    def settle(
+        self, first_calls: Mapping[K, datetime], calibration: EtaCalibration, now: datetime
+    ) -> int:
+        """Feed the calibration the actual waits of the tickets called; returns how many.
+
+        Estimates older than `max_age` are dropped uncalled: cancelled, closed, left.
+        """
+        settled = 0
+        for key, called_at in first_calls.items():
+            given = self._given.pop(key, None)
+            if given is not None:
+                estimate, at = given
+                calibration.observe(estimate, max((called_at - at).total_seconds(), 0.0))
+                settled += 1
+        while self._given and now - next(iter(self._given.values()))[1] > self._max_age:
+            self._given.popitem(last=False)
+        return settled
 
 
 def _quantiles(ordered: list[float], levels: tuple[float, float]) -> tuple[float, float]:

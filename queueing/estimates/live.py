@@ -18,11 +18,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from queueing.db import Database
 from queueing.domain.eta import (
     Estimate,
+    EstimateLedger,
     EtaCalibration,
     PointState,
     ServiceTimeStats,
@@ -41,6 +43,8 @@ REFRESH_SECONDS = 300.0
 HISTORY_DAYS = 28
 # A point that called someone this recently counts as staffed (a break is shorter than this).
 ACTIVE_WINDOW = timedelta(minutes=30)
+# How often the estimates shown are checked against the calls that followed them.
+CALIBRATE_SECONDS = 60.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,7 +61,7 @@ class SiteLearning:
     services: dict[int, ServiceInfo]
     stats: ServiceTimeStats
     loaded_at: float
-    # Kept across refreshes; feeding it the waits tickets actually had is still to do.
+    # Kept across refreshes; fed the waits tickets actually had (LobbyReader's ledger).
     calibration: EtaCalibration = field(default_factory=EtaCalibration)
 
 
@@ -87,6 +91,11 @@ class EtaSource:
             fresh.calibration = cached.calibration
         self._sites[key] = fresh
         return fresh
+
+    def calibration(self, database_url: str, site_id: int) -> EtaCalibration | None:
+        """The site's calibration as this process has learned it (None before its first use)."""
+        learning = self._sites.get((str(make_url(database_url)), site_id))
+        return None if learning is None else learning.calibration
 
     def expire(self) -> None:
         """Forget everything learned: the next estimate of each site reloads its history."""
@@ -144,21 +153,42 @@ class LobbyReader:
     under load reads run back to back, each answering all who asked during the one before.
     """
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, calibrate_seconds: float = CALIBRATE_SECONDS) -> None:
         self.db = db
+        self.calibrate_seconds = calibrate_seconds
         self._sites: dict[int, _SharedReads] = {}
+        # The first estimate each ticket was shown, until its call says how long it waited.
+        self._ledgers: dict[int, EstimateLedger[uuid.UUID]] = {}
+        self._calibrated: dict[int, float] = {}
 
     async def ticket(self, site: Site, ticket: Ticket, service: Service) -> TicketEstimate:
         shared = self._sites.get(site.id)
         if shared is None:
             shared = self._sites[site.id] = _SharedReads(lambda: self._read(site))
-        return (await shared.next()).ticket(ticket, service)
+        read = await shared.next()
+        found = read.ticket(ticket, service)
+        if found.estimate is not None:
+            ledger = self._ledgers.setdefault(site.id, EstimateLedger())
+            ledger.give(ticket.id, found.estimate, read.snapshot.now)
+        return found
 
     async def _read(self, site: Site) -> LobbyRead:
         async with self.db.read() as session:
             learning = await SOURCE.learning(session, site)
+            await self._calibrate(session, site, learning)
             snap = await read_snapshot(session, site, learning, utcnow())
         return LobbyRead(snap, estimate_waits(snap, learning.stats, learning.calibration))
+
+    async def _calibrate(self, session: AsyncSession, site: Site, learning: SiteLearning) -> None:
+        """Every minute or so: the tickets called since, against the estimates they were shown."""
+        ledger = self._ledgers.get(site.id)
+        since = ledger.oldest() if ledger else None
+        last = self._calibrated.get(site.id, -math.inf)
+        if ledger is None or since is None or time.monotonic() - last < self.calibrate_seconds:
+            return
+        self._calibrated[site.id] = time.monotonic()
+        first_calls = await repository.first_calls_since(session, site.id, since)
+        ledger.settle(first_calls, learning.calibration, utcnow())
 
 
 class _SharedReads:

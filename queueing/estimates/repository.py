@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -83,6 +84,19 @@ async def points_calling_since(session: AsyncSession, site_id: int, since: datet
         .distinct()
     )
     return set(await session.scalars(query))
+
+
+async def first_calls_since(
+    session: AsyncSession, site_id: int, since: datetime
+) -> dict[uuid.UUID, datetime]:
+    """Each ticket called at or after `since`, with its first call since then (by the
+    ix_calls_site_called_at index)."""
+    query = (
+        select(Call.ticket_id, func.min(Call.called_at))
+        .where(Call.site_id == site_id, Call.called_at >= since)
+        .group_by(Call.ticket_id)
+    )
+    return {ticket_id: called_at for ticket_id, called_at in await session.execute(query)}
 
 
 async def service_time_totals(

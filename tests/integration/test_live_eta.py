@@ -306,3 +306,23 @@ async def test_the_staffing_command_gives_the_api_s_advice(
         timeout=120,
     )
     assert wrong.returncode == 1 and "date must be like" in wrong.stderr
+
+
+async def test_waits_customers_actually_had_calibrate_the_range(
+    client: Client, staff: dict[str, str], database_url: str
+) -> None:
+    client.app.state.tickets.lobby.calibrate_seconds = 0  # check at every lobby read
+    first = await issue(client, ONE_POINT)  # shown an estimate, noted in the ledger
+    second = await issue(client, ONE_POINT)
+    called = await client.post(f"{SITE}/service-points/digi-desk/call-next", headers=staff)
+    assert called.json()["id"] == first["id"]
+    await ticket(client, second["id"])  # the next lobby read settles the first ticket's call
+    db = Database(database_url)
+    try:
+        async with db.read() as session:
+            site = await sites_repo.site_by_slug(session, "iso-omena")
+            assert site is not None
+    finally:
+        await db.dispose()
+    calibration = SOURCE.calibration(database_url, site.id)
+    assert calibration is not None and len(calibration) == 1

@@ -8,6 +8,7 @@ import pytest
 
 from queueing.domain.eta import (
     Estimate,
+    EstimateLedger,
     EtaCalibration,
     PointState,
     ServiceTimeStats,
@@ -241,3 +242,28 @@ def test_one_point_serving_everything_calls_in_the_rule_s_order(policy: Policy) 
             left.remove(chosen)
         found = estimate_waits(snap, stats)
         assert sorted(found, key=lambda key: found[key].seconds) == expected
+
+
+def test_the_ledger_feeds_actual_waits_to_the_calibration_and_widens_a_range_too_narrow() -> None:
+    ledger: EstimateLedger[str] = EstimateLedger()
+    calibration = EtaCalibration(minimum=50)
+    shown = Estimate(seconds=600, low=400, high=800, spread=100)
+    for n in range(60):
+        ledger.give(f"t{n}", shown, NOW)
+        ledger.give(f"t{n}", Estimate(0, 0, 0, 1), NOW)  # a later view does not replace it
+    # Every ticket actually waited 15 minutes: 3 spreads later than it was told.
+    calls = {f"t{n}": NOW + timedelta(minutes=15) for n in range(60)}
+    calls["never-shown"] = NOW
+    assert ledger.settle(calls, calibration, NOW + timedelta(minutes=20)) == 60
+    assert len(calibration) == 60 and ledger.oldest() is None
+    low, high = calibration.quantiles()
+    assert low == pytest.approx(3.0) and high == pytest.approx(3.0)
+
+
+def test_the_ledger_forgets_estimates_whose_ticket_was_never_called() -> None:
+    ledger: EstimateLedger[str] = EstimateLedger(max_age=timedelta(hours=12))
+    shown = Estimate(seconds=600, low=400, high=800, spread=100)
+    ledger.give("left", shown, NOW)
+    ledger.give("waiting", shown, NOW + timedelta(hours=11))
+    assert ledger.settle({}, EtaCalibration(), NOW + timedelta(hours=13)) == 0
+    assert ledger.oldest() == NOW + timedelta(hours=11)
