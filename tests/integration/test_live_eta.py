@@ -187,12 +187,31 @@ async def test_a_ticket_view_costs_the_same_queries_whatever_the_history(
     assert len(small) == len(large) <= 9, small  # two sessions: the ticket, then the lobby
 
 
+async def staffing_command(database_url: str, *args: str) -> subprocess.CompletedProcess[str]:
+    """`queueing staffing --site iso-omena --date ...` against the test's database."""
+    environ = {**os.environ, "QUEUEING_DATABASE_URL": database_url}
+    command = [sys.executable, "-m", "queueing.cli", "staffing", "--site", "iso-omena", "--date"]
+    return await asyncio.to_thread(
+        subprocess.run, [*command, *args], env=environ, capture_output=True, text=True, timeout=120
+    )
+
+
 def staffing_day() -> date:
     """A weekday at least two days ahead in the site's time zone (bookable, with history)."""
     day = datetime.now(HELSINKI).date() + timedelta(days=2)
     while day.weekday() >= 5:
         day += timedelta(days=1)
     return day
+
+
+def weekly_walk_ins(day: date, hour: int, per_hour: int) -> list[datetime]:
+    """`per_hour` issue times spread over `hour` of the same weekday in each of 8 weeks before."""
+    minutes = [round(n * 60 / per_hour) + 1 for n in range(per_hour)]
+    return [
+        datetime.combine(day - timedelta(weeks=week), time(hour, minute), HELSINKI)
+        for week in range(1, 9)
+        for minute in minutes
+    ]
 
 
 async def add_walk_ins(database_url: str, service: str, issued: list[datetime]) -> None:
@@ -243,12 +262,7 @@ async def test_staffing_advises_points_per_service_and_hour_from_history(
 ) -> None:
     day = staffing_day()
     # 24 walk-ins between 10 and 11 on the same weekday of each of the last eight weeks.
-    issued = [
-        datetime.combine(day - timedelta(weeks=week), time(10, minute * 2 + 1), HELSINKI)
-        for week in range(1, 9)
-        for minute in range(24)
-    ]
-    await add_walk_ins(database_url, "kela-benefits", issued)
+    await add_walk_ins(database_url, "kela-benefits", weekly_walk_ins(day, 10, 24))
     response = await client.get(f"{SITE}/staffing?date={day.isoformat()}", headers=admin)
     assert response.status_code == 200, response.text
     advice = response.json()
@@ -278,33 +292,12 @@ async def test_the_staffing_command_gives_the_api_s_advice(
     client: Client, admin: dict[str, str], database_url: str
 ) -> None:
     day = staffing_day()
-    issued = [
-        datetime.combine(day - timedelta(weeks=week), time(9, minute * 3 + 1), HELSINKI)
-        for week in range(1, 9)
-        for minute in range(12)
-    ]
-    await add_walk_ins(database_url, "kela-benefits", issued)
+    await add_walk_ins(database_url, "kela-benefits", weekly_walk_ins(day, 9, 12))
     api = (await client.get(f"{SITE}/staffing?date={day.isoformat()}", headers=admin)).json()
-    environ = {**os.environ, "QUEUEING_DATABASE_URL": database_url}
-    command = [sys.executable, "-m", "queueing.cli", "staffing", "--site", "iso-omena"]
-    done = await asyncio.to_thread(
-        subprocess.run,
-        [*command, "--date", day.isoformat(), "--json"],
-        env=environ,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    done = await staffing_command(database_url, day.isoformat(), "--json")
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout) == api and api["kela-benefits"]["09"]["arrivals"] == 12.0
-    wrong = await asyncio.to_thread(
-        subprocess.run,
-        [*command, "--date", "2026-13-01"],
-        env=environ,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    wrong = await staffing_command(database_url, "2026-13-01")
     assert wrong.returncode == 1 and "date must be like" in wrong.stderr
 
 
