@@ -31,6 +31,7 @@ from queueing.displays_api.live import LiveState
 
 log = structlog.get_logger(__name__)
 PATTERN = "queueing:sites:*:events"
+MAX_REFRESH_PAUSE = 0.5  # seconds between two reads of a busy lobby's figures, at most
 CONNECTED = Gauge("queueing_sse_connections", "Open display and ticket event streams")
 OVERFLOWS = Counter("queueing_sse_overflows_total", "Streams that fell behind and got a snapshot")
 GAP_FILLS = Counter("queueing_sse_gap_fills_total", "Events the hub fetched from the database")
@@ -293,6 +294,7 @@ class Hub:
         try:
             while site in self._dirty and self.groups.get(site):
                 self._dirty.discard(site)
+                started = asyncio.get_running_loop().time()
                 try:
                     state = await self.load_state(site)
                 except Exception as exc:
@@ -303,6 +305,12 @@ class Hub:
                     continue
                 self.states[site] = state
                 self._broadcast(site, _state_frame(state))
+                if site in self._dirty:
+                    # A busy lobby changes faster than its figures can be re-read: pause as long
+                    # as the read took (at most half a second), so reads take at most half the
+                    # process. Calls do not wait for this; they go out as their events arrive.
+                    took = asyncio.get_running_loop().time() - started
+                    await asyncio.sleep(min(took, MAX_REFRESH_PAUSE))
         finally:
             self._dirty.discard(site)
             self._refreshing.pop(site, None)

@@ -45,6 +45,7 @@ HISTORY_DAYS = 28
 ACTIVE_WINDOW = timedelta(minutes=30)
 # How often the estimates shown are checked against the calls that followed them.
 CALIBRATE_SECONDS = 60.0
+MAX_READ_SPACING = 0.25  # seconds from one lobby read's start to the next, at most
 
 
 @dataclass(frozen=True, slots=True)
@@ -224,7 +225,9 @@ class _SharedReads:
         return await asyncio.shield(future)
 
     async def _run(self) -> None:
-        wait = self._started + self._spacing * self._took - self._clock()
+        # Capped: one slow read (a database stall) must not hold the next answers for long.
+        spacing = min(self._spacing * self._took, MAX_READ_SPACING)
+        wait = self._started + spacing - self._clock()
         if wait > 0:
             await asyncio.sleep(wait)  # who asks meanwhile joins this read
         future, self._next = self._next, None
