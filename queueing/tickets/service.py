@@ -226,14 +226,16 @@ class TicketService:
     ) -> uuid.UUID | None:
         """Claim the ticket the rule picks among the line heads; None when nobody waits.
 
-        A claim fails only when another counter took that ticket first (PostgreSQL, where
-        calls run in parallel); the heads have then moved on, so they are read again.
+        A claim fails only when another counter is calling that ticket at the same moment
+        (PostgreSQL, where calls run in parallel): it is skipped and the heads read again.
         """
-        while heads := await repository.line_heads(session, service_ids):
+        skipped: list[uuid.UUID] = []
+        while heads := await repository.line_heads(session, service_ids, skipped):
             chosen = choose_next(heads, targets, now)
             assert chosen is not None
-            if await self._claim_call(session, chosen.key, point, now):
+            if await self._claim_call(session, chosen.key, point, now, wait=False):
                 return chosen.key
+            skipped.append(chosen.key)
         return None
 
     async def call(self, ticket_id: uuid.UUID, point_slug: str, principal: Principal) -> TicketView:
@@ -333,7 +335,12 @@ class TicketService:
             raise Conflict(str(exc), ticket_status=ticket.status) from exc
 
     async def _claim_call(
-        self, session: AsyncSession, ticket_id: uuid.UUID, point: ServicePoint, now: datetime
+        self,
+        session: AsyncSession,
+        ticket_id: uuid.UUID,
+        point: ServicePoint,
+        now: datetime,
+        wait: bool = True,
     ) -> bool:
         values = {
             "status": TicketStatus.CALLED.value,
@@ -342,7 +349,8 @@ class TicketService:
             "recall_count": 0,
             "updated_at": now,
         }
-        return await repository.claim(session, ticket_id, allowed_from(Step.CALL), values)
+        claim = repository.claim if wait else repository.claim_unless_locked
+        return await claim(session, ticket_id, allowed_from(Step.CALL), values)
 
     async def _after_call(
         self, session: AsyncSession, site: Site, ticket_id: uuid.UUID, now: datetime
