@@ -38,7 +38,6 @@ from queueing.errors import Conflict, InvalidInput, NotFound
 from queueing.models import (
     Appointment,
     Event,
-    IdempotencyRecord,
     Service,
     Site,
     SiteClosure,
@@ -120,15 +119,7 @@ class AppointmentService:
                 session, self.settings, appointment, "confirmation", self.clock()
             )
             if key is not None:
-                session.add(
-                    IdempotencyRecord(
-                        scope=scope,
-                        key=key,
-                        request_hash=request_hash,
-                        resource_id=appointment.id,
-                        status_code=201,
-                    )
-                )
+                tickets_repo.remember_result(session, scope, key, request_hash, appointment.id)
             view = _view(site, service, appointment)
         await self._wake(planned)
         return view

@@ -205,3 +205,18 @@ async def idempotency_record(
     session: AsyncSession, scope: str, key: str
 ) -> IdempotencyRecord | None:
     return await session.get(IdempotencyRecord, (scope, key), populate_existing=True)
+
+
+def remember_result(
+    session: AsyncSession, scope: str, key: str, request_hash: str, resource_id: uuid.UUID
+) -> None:
+    """Record what a keyed creating request made, in its transaction, for its retries."""
+    session.add(
+        IdempotencyRecord(
+            scope=scope,
+            key=key,
+            request_hash=request_hash,
+            resource_id=resource_id,
+            status_code=201,
+        )
+    )

@@ -30,7 +30,6 @@ from queueing.events.publisher import Publisher
 from queueing.models import (
     Call,
     Event,
-    IdempotencyRecord,
     ServicePoint,
     Site,
     Ticket,
@@ -96,15 +95,7 @@ class TicketService:
                 site = await self._site(session, site_slug)
                 ctx = await self._new_ticket(session, site, data)
                 if key is not None:
-                    session.add(
-                        IdempotencyRecord(
-                            scope=scope,
-                            key=key,
-                            request_hash=request_hash,
-                            resource_id=ctx.ticket.id,
-                            status_code=201,
-                        )
-                    )
+                    repository.remember_result(session, scope, key, request_hash, ctx.ticket.id)
                 await session.flush()
                 view = ticket_view(ctx)
                 event = await self._event(session, ctx, "ticket.issued")
