@@ -17,10 +17,11 @@ from zoneinfo import ZoneInfo
 from litestar.testing import AsyncTestClient
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from queueing.db import Database
 from queueing.estimates.live import SOURCE
-from queueing.models import Ticket, TicketStep, utcnow
+from queueing.models import Service, Site, Ticket, TicketStep, utcnow
 from queueing.sites import repository as sites_repo
 
 SITE = "/api/sites/iso-omena"
@@ -51,15 +52,20 @@ async def set_profile(
     assert response.status_code == 200, response.text
 
 
+async def demo_service(session: AsyncSession, slug: str) -> tuple[Site, Service]:
+    site = await sites_repo.site_by_slug(session, "iso-omena")
+    assert site is not None
+    found = await sites_repo.service_by_slug(session, site.id, slug)
+    assert found is not None
+    return site, found
+
+
 async def add_finished_services(database_url: str, service: str, seconds: float, n: int) -> None:
     """`n` finished visits of `service` over the last days, each served for `seconds`."""
     db = Database(database_url)
     try:
         async with db.write() as session:
-            site = await sites_repo.site_by_slug(session, "iso-omena")
-            assert site is not None
-            found = await sites_repo.service_by_slug(session, site.id, service)
-            assert found is not None
+            site, found = await demo_service(session, service)
             for index in range(n):
                 started = utcnow() - timedelta(days=1 + index % 20, minutes=37 * index)
                 done = Ticket(
@@ -218,10 +224,7 @@ async def add_walk_ins(database_url: str, service: str, issued: list[datetime]) 
     db = Database(database_url)
     try:
         async with db.write() as session:
-            site = await sites_repo.site_by_slug(session, "iso-omena")
-            assert site is not None
-            found = await sites_repo.service_by_slug(session, site.id, service)
-            assert found is not None
+            site, found = await demo_service(session, service)
             for index, at in enumerate(issued):
                 session.add(
                     Ticket(
