@@ -17,6 +17,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from queueing.domain.estimate import estimated_wait_seconds
+from queueing.domain.routing import Candidate
 from queueing.sites.config import DAYS, ConfigError, expand_opening_hours
 
 NEUTRAL = {"fi": "Vastaanotto", "sv": "Mottagning", "en": "Reception"}
@@ -63,6 +64,11 @@ class Waiting:
     service: str
     priority: bool
     ranked_at: datetime
+    service_id: int | None = None  # for the estimate, which keys services by id
+
+    def candidate(self) -> Candidate[uuid.UUID]:
+        """The ticket as the routing rule and the estimate see it."""
+        return Candidate(self.id, str(self.service_id), self.ranked_at, self.priority)
 
 
 Range = tuple[int, int, int]  # estimated seconds, low, high

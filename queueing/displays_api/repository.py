@@ -82,11 +82,11 @@ async def points(session: AsyncSession, site_id: int) -> list[PointInfo]:
 
 async def waiting(session: AsyncSession, site_id: int) -> list[Waiting]:
     rows = await session.execute(
-        select(Ticket.id, Service.slug, Ticket.priority, Ticket.ranked_at)
+        select(Ticket.id, Service.slug, Ticket.priority, Ticket.ranked_at, Ticket.service_id)
         .join(Service, Service.id == Ticket.service_id)
         .where(Ticket.site_id == site_id, Ticket.status == "waiting")
     )
-    return [Waiting(r.id, r.slug, r.priority, r.ranked_at) for r in rows]
+    return [Waiting(r.id, r.slug, r.priority, r.ranked_at, r.service_id) for r in rows]
 
 
 async def recent_calls(

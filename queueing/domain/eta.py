@@ -257,18 +257,6 @@ class _NewTicket:
 NEW_TICKET = _NewTicket()
 
 
-def estimate_new_ticket(
-    snapshot: Snapshot[Any],
-    service: str,
-    stats: ServiceTimeStats,
-    calibration: EtaCalibration | None = None,
-    priority: bool = False,
-) -> Estimate | None:
-    """The wait a ticket taken now for `service` would have: for kiosks and lobby displays."""
-    found = estimate_new_tickets(snapshot, [service], stats, calibration, priority)
-    return found.get(service)
-
-
 def estimate_new_tickets(
     snapshot: Snapshot[Any],
     services: Iterable[str],

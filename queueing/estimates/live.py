@@ -257,13 +257,16 @@ class LobbyEstimates:
     new: dict[str, Range]
 
 
-async def lobby_estimates(session: AsyncSession, site: Site) -> LobbyEstimates:
-    """One replay for all waiting tickets, one per service for a newcomer: for the displays.
+async def lobby_estimates(
+    session: AsyncSession, site: Site, waiting: Sequence[Candidate[uuid.UUID]]
+) -> LobbyEstimates:
+    """One replay for all `waiting` tickets (the caller has just read them) and one for a
+    newcomer to each service: for the displays.
 
     The same function as the ticket API's, so a lobby screen, a kiosk and a phone agree.
     """
     learning = await SOURCE.learning(session, site)
-    snap = await read_snapshot(session, site, learning, utcnow())
+    snap = await read_snapshot(session, site, learning, utcnow(), waiting)
     waits = estimate_waits(snap, learning.stats, learning.calibration)
     slugs = {str(service_id): info.slug for service_id, info in learning.services.items()}
     newcomers = estimate_new_tickets(snap, slugs, learning.stats, learning.calibration)
@@ -278,9 +281,14 @@ def _range(found: Estimate) -> Range:
 
 
 async def read_snapshot(
-    session: AsyncSession, site: Site, learning: SiteLearning, now: datetime
+    session: AsyncSession,
+    site: Site,
+    learning: SiteLearning,
+    now: datetime,
+    waiting: Sequence[Candidate[uuid.UUID]] | None = None,
 ) -> Snapshot[uuid.UUID]:
-    """The lobby now: waiting tickets of the site and the points that look staffed.
+    """The lobby now: waiting tickets of the site (read here unless given) and the points that
+    look staffed.
 
     Services come from the cached configuration and from the profiles read now, so a service
     added since the cache's refresh is still replayed once a point serves it.
@@ -289,8 +297,11 @@ async def read_snapshot(
     rows = await repository.points_now(session, site.id)
     active = await repository.points_calling_since(session, site.id, now - ACTIVE_WINDOW)
     targets.update((str(r.service_id), r.target_seconds) for r in rows)
-    ids = set(learning.services) | {r.service_id for r in rows}
-    waiting = await tickets_repo.candidates(session, ids)
+    if waiting is None:
+        ids = set(learning.services) | {r.service_id for r in rows}
+        waiting = await tickets_repo.candidates(session, ids)
+    else:  # the caller's read may hold a service newer than the cached configuration
+        waiting = [c for c in waiting if c.service in targets]
     hour = now.astimezone(ZoneInfo(site.timezone)).hour
     points = staffed_points(_points(rows), active)
     return Snapshot(now=now, hour=hour, waiting=waiting, points=points, targets=targets)

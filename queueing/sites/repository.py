@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from queueing.models import ProfileEntry, Service, ServicePoint, Site, Unit
@@ -79,9 +79,3 @@ async def replace_profile(session: AsyncSession, point_id: int, service_ids: lis
         for index, service_id in enumerate(service_ids)
     )
     await session.flush()
-
-
-async def servers_for(session: AsyncSession, service_id: int) -> int:
-    """How many service points have the service in their profile now."""
-    query = select(func.count()).where(ProfileEntry.service_id == service_id)
-    return int(await session.scalar(query) or 0)

@@ -13,7 +13,6 @@ from queueing.domain.eta import (
     PointState,
     ServiceTimeStats,
     Snapshot,
-    estimate_new_ticket,
     estimate_new_tickets,
     estimate_waits,
     naive_wait_seconds,
@@ -170,9 +169,10 @@ def test_the_common_formula_is_mean_service_times_position_over_counters() -> No
 def test_a_new_ticket_is_estimated_behind_everyone_in_its_line() -> None:
     line = [ticket("k1", "kela", 3), ticket("k2", "kela", 2)]
     snap = snapshot(line, [PointState("c1", ("kela",))])
-    estimate = estimate_new_ticket(snap, "kela", exact_stats(kela=600))
+    found = estimate_new_tickets(snap, ["kela", "lab"], exact_stats(kela=600))
+    estimate = found.get("kela")
     assert estimate is not None and estimate.seconds == 1200
-    assert estimate_new_ticket(snap, "lab", exact_stats(kela=600)) is None
+    assert found.get("lab") is None
 
 
 def test_staffed_points_leave_out_idle_counters_where_a_staffed_one_serves() -> None:
