@@ -12,18 +12,8 @@ import pytest
 
 from queueing.displays_api.frames import CLOSE, HEARTBEAT, RESYNC, DisplayRenderer, Frame
 from queueing.displays_api.hub import Hub, Subscriber
-from queueing.displays_api.live import DisplayView, LiveState, ServiceInfo, build_state
-
-KELA = ServiceInfo(
-    slug="kela-benefits",
-    unit="kela",
-    names={"fi": "Kelan etuusneuvonta"},
-    sensitive=False,
-    neutral_label=None,
-    typical_service_seconds=600,
-    target_seconds=900,
-    opening_hours={},
-)
+from queueing.displays_api.live import DisplayView, LiveState, build_state
+from tests.support.lines import KELA
 
 
 def _state(sequence: int) -> LiveState:

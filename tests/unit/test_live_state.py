@@ -9,22 +9,12 @@ from datetime import UTC, datetime, timedelta
 from queueing.displays_api.live import (
     PUBLIC_VIEW,
     PointInfo,
-    ServiceInfo,
     Waiting,
     build_state,
 )
+from tests.support.lines import KELA
 
 NOW = datetime(2026, 3, 3, 10, 0, tzinfo=UTC)
-KELA = ServiceInfo(
-    slug="kela-benefits",
-    unit="kela",
-    names={"fi": "Kelan etuusneuvonta"},
-    sensitive=False,
-    neutral_label=None,
-    typical_service_seconds=600,
-    target_seconds=900,
-    opening_hours={},
-)
 POINTS = [PointInfo("counter-4", "kela", {"fi": "Tiski 4"}, ("kela-benefits",))]
 FIRST, SECOND = uuid.uuid4(), uuid.uuid4()
 WAITING = [
