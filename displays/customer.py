@@ -14,6 +14,7 @@ from litestar.response import Template
 from displays import catalogs
 from displays.common import language, page
 from displays.screens import PAGE_DEPENDENCIES, error_page
+from queueing.auth.routes import HOLDER, PUBLIC
 from queueing.displays_api.service import DisplayService
 from queueing.errors import InvalidInput, QueueingError
 
@@ -49,6 +50,7 @@ def idle_setting(value: int | None) -> dict[str, int]:
 class CustomerPages(Controller):
     include_in_schema = False
     dependencies = PAGE_DEPENDENCIES
+    opt = PUBLIC
 
     @get("/sites/{site:str}/kiosk")
     async def kiosk(
@@ -77,7 +79,7 @@ class CustomerPages(Controller):
                     catalogs=catalogs.catalogs(info.languages),
                     check_in=check_in_available(request))  # fmt: skip
 
-    @get("/t/{ticket_id:uuid}")
+    @get("/t/{ticket_id:uuid}", opt=HOLDER)
     async def ticket(
         self, request: Request[Any, Any, Any], ticket_id: uuid.UUID, displays: DisplayService
     ) -> Template:
@@ -99,7 +101,7 @@ class CustomerPages(Controller):
         return page("ticket.html", lang, info.languages, boot, ticket=live, catalogs_names=names,
                     site_name=info.names.get(lang) or info.names.get("fi"))  # fmt: skip
 
-    @get("/t/{ticket_id:uuid}/qr.svg", media_type="image/svg+xml")
+    @get("/t/{ticket_id:uuid}/qr.svg", media_type="image/svg+xml", opt=HOLDER)
     async def qr(self, request: Request[Any, Any, Any], ticket_id: uuid.UUID) -> Response[bytes]:
         """A QR code of the mobile ticket's address (it is the ticket's capability: no cache)."""
         lang = request.query_params.get("lang")

@@ -14,6 +14,7 @@ from litestar.response import Template
 
 from displays import catalogs
 from displays.common import language, page
+from queueing.auth.routes import DISPLAY
 from queueing.displays_api.schemas import DisplaySnapshot
 from queueing.displays_api.service import DisplayService, Screen
 from queueing.errors import QueueingError
@@ -51,6 +52,7 @@ class ScreenPages(Controller):
     path = "/sites/{site:str}"
     include_in_schema = False
     dependencies = PAGE_DEPENDENCIES
+    opt = DISPLAY
 
     @get("/lobby")
     async def lobby(

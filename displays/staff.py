@@ -26,6 +26,7 @@ from litestar.status_codes import HTTP_200_OK, HTTP_204_NO_CONTENT
 from displays import catalogs
 from displays.common import language, page
 from queueing.auth.principal import Principal
+from queueing.auth.routes import ACCOUNT, PUBLIC
 from queueing.auth.service import AuthService
 from queueing.domain.routing import Placement
 from queueing.errors import NotAuthenticated
@@ -68,15 +69,15 @@ def _desk(state: State) -> StaffDeskService:
     return StaffDeskService(state["db"])
 
 
-def _session(request: Request[Any, Any, Any], state: State) -> Principal:
+async def _session(request: Request[Any, Any, Any], state: State) -> Principal:
     """The signed-in staff member from the session cookie, or 401."""
     token = request.cookies.get(COOKIE)
-    return _auth(state).principal(f"Bearer {token}" if token else None)
+    return await _auth(state).authenticate(f"Bearer {token}" if token else None)
 
 
-def _optional_session(request: Request[Any, Any, Any], state: State) -> Principal | None:
+async def _optional_session(request: Request[Any, Any, Any], state: State) -> Principal | None:
     try:
-        return _session(request, state)
+        return await _session(request, state)
     except NotAuthenticated:
         return None
 
@@ -85,8 +86,8 @@ DEPENDENCIES = {
     "auth": Provide(_auth, sync_to_thread=False),
     "tickets": Provide(_tickets, sync_to_thread=False),
     "desk": Provide(_desk, sync_to_thread=False),
-    "staff": Provide(_session, sync_to_thread=False),
-    "maybe_staff": Provide(_optional_session, sync_to_thread=False),
+    "staff": Provide(_session),
+    "maybe_staff": Provide(_optional_session),
 }
 
 
@@ -106,6 +107,8 @@ def _login_page(
 class StaffPages(Controller):
     include_in_schema = False
     dependencies = DEPENDENCIES
+    # The sign-in form for anyone; the workstation itself only with a valid session.
+    opt = PUBLIC
 
     @get("/")
     async def workstation(
@@ -141,8 +144,12 @@ class StaffPages(Controller):
         return redirect
 
     @post("/logout", status_code=HTTP_200_OK)
-    async def logout(self, request: Request[Any, Any, Any]) -> Response[Any]:
-        """End the session."""
+    async def logout(
+        self, request: Request[Any, Any, Any], maybe_staff: Principal | None, auth: AuthService
+    ) -> Response[Any]:
+        """End the session, and with it every token of the account."""
+        if maybe_staff is not None:
+            await auth.sign_out(maybe_staff)
         redirect = Redirect("/staff/", status_code=303)
         redirect.cookies.append(_cookie(request, "", 0))
         return redirect
@@ -166,6 +173,7 @@ class StaffApi(Controller):
     path = "/api"
     include_in_schema = False
     dependencies = DEPENDENCIES
+    opt = ACCOUNT
 
     @get("/desk")
     async def desk_view(

@@ -10,6 +10,7 @@ from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
 from displays.controllers import page_handlers
+from queueing.auth.routes import PUBLIC
 
 HERE = Path(__file__).resolve().parent
 
@@ -17,7 +18,7 @@ HERE = Path(__file__).resolve().parent
 def handlers(secret_key: str) -> list[Any]:
     """Page routes and /static (plain JS, CSS: no build step)."""
     static = create_static_files_router(
-        path="/static", directories=[HERE / "static"], include_in_schema=False
+        path="/static", directories=[HERE / "static"], include_in_schema=False, opt=PUBLIC
     )
     return [*page_handlers(secret_key), static]
 

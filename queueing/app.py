@@ -10,6 +10,7 @@ from typing import Any
 from litestar import Litestar, Request
 from litestar.datastructures import State
 from litestar.di import Provide
+from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.spec import Components, SecurityScheme
 from litestar.plugins.prometheus import PrometheusConfig
@@ -21,10 +22,15 @@ from queueing.aio import stop_task
 from queueing.appointments.wiring import DEPENDENCIES as APPOINTMENT_DEPENDENCIES
 from queueing.appointments.wiring import HANDLERS as APPOINTMENT_HANDLERS
 from queueing.appointments.wiring import appointments_state
+from queueing.audit.context import ClientAddressMiddleware, peer_address
+from queueing.audit.controllers import AuditController
+from queueing.audit.service import AuditService
 from queueing.auth.controllers import AuthController
 from queueing.auth.principal import Principal
 from queueing.auth.service import AuthService
 from queueing.db import Database
+from queueing.devices.controllers import DeviceController
+from queueing.devices.service import DeviceService
 from queueing.displays_api.wiring import HANDLERS as DISPLAY_HANDLERS
 from queueing.displays_api.wiring import display_state, hub_lifespan
 from queueing.errors import EXCEPTION_HANDLERS
@@ -66,6 +72,8 @@ def create_app(
             "tickets": tickets,
             "sites": SiteService(db, publisher),
             "staffing": StaffingService(db),
+            "audit": AuditService(db),
+            "devices": DeviceService(db),
             "rate_limiter": RateLimiter(redis, settings.rate_limit),
             **display_state(db, settings.redis_url),
             **appointments_state(db, tickets, settings, enqueuer),
@@ -83,6 +91,8 @@ def create_app(
         route_handlers=[
             HealthController,
             AuthController,
+            AuditController,
+            DeviceController,
             SiteController,
             CustomerTicketController,
             StaffTicketController,
@@ -98,13 +108,19 @@ def create_app(
             "sites": Provide(_from_state("sites"), sync_to_thread=False),
             "staffing": Provide(_from_state("staffing"), sync_to_thread=False),
             "auth": Provide(_from_state("auth"), sync_to_thread=False),
-            "principal": Provide(_principal, sync_to_thread=False),
+            "principal": Provide(_principal),
+            "maybe_principal": Provide(_maybe_principal),
+            "audit": Provide(_from_state("audit"), sync_to_thread=False),
+            "devices": Provide(_from_state("devices"), sync_to_thread=False),
             **APPOINTMENT_DEPENDENCIES,
         },
         exception_handlers=EXCEPTION_HANDLERS,
         lifespan=[_lifespan, hub_lifespan],
         template_config=pages.templates(),
-        middleware=[prometheus.middleware],
+        middleware=[
+            DefineMiddleware(ClientAddressMiddleware, address_of=peer_address),
+            prometheus.middleware,
+        ],
         openapi_config=_openapi(),
     )
 
@@ -116,10 +132,19 @@ def _from_state(name: str) -> Any:
     return provide
 
 
-def _principal(request: Request[Any, Any, Any], state: State) -> Principal:
-    """The signed-in staff member, or 401; handlers that need one take a `principal`."""
+async def _principal(request: Request[Any, Any, Any], state: State) -> Principal:
+    """The signed-in account, or 401; handlers that need one take a `principal`."""
     auth: AuthService = state.auth
-    return auth.principal(request.headers.get("authorization"))
+    return await auth.authenticate(request.headers.get("authorization"))
+
+
+async def _maybe_principal(request: Request[Any, Any, Any], state: State) -> Principal | None:
+    """The signed-in account, None for a customer; 401 for a header that is not a valid token."""
+    header = request.headers.get("authorization")
+    if header is None:
+        return None
+    auth: AuthService = state.auth
+    return await auth.authenticate(header)
 
 
 @contextlib.asynccontextmanager

@@ -20,6 +20,7 @@ from queueing.appointments.schemas import (
 )
 from queueing.appointments.service import AppointmentService
 from queueing.auth.principal import Principal
+from queueing.auth.routes import ACCOUNT, HOLDER, PUBLIC
 from queueing.ratelimit import anonymous_rate_limit
 from queueing.tickets.controllers import STAFF, IdempotencyKey
 from queueing.tickets.schemas import TicketView
@@ -31,8 +32,9 @@ Code = Annotated[str, QueryParameter(name="code", max_length=20, description="Th
 class AppointmentController(Controller):
     path = "/api"
     tags = ["appointments"]
+    opt = HOLDER
 
-    @get("/sites/{site:str}/services/{service:str}/slots", summary="Slots of a day")
+    @get("/sites/{site:str}/services/{service:str}/slots", summary="Slots of a day", opt=PUBLIC)
     async def slots(
         self, site: str, service: str, day: Day, appointments: AppointmentService
     ) -> list[SlotView]:
@@ -43,6 +45,7 @@ class AppointmentController(Controller):
         "/sites/{site:str}/appointments",
         status_code=HTTP_201_CREATED,
         guards=[anonymous_rate_limit],
+        opt=PUBLIC,
         summary="Book a slot",
         description="409 when the slot is full. Rate-limited per client when anonymous.",
     )
@@ -60,6 +63,7 @@ class AppointmentController(Controller):
         "/sites/{site:str}/appointments",
         summary="Bookings of a day (staff)",
         security=STAFF,
+        opt=ACCOUNT,
         tags=["appointments (staff)"],
     )
     async def day(
@@ -143,6 +147,7 @@ class StaffAppointmentController(Controller):
     path = "/api"
     tags = ["appointments (staff)"]
     security = STAFF
+    opt = ACCOUNT
 
     @post(
         "/appointments/{appointment_id:uuid}/check-in",

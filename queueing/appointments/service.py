@@ -22,6 +22,7 @@ from queueing.appointments.schemas import (
     SlotView,
     StaffAppointmentView,
 )
+from queueing.audit import repository as audit
 from queueing.auth.principal import Principal
 from queueing.db import Database
 from queueing.domain import booking_code, checkin
@@ -120,6 +121,7 @@ class AppointmentService:
             )
             if key is not None:
                 tickets_repo.remember_result(session, scope, key, request_hash, appointment.id)
+            _audit(session, appointment, service, None, "appointment.booked")
             view = _view(site, service, appointment)
         await self._wake(planned)
         return view
@@ -183,7 +185,11 @@ class AppointmentService:
         """The booking, for whoever holds its code."""
         async with self.db.read() as session:
             appointment = await self._with_code(session, appointment_id, code)
-            return await self._view_of(session, appointment)
+            view = await self._view_of(session, appointment)
+            service = await _service_by_id(session, appointment.service_id)
+        async with self.db.write() as session:  # a read of the booking's personal data
+            _audit(session, appointment, service, None, "appointment.read")
+        return view
 
     async def cancel(self, appointment_id: uuid.UUID, code: str) -> AppointmentView:
         """Cancel by code: the place is freed and unsent reminders are dropped."""
@@ -198,6 +204,8 @@ class AppointmentService:
                 "cancelled", now, now,
             )  # fmt: skip
             planned = await outbox.plan_cancellation(session, self.settings, appointment, now)
+            service = await _service_by_id(session, appointment.service_id)
+            _audit(session, appointment, service, None, "appointment.cancelled")
             view = await self._view_of(session, appointment)
         await self._wake(planned)
         return view
@@ -222,6 +230,7 @@ class AppointmentService:
             planned = await outbox.plan_booking(
                 session, self.settings, appointment, "rescheduled", now
             )
+            _audit(session, appointment, service, None, "appointment.rescheduled")
             view = _view(site, service, appointment)
         await self._wake(planned)
         return view
@@ -252,7 +261,7 @@ class AppointmentService:
             appointment = await repository.by_code(session, site.id, normalized, lock=True)
             if appointment is None:
                 raise NotFound("no booking with this code", field="code")
-            view, event = await self._check_in(session, site, appointment, by_staff=False)
+            view, event = await self._check_in(session, site, appointment, None)
         return await self._after_check_in(site, view, event)
 
     async def check_in_by_staff(
@@ -262,9 +271,9 @@ class AppointmentService:
         async with self.db.write() as session:
             appointment = await _appointment(session, appointment_id, lock=True)
             service = await _service_by_id(session, appointment.service_id)
-            principal.require_unit(appointment.site_id, service.unit_id)
+            principal.require_serve(appointment.site_id, service.id)
             site = await _site_by_id(session, appointment.site_id)
-            view, event = await self._check_in(session, site, appointment, by_staff=True)
+            view, event = await self._check_in(session, site, appointment, principal)
         return await self._after_check_in(site, view, event)
 
     async def _after_check_in(
@@ -275,9 +284,13 @@ class AppointmentService:
         return await self.tickets.estimated_by_id(view), event is not None
 
     async def _check_in(
-        self, session: AsyncSession, site: Site, appointment: Appointment, *, by_staff: bool
+        self, session: AsyncSession, site: Site, appointment: Appointment, staff: Principal | None
     ) -> tuple[TicketView, Event | None]:
-        """The ticket of the check-in, and its event (None when it was checked in before)."""
+        """The ticket of the check-in, and its event (None when it was checked in before).
+
+        `staff` is the account checking the customer in (they may do so early), None at a kiosk.
+        """
+        by_staff = staff is not None
         if appointment.status == "checked_in" and appointment.ticket_id is not None:
             ticket = await tickets_repo.get(session, appointment.ticket_id)
             assert ticket is not None
@@ -298,8 +311,10 @@ class AppointmentService:
                 f"{exc.reason}{opens}", earliest=earliest and earliest.isoformat()
             ) from exc
         view, event = await self.tickets.issue_checked_in(
-            session, site, _ticket_request(service, appointment, by_staff), decision.ranked_at
-        )
+            session, site, _ticket_request(service, appointment, by_staff), decision.ranked_at,
+            staff,
+        )  # fmt: skip
+        _audit(session, appointment, service, staff, "appointment.checked_in", ticket=str(view.id))
         appointment.status, appointment.ticket_id = "checked_in", view.id
         appointment.checked_in_at = appointment.updated_at = now
         return view, event
@@ -314,14 +329,24 @@ class AppointmentService:
             site = await _site(session, site_slug)
             principal.require_site(site.id)
             service = await _service(session, site, service_slug) if service_slug else None
+            if service is not None:
+                principal.require_serve(site.id, service.id)
             zone = ZoneInfo(site.timezone)
             first = datetime.combine(day, time(), tzinfo=zone).astimezone(UTC)
             last = datetime.combine(day + timedelta(days=1), time(), tzinfo=zone).astimezone(UTC)
             rows = await repository.of_day(
                 session, site.id, first, last, service.id if service else None
             )
-            slugs = {s.id: s.slug for s in await sites_repo.services(session, site.id)}
-        return [_staff_view(site, slugs[row.service_id], row) for row in rows]
+            services = {s.id: s for s in await sites_repo.services(session, site.id)}
+        # Only the bookings of services the account's units own or have an agreement for.
+        rows = [r for r in rows if principal.may_serve(site.id, r.service_id)]
+        async with self.db.write() as session:  # a read of the bookings' personal data
+            for unit_id in sorted({services[r.service_id].unit_id for r in rows}):
+                count = sum(1 for r in rows if services[r.service_id].unit_id == unit_id)
+                resource = f"appointments:{day.isoformat()}"
+                audit.record(session, site.id, principal, "appointments.read", resource, unit_id,
+                             count=count)  # fmt: skip
+        return [_staff_view(site, services[row.service_id].slug, row) for row in rows]
 
     async def import_config(self, config: appointments_config.AppointmentsConfig) -> list[str]:
         """Store a site's schedules and closures from its appointments file; returns warnings."""
@@ -455,6 +480,18 @@ def _closure(
         service_id = services[closure.service].id
     reason = {k: v for k, v in msgspec.to_builtins(closure.reason or {}).items() if v}
     return SiteClosure(site_id=site.id, day=closure.date, service_id=service_id, reason=reason)
+
+
+def _audit(
+    session: AsyncSession,
+    appointment: Appointment,
+    service: Service,
+    actor: Principal | None,
+    action: str,
+    **detail: str,
+) -> None:
+    resource = f"appointment:{appointment.id}"
+    audit.record(session, appointment.site_id, actor, action, resource, service.unit_id, **detail)
 
 
 async def _site(session: AsyncSession, slug: str) -> Site:

@@ -6,8 +6,10 @@ from typing import Annotated
 
 import msgspec
 from litestar import Controller, post
-from litestar.status_codes import HTTP_200_OK
+from litestar.status_codes import HTTP_200_OK, HTTP_204_NO_CONTENT
 
+from queueing.auth.principal import Principal
+from queueing.auth.routes import ACCOUNT, PUBLIC
 from queueing.auth.service import AuthService
 
 
@@ -25,9 +27,21 @@ class TokenResponse(msgspec.Struct):
 class AuthController(Controller):
     path = "/api/auth"
     tags = ["auth"]
+    opt = PUBLIC
 
     @post("/token", status_code=HTTP_200_OK, summary="Sign in and get a bearer token")
     async def token(self, data: TokenRequest, auth: AuthService) -> TokenResponse:
         """Exchange a staff or admin username and password for a bearer token."""
         token = await auth.issue_token(data.username, data.password)
         return TokenResponse(access_token=token, expires_in=auth.token_minutes * 60)
+
+    @post(
+        "/sign-out",
+        status_code=HTTP_204_NO_CONTENT,
+        summary="End every token of the signed-in account",
+        security=[{"BearerToken": []}],
+        opt=ACCOUNT,
+    )
+    async def sign_out(self, auth: AuthService, principal: Principal) -> None:
+        """Sign out: this token and every other token of the account stop working at once."""
+        await auth.sign_out(principal)

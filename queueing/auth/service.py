@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import secrets
+import time
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -12,13 +15,18 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from queueing.auth.principal import Principal
+from queueing.audit import repository as audit
+from queueing.auth.principal import ROLES, Principal
 from queueing.db import Database
 from queueing.errors import InvalidInput, NotAuthenticated
-from queueing.models import Unit, User, UserUnit, utcnow
+from queueing.models import Service, ServingAgreement, Site, Unit, User, UserUnit, utcnow
 
 ALGORITHM = "HS256"
-ROLES = ("admin", "staff")
+# A token must say when it ends, who it is for and which generation of the account it belongs to.
+REQUIRED_CLAIMS = ["exp", "iat", "sub", "gen"]
+# How long a replica trusts what it read about an account (role, units, active, generation).
+# The replica that makes a change forgets its copy at once; the others follow within this.
+ACCOUNT_TTL_SECONDS = 2.0
 _hasher = PasswordHasher()
 # Verified when the username is unknown, so a wrong name costs as long as a wrong password.
 _DUMMY_HASH = _hasher.hash(secrets.token_hex(16))
@@ -35,56 +43,153 @@ def verify_password(password_hash: str, password: str) -> bool:
         return False
 
 
+@dataclass(frozen=True, slots=True)
+class Account:
+    """What a token's holder may do now, read from the database (not from the token)."""
+
+    generation: int
+    active: bool
+    principal: Principal
+
+
 class AuthService:
     def __init__(self, db: Database, secret_key: str, token_minutes: int) -> None:
         self.db = db
         self.secret_key = secret_key
         self.token_minutes = token_minutes
+        self._accounts: dict[int, tuple[float, Account]] = {}
 
     async def issue_token(self, username: str, password: str) -> str:
-        """A bearer token for valid credentials; 401 otherwise."""
+        """A bearer token for valid credentials; 401 otherwise. Both outcomes are audited."""
         async with self.db.read() as session:
             user = await session.scalar(select(User).where(User.username == username))
-            if user is None or not user.active:
-                verify_password(_DUMMY_HASH, password)
-                raise NotAuthenticated("wrong username or password")
-            if not verify_password(user.password_hash, password):
-                raise NotAuthenticated("wrong username or password")
-            unit_ids = await session.scalars(
-                select(UserUnit.unit_id).where(UserUnit.user_id == user.id)
-            )
-            return self._encode(user, sorted(unit_ids))
+        valid = False
+        if user is None or not user.active:
+            await asyncio.to_thread(verify_password, _DUMMY_HASH, password)
+        else:
+            valid = await asyncio.to_thread(verify_password, user.password_hash, password)
+        async with self.db.write() as session:
+            site_id = user.site_id if user is not None else None
+            action = "auth.signed_in" if valid else "auth.sign_in_failed"
+            actor_id = user.id if user is not None else None
+            entry = audit.record(session, site_id, username, action, f"user:{username}")
+            entry.actor_id = actor_id
+        if not valid or user is None:
+            raise NotAuthenticated("wrong username or password")
+        return self._encode(user)
 
-    def _encode(self, user: User, unit_ids: list[int]) -> str:
+    def _encode(self, user: User) -> str:
         now = utcnow()
         claims = {
             "sub": str(user.id),
             "name": user.username,
+            "gen": user.token_generation,
+            # For clients to show; access is decided from the database, not from these.
             "role": user.role,
             "site": user.site_id,
-            "units": unit_ids,
             "iat": now,
             "exp": now + timedelta(minutes=self.token_minutes),
         }
         return jwt.encode(claims, self.secret_key, algorithm=ALGORITHM)
 
-    def principal(self, authorization: str | None) -> Principal:
-        """The principal of an `Authorization: Bearer` header, or 401."""
+    async def authenticate(self, authorization: str | None) -> Principal:
+        """The principal of an `Authorization: Bearer` header, or 401.
+
+        The signature and expiry are checked here; the account's role, units and serving
+        agreements come from the database, and a token of an earlier generation (signed out,
+        password or units or role changed, account disabled) is refused.
+        """
+        claims = self._claims(authorization)
+        try:
+            user_id, generation = int(claims["sub"]), int(claims["gen"])
+        except (KeyError, ValueError, TypeError) as exc:
+            raise NotAuthenticated("the bearer token is invalid or expired") from exc
+        account = await self._account(user_id)
+        if account is None or not account.active or account.generation != generation:
+            raise NotAuthenticated("this token has been ended: sign in again")
+        return account.principal
+
+    async def valid(self, authorization: str | None) -> bool:
+        """Whether the header carries a token `authenticate` accepts."""
+        try:
+            await self.authenticate(authorization)
+        except NotAuthenticated:
+            return False
+        return True
+
+    def _claims(self, authorization: str | None) -> dict[str, Any]:
         if not authorization or not authorization.lower().startswith("bearer "):
             raise NotAuthenticated("a bearer token is required")
         try:
             claims: dict[str, Any] = jwt.decode(
-                authorization[7:].strip(), self.secret_key, algorithms=[ALGORITHM]
+                authorization[7:].strip(),
+                self.secret_key,
+                algorithms=[ALGORITHM],
+                options={"require": REQUIRED_CLAIMS},
             )
-            return Principal(
-                user_id=int(claims["sub"]),
-                username=str(claims["name"]),
-                role=str(claims["role"]),
-                site_id=int(claims["site"]),
-                unit_ids=frozenset(int(u) for u in claims["units"]),
-            )
-        except (jwt.PyJWTError, KeyError, ValueError, TypeError) as exc:
+        except jwt.PyJWTError as exc:
             raise NotAuthenticated("the bearer token is invalid or expired") from exc
+        return claims
+
+    async def _account(self, user_id: int) -> Account | None:
+        cached = self._accounts.get(user_id)
+        if cached is not None and cached[0] > time.monotonic():
+            return cached[1]
+        async with self.db.read() as session:
+            account = await load_account(session, user_id)
+        if account is not None:
+            if len(self._accounts) > 10_000:  # a bound, not a policy: accounts are few
+                self._accounts.clear()
+            self._accounts[user_id] = (time.monotonic() + ACCOUNT_TTL_SECONDS, account)
+        return account
+
+    def forget(self, user_id: int) -> None:
+        """Drop this replica's copy of an account after changing it."""
+        self._accounts.pop(user_id, None)
+
+    async def sign_out(self, principal: Principal) -> None:
+        """End every token of the account, this one included."""
+        async with self.db.write() as session:
+            user = await session.get(User, principal.user_id)
+            if user is None:
+                raise NotAuthenticated("no such account")
+            end_tokens(user)
+            audit.record(
+                session, user.site_id, principal, "auth.signed_out", f"user:{user.username}"
+            )
+        self.forget(principal.user_id)
+
+
+def end_tokens(user: User) -> None:
+    """Every token issued to `user` before now stops working."""
+    user.token_generation = (user.token_generation or 0) + 1
+
+
+async def load_account(session: AsyncSession, user_id: int) -> Account | None:
+    """The account's generation, state and access: units, sites and servable services."""
+    user = await session.get(User, user_id)
+    if user is None:
+        return None
+    unit_ids = frozenset(
+        await session.scalars(select(UserUnit.unit_id).where(UserUnit.user_id == user.id))
+    )
+    site_ids = {user.site_id}
+    if user.role == "admin" and user.organisation_id is not None:
+        query = select(Site.id).where(Site.organisation_id == user.organisation_id)
+        site_ids |= set(await session.scalars(query))
+    own = select(Service.id).where(Service.unit_id.in_(unit_ids))
+    agreed = select(ServingAgreement.service_id).where(ServingAgreement.unit_id.in_(unit_ids))
+    service_ids = frozenset(await session.scalars(own.union(agreed))) if unit_ids else frozenset()
+    principal = Principal(
+        user_id=user.id,
+        username=user.username,
+        role=user.role,
+        site_id=user.site_id,
+        unit_ids=unit_ids,
+        site_ids=frozenset(site_ids),
+        service_ids=service_ids,
+    )
+    return Account(user.token_generation or 0, user.active, principal)
 
 
 async def set_user(
@@ -94,15 +199,25 @@ async def set_user(
     password: str,
     role: str,
     unit_slugs: list[str] | None,
+    organisation_id: int | None = None,
 ) -> User:
-    """Create or update a user; staff without `unit_slugs` serve every unit of the site."""
+    """Create or update a user; without `unit_slugs` the account belongs to every unit.
+
+    Updating an account (a password reset, other units or role) ends its earlier tokens.
+    `organisation_id` makes an admin the admin of every site of that organisation.
+    """
     if role not in ROLES:
         raise InvalidInput(f"role must be one of {', '.join(ROLES)}", field="role")
+    if organisation_id is not None and role != "admin":
+        raise InvalidInput("only an admin can administer an organisation", field="organisation")
     user = await session.scalar(select(User).where(User.username == username))
     if user is None:
         user = User(username=username, site_id=site_id, role=role, password_hash="")
         session.add(user)
+    else:
+        end_tokens(user)
     user.site_id, user.role, user.password_hash = site_id, role, hash_password(password)
+    user.organisation_id, user.active = organisation_id, True
     await session.flush()
     units = list(await session.scalars(select(Unit).where(Unit.site_id == site_id)))
     chosen = [u for u in units if unit_slugs is None or u.slug in unit_slugs]
@@ -111,4 +226,16 @@ async def set_user(
         raise InvalidInput(f"unknown units: {', '.join(sorted(unknown))}", field="units")
     await session.execute(delete(UserUnit).where(UserUnit.user_id == user.id))
     session.add_all(UserUnit(user_id=user.id, unit_id=u.id) for u in chosen)
+    audit.record(session, site_id, "cli", "user.saved", f"user:{username}", role=role)
+    return user
+
+
+async def disable_user(session: AsyncSession, username: str) -> User:
+    """The account can no longer sign in, and its tokens stop working at once."""
+    user = await session.scalar(select(User).where(User.username == username))
+    if user is None:
+        raise InvalidInput(f"no user {username!r}", field="username")
+    user.active = False
+    end_tokens(user)
+    audit.record(session, user.site_id, "cli", "user.disabled", f"user:{username}")
     return user

@@ -13,6 +13,7 @@ from litestar.response import ServerSentEvent
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CONTENT
 
 from queueing.auth.principal import Principal
+from queueing.auth.routes import ACCOUNT, DISPLAY, HOLDER
 from queueing.displays_api.hub import Hub
 from queueing.displays_api.schemas import (
     DisplayConfigIn,
@@ -101,6 +102,7 @@ class DisplayController(Controller):
     path = "/api"
     tags = ["displays"]
     dependencies = DEPENDENCIES
+    opt = DISPLAY
 
     @get(
         "/sites/{site:str}/display",
@@ -173,6 +175,7 @@ class DisplayController(Controller):
     @get(
         "/tickets/{ticket_id:uuid}/events",
         summary="Live events of one ticket (text/event-stream)",
+        opt=HOLDER,
     )
     async def ticket_events(
         self, ticket_id: uuid.UUID, displays: DisplayService, hub: Hub
@@ -189,6 +192,7 @@ class DisplayAdminController(Controller):
     tags = ["displays (admin)"]
     security = ADMIN
     dependencies = DEPENDENCIES
+    opt = ACCOUNT
 
     @get("/", summary="Named displays of a site")
     async def list_displays(

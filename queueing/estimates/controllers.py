@@ -8,6 +8,7 @@ from litestar import Controller, get
 from litestar.params import QueryParameter
 
 from queueing.auth.principal import Principal
+from queueing.auth.routes import ACCOUNT
 from queueing.estimates.staffing import StaffingJson, StaffingService
 
 Day = Annotated[str, QueryParameter(name="date", description="The local day to staff, YYYY-MM-DD.")]
@@ -17,6 +18,7 @@ class StaffingController(Controller):
     path = "/api/sites"
     tags = ["staffing"]
     security = [{"BearerToken": []}]
+    opt = ACCOUNT
 
     @get(
         "/{site:str}/staffing",

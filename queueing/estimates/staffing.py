@@ -45,7 +45,7 @@ class StaffingService:
             if site is None:
                 raise NotFound(f"no site {site_slug!r}")
             if principal is not None:
-                principal.require_admin(site.id)
+                principal.require_manager(site.id)
             history = _history_days(site, day)
             zone = ZoneInfo(site.timezone)
             start, end = _midnight(history[0], zone), _midnight(history[1] + timedelta(1), zone)

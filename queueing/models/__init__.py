@@ -1,5 +1,6 @@
 """SQLAlchemy tables: the system of record. Redis never holds anything that only lives there."""
 
+from queueing.models.access import AuditEntry, KioskToken, Organisation, ServingAgreement
 from queueing.models.appointments import (
     Appointment,
     AppointmentSchedule,
@@ -17,6 +18,7 @@ from queueing.models.users import User, UserUnit
 __all__ = [
     "Appointment",
     "AppointmentSchedule",
+    "AuditEntry",
     "Base",
     "Call",
     "Display",
@@ -24,11 +26,14 @@ __all__ = [
     "Event",
     "EventCursor",
     "IdempotencyRecord",
+    "KioskToken",
     "NumberCounter",
+    "Organisation",
     "OutboxMessage",
     "ProfileEntry",
     "Service",
     "ServicePoint",
+    "ServingAgreement",
     "Site",
     "SiteClosure",
     "SlotCount",

@@ -19,6 +19,11 @@ class Site(Base):
     names: Mapped[dict[str, Any]] = mapped_column(JSON)
     timezone: Mapped[str] = mapped_column(String(64))
     languages: Mapped[list[str]] = mapped_column(JSON)
+    organisation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("organisations.id", ondelete="SET NULL"), nullable=True
+    )
+    # The needs a customer may have (wheelchair, interpreter ...): [{"slug", "names", "priority"}].
+    need_types: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     # The last event sequence handed out; bumped inside each writing transaction so the event
     # log has no gaps and its order is the commit order.
     event_sequence: Mapped[int] = mapped_column(Integer, default=0)

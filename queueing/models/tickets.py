@@ -46,6 +46,10 @@ class Ticket(Base):
     phone: Mapped[str | None] = mapped_column(String(32), nullable=True)
     email: Mapped[str | None] = mapped_column(String(254), nullable=True)
     notify_at_position: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    # Need slugs of the site's need types. Set by staff or a kiosk/guide device they are
+    # confirmed; asked for on the web they are shown to staff as asked and rank nothing.
+    needs: Mapped[list[str]] = mapped_column(JSON, default=list)
+    needs_confirmed: Mapped[bool] = mapped_column(default=False)
     issued_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     ranked_at: Mapped[datetime] = mapped_column(UTCDateTime)
     called_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)

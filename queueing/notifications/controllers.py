@@ -9,6 +9,7 @@ from litestar.params import Parameter
 from litestar.status_codes import HTTP_200_OK
 
 from queueing.auth.principal import Principal
+from queueing.auth.routes import ACCOUNT
 from queueing.notifications.schemas import OutboxView, Status
 from queueing.notifications.service import OutboxService
 from queueing.tickets.controllers import STAFF
@@ -18,6 +19,7 @@ class OutboxController(Controller):
     path = "/api"
     tags = ["messages (admin)"]
     security = STAFF
+    opt = ACCOUNT
 
     @get("/sites/{site:str}/outbox", summary="Messages of a site")
     async def listing(

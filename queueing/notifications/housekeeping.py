@@ -79,7 +79,7 @@ class Housekeeping:
         )  # fmt: skip
         if due is None or due > self.clock():
             return False
-        system = Principal(0, "system", "admin", ticket.site_id, frozenset())
+        system = Principal.system(ticket.site_id)
         try:
             await self.tickets.no_show(ticket_id, system)
         except Conflict:  # started or finished meanwhile: nothing to do

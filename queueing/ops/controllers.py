@@ -11,11 +11,14 @@ from redis.exceptions import RedisError
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
+from queueing.auth.routes import PUBLIC
+
 
 class HealthController(Controller):
     path = "/"
     tags = ["operations"]
     include_in_schema = True
+    opt = PUBLIC
 
     @get("/health/live", summary="The process is up")
     async def live(self) -> dict[str, str]:

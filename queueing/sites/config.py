@@ -60,12 +60,37 @@ class ServicePointConfig(msgspec.Struct, forbid_unknown_fields=True, omit_defaul
     profile: list[Slug] = msgspec.field(default_factory=list)
 
 
+class ServingAgreementConfig(msgspec.Struct, forbid_unknown_fields=True):
+    """The staff of `unit` may serve these services of other units (and see their customers)."""
+
+    unit: Slug
+    services: list[Slug]
+
+
+class NeedTypeConfig(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True):
+    """A need a customer may have; confirmed by staff or a kiosk, a priority need goes first."""
+
+    slug: Slug
+    name: Names
+    priority: bool = True
+
+
+class OrganisationConfig(msgspec.Struct, forbid_unknown_fields=True):
+    """The city or agency the site belongs to; its admins administer all its sites."""
+
+    slug: Slug
+    name: Names
+
+
 class SiteConfig(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True):
     slug: Slug
     name: Names
     timezone: str = "Europe/Helsinki"
     languages: list[Language] = msgspec.field(default_factory=lambda: list(LANGUAGES))
+    organisation: OrganisationConfig | None = None
+    need_types: list[NeedTypeConfig] = msgspec.field(default_factory=list)
     units: list[UnitConfig] = msgspec.field(default_factory=list)
+    serving_agreements: list[ServingAgreementConfig] = msgspec.field(default_factory=list)
     service_points: list[ServicePointConfig] = msgspec.field(default_factory=list)
 
 
@@ -137,13 +162,39 @@ def validate(config: SiteConfig) -> SiteConfig:
         expand_opening_hours(service.opening_hours)
         if not service.typical_service_minutes > 0:
             raise ConfigError(f"services.{service.slug}.typical_service_minutes must be > 0")
+    _unique([n.slug for n in config.need_types], "need_types[].slug")
+    servable = _servable(config, unit_slugs, service_slugs)
     for point in config.service_points:
         if point.unit not in unit_slugs:
             raise ConfigError(f"service_points.{point.slug}.unit {point.unit!r} is not a unit")
         for slug in point.profile:
             if slug not in service_slugs:
                 raise ConfigError(f"service_points.{point.slug}.profile: {slug!r} is not a service")
+            if slug not in servable[point.unit]:
+                raise ConfigError(
+                    f"service_points.{point.slug}.profile: {slug!r} belongs to another unit and "
+                    f"no serving_agreements entry lets {point.unit!r} serve it"
+                )
     return config
+
+
+def _servable(
+    config: SiteConfig, unit_slugs: set[str], service_slugs: set[str]
+) -> dict[str, set[str]]:
+    """Each unit's own services plus those its serving agreements name."""
+    servable = {u.slug: {s.slug for s in u.services} for u in config.units}
+    _unique([a.unit for a in config.serving_agreements], "serving_agreements[].unit")
+    for agreement in config.serving_agreements:
+        field = f"serving_agreements.{agreement.unit}"
+        if agreement.unit not in unit_slugs:
+            raise ConfigError(f"{field}.unit {agreement.unit!r} is not a unit")
+        for slug in agreement.services:
+            if slug not in service_slugs:
+                raise ConfigError(f"{field}.services: {slug!r} is not a service")
+            if slug in servable[agreement.unit]:
+                raise ConfigError(f"{field}.services: {slug!r} is the unit's own service")
+        servable[agreement.unit] |= set(agreement.services)
+    return servable
 
 
 def _unique(values: list[str], field: str) -> set[str]:

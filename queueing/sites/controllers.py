@@ -8,6 +8,7 @@ from litestar import Controller, get, put
 from litestar.params import QueryParameter
 
 from queueing.auth.principal import Principal
+from queueing.auth.routes import ACCOUNT, PUBLIC
 from queueing.sites.schemas import SiteDetail, SiteSummary
 from queueing.sites.service import SiteService
 from queueing.tickets.schemas import ProfileView, SetProfile
@@ -23,6 +24,7 @@ Lang = Annotated[
 class SiteController(Controller):
     path = "/api/sites"
     tags = ["sites"]
+    opt = PUBLIC
 
     @get("/", summary="All sites")
     async def list_sites(self, sites: SiteService) -> list[SiteSummary]:
@@ -38,6 +40,7 @@ class SiteController(Controller):
         "/{site:str}/service-points/{point:str}/profile",
         summary="A service point's serving profile",
         security=[{"BearerToken": []}],
+        opt=ACCOUNT,
     )
     async def get_profile(
         self, site: str, point: str, sites: SiteService, principal: Principal
@@ -49,6 +52,7 @@ class SiteController(Controller):
         "/{site:str}/service-points/{point:str}/profile",
         summary="Set a service point's serving profile",
         security=[{"BearerToken": []}],
+        opt=ACCOUNT,
     )
     async def set_profile(
         self, site: str, point: str, data: SetProfile, sites: SiteService, principal: Principal

@@ -7,7 +7,16 @@ from collections.abc import Sequence
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from queueing.models import ProfileEntry, Service, ServicePoint, Site, Unit
+from queueing.models import (
+    Organisation,
+    ProfileEntry,
+    Service,
+    ServicePoint,
+    ServingAgreement,
+    Site,
+    Unit,
+)
+from queueing.sites import config as cfg
 
 
 async def site_by_slug(session: AsyncSession, slug: str) -> Site | None:
@@ -79,3 +88,45 @@ async def replace_profile(session: AsyncSession, point_id: int, service_ids: lis
         for index, service_id in enumerate(service_ids)
     )
     await session.flush()
+
+
+async def organisation_by_slug(session: AsyncSession, slug: str) -> Organisation | None:
+    return await session.scalar(select(Organisation).where(Organisation.slug == slug))
+
+
+async def organisation_of(session: AsyncSession, site: Site) -> cfg.OrganisationConfig | None:
+    if site.organisation_id is None:
+        return None
+    organisation = await session.get(Organisation, site.organisation_id)
+    assert organisation is not None
+    names = organisation.names
+    name = cfg.Names(fi=names["fi"], sv=names.get("sv"), en=names.get("en"))
+    return cfg.OrganisationConfig(slug=organisation.slug, name=name)
+
+
+async def agreements(session: AsyncSession, site_id: int) -> Sequence[tuple[int, int]]:
+    """The site's serving agreements as (serving unit id, service id) pairs."""
+    query = (
+        select(ServingAgreement.unit_id, ServingAgreement.service_id)
+        .where(ServingAgreement.site_id == site_id)
+        .order_by(ServingAgreement.id)  # the file's order, so an export round-trips
+    )
+    return [(row.unit_id, row.service_id) for row in await session.execute(query)]
+
+
+async def replace_agreements(
+    session: AsyncSession, site_id: int, pairs: list[tuple[int, int]]
+) -> None:
+    await session.execute(delete(ServingAgreement).where(ServingAgreement.site_id == site_id))
+    session.add_all(
+        ServingAgreement(site_id=site_id, unit_id=unit_id, service_id=service_id)
+        for unit_id, service_id in pairs
+    )
+    await session.flush()
+
+
+async def servable_by_unit(session: AsyncSession, unit_id: int) -> set[int]:
+    """The services a unit's staff may serve: its own and those its agreements name."""
+    own = select(Service.id).where(Service.unit_id == unit_id)
+    agreed = select(ServingAgreement.service_id).where(ServingAgreement.unit_id == unit_id)
+    return set(await session.scalars(own.union(agreed)))

@@ -9,12 +9,13 @@ import msgspec
 from sqlalchemy import exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from queueing.audit import repository as audit
 from queueing.auth.principal import Principal
 from queueing.db import Database
-from queueing.errors import InvalidInput, NotFound
+from queueing.errors import Forbidden, InvalidInput, NotFound
 from queueing.events import repository as events_repo
 from queueing.events.publisher import Publisher
-from queueing.models import Service, ServicePoint, Site, TicketStep, Unit
+from queueing.models import Organisation, Service, ServicePoint, Site, TicketStep, Unit
 from queueing.sites import config as cfg
 from queueing.sites import repository
 from queueing.sites.schemas import (
@@ -45,7 +46,12 @@ class SiteService:
             units = await repository.units(session, site.id)
             services = await repository.services(session, site.id)
             points = await repository.service_points(session, site.id)
-        return _to_config(site, units, services, points)
+            agreements = await repository.agreements(session, site.id)
+            organisation = await repository.organisation_of(session, site)
+        config = _to_config(site, units, services, points)
+        config.organisation = organisation
+        config.serving_agreements = _agreement_configs(units, services, agreements)
+        return config
 
     async def list_sites(self) -> list[SiteSummary]:
         """Every site, for pickers and discovery."""
@@ -71,19 +77,27 @@ class SiteService:
             point = await repository.point_by_slug(session, site.id, point_slug)
             if point is None:
                 raise NotFound(f"no service point {point_slug!r} in {site_slug!r}")
-            principal.require_unit(site.id, point.unit_id)
+            principal.require_point(site.id, point.unit_id)
             by_slug = {s.slug: s for s in await repository.services(session, site.id)}
+            point_servable = await repository.servable_by_unit(session, point.unit_id)
             for index, slug in enumerate(service_slugs):
-                if slug not in by_slug:
-                    raise InvalidInput(
-                        f"no service {slug!r} in this site", field=f"services[{index}]"
-                    )
+                _check_profile_entry(
+                    site.id,
+                    by_slug.get(slug),
+                    slug,
+                    f"services[{index}]",
+                    point_servable,
+                    principal,
+                )
             if len(set(service_slugs)) != len(service_slugs):
                 raise InvalidInput("a service is listed twice", field="services")
             await repository.replace_profile(
                 session, point.id, [by_slug[s].id for s in service_slugs]
             )
             payload = {"service_point": point.slug, "services": service_slugs}
+            resource = f"service-point:{point.slug}"
+            audit.record(session, site.id, principal, "profile.changed", resource, point.unit_id,
+                         services=service_slugs)  # fmt: skip
             event = await events_repo.append(session, site.id, "profile.changed", payload)
         if self.publisher is not None:
             await self.publisher.publish(site.slug, site.id, [event])
@@ -101,6 +115,26 @@ class SiteService:
                 raise NotFound(f"no service point {point_slug!r} in {site_slug!r}")
             services = await repository.profile(session, point.id)
         return ProfileView(service_point=point.slug, services=[s.slug for s in services])
+
+
+def _check_profile_entry(
+    site_id: int,
+    service: Service | None,
+    slug: str,
+    field: str,
+    point_servable: set[int],
+    principal: Principal,
+) -> None:
+    """A point serves its unit's services and those its unit has an agreement for, and its
+    profile is set by someone who may serve them."""
+    if service is None:
+        raise InvalidInput(f"no service {slug!r} in this site", field=field)
+    if service.id not in point_servable:
+        raise Forbidden(
+            f"this service point's unit has no serving agreement for {slug!r}", field=field
+        )
+    if not principal.may_serve(site_id, service.id):
+        raise Forbidden(f"this account may not serve {slug!r}", field=field)
 
 
 async def _site(session: AsyncSession, slug: str) -> Site:
@@ -123,6 +157,7 @@ class SiteImport:
         units, stale_units = await self._units(site)
         services, stale_services = await self._services(site, units)
         stale_points = await self._points(site, units, services)
+        await self._agreements(site, units, services)
         # Dependants first, so a unit whose services also left the file can go too.
         for point in stale_points:
             await self._remove(point, TicketStep.service_point_id == point.id, what="point")
@@ -140,8 +175,33 @@ class SiteImport:
             site = Site(slug=c.slug, event_sequence=0)
             self.session.add(site)
         site.names, site.timezone, site.languages = _names(c.name), c.timezone, list(c.languages)
+        site.need_types = [_need_type(n) for n in c.need_types]
+        site.organisation_id = await self._organisation()
         await self.session.flush()
         return site
+
+    async def _organisation(self) -> int | None:
+        oc = self.config.organisation
+        if oc is None:
+            return None
+        organisation = await repository.organisation_by_slug(self.session, oc.slug)
+        if organisation is None:
+            organisation = Organisation(slug=oc.slug)
+            self.session.add(organisation)
+        organisation.names = _names(oc.name)
+        await self.session.flush()
+        return organisation.id
+
+    async def _agreements(
+        self, site: Site, units: dict[str, Unit], services: dict[str, Service]
+    ) -> None:
+        """Replace the site's serving agreements with the file's (access follows at once)."""
+        pairs = [
+            (units[a.unit].id, services[slug].id)
+            for a in self.config.serving_agreements
+            for slug in a.services
+        ]
+        await repository.replace_agreements(self.session, site.id, pairs)
 
     async def _units(self, site: Site) -> tuple[dict[str, Unit], list[Unit]]:
         existing = {u.slug: u for u in await repository.units(self.session, site.id)}
@@ -212,6 +272,10 @@ def _fill_service(service: Service, sc: cfg.ServiceConfig, unit_id: int, positio
     service.opening_hours, service.position = dict(sc.opening_hours), position
 
 
+def _need_type(n: cfg.NeedTypeConfig) -> dict[str, Any]:
+    return {"slug": n.slug, "names": _names(n.name), "priority": n.priority}
+
+
 def _names(names: cfg.Names) -> dict[str, Any]:
     return {k: v for k, v in msgspec.structs.asdict(names).items() if v is not None}
 
@@ -229,6 +293,10 @@ def _to_config(
         name=_to_names(site.names),
         timezone=site.timezone,
         languages=list(site.languages),  # type: ignore[arg-type]
+        need_types=[
+            cfg.NeedTypeConfig(slug=n["slug"], name=_to_names(n["names"]), priority=n["priority"])
+            for n in site.need_types
+        ],
         units=[
             cfg.UnitConfig(
                 slug=u.slug,
@@ -247,6 +315,21 @@ def _to_config(
             for p in points
         ],
     )
+
+
+def _agreement_configs(
+    units: Sequence[Unit], services: Sequence[Service], pairs: Sequence[tuple[int, int]]
+) -> list[cfg.ServingAgreementConfig]:
+    """The agreements in the order they were imported (pairs come in insertion order)."""
+    unit_slug = {u.id: u.slug for u in units}
+    service_slug = {s.id: s.slug for s in services}
+    grouped: dict[int, list[str]] = {}
+    for unit_id, service_id in pairs:
+        grouped.setdefault(unit_id, []).append(service_slug[service_id])
+    return [
+        cfg.ServingAgreementConfig(unit=unit_slug[unit_id], services=slugs)
+        for unit_id, slugs in grouped.items()
+    ]
 
 
 def _service_config(s: Service) -> cfg.ServiceConfig:

@@ -55,6 +55,8 @@ async def waiting(session: AsyncSession, service_ids: list[int]) -> Sequence[Any
             Ticket.ranked_at,
             Ticket.issued_at,
             Ticket.language,
+            Ticket.needs,
+            Ticket.needs_confirmed,
         )
         .where(Ticket.service_id.in_(service_ids), Ticket.status == "waiting")
         .order_by(Ticket.priority.desc(), Ticket.ranked_at)

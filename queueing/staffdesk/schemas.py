@@ -15,6 +15,9 @@ class DeskTicket(msgspec.Struct):
     waited_seconds: int
     priority: bool
     language: str
+    # Needs by slug; `needs_confirmed` False means the customer asked for them on the web.
+    needs: list[str] = msgspec.field(default_factory=list)
+    needs_confirmed: bool = False
 
 
 class DeskQueue(msgspec.Struct):
@@ -38,6 +41,8 @@ class DeskCurrent(msgspec.Struct):
     labels: dict[str, Any]
     called_at: datetime | None
     recall: int
+    needs: list[str] = msgspec.field(default_factory=list)
+    needs_confirmed: bool = False
 
 
 class DeskService(msgspec.Struct):

@@ -39,21 +39,20 @@ class StaffDeskService:
             site = await repository.site_by_id(session, principal.site_id)
             if site is None:
                 raise NotFound("the account's site no longer exists")
-            mine = _usable_points(await repository.points(session, site.id), principal)
+            mine = _usable_points(await repository.points(session, site.id), site.id, principal)
             point = next((p for p, _ in mine if p.slug == point_slug), None)
             if point_slug is not None and point is None:
                 raise NotFound(f"no service point {point_slug!r} you may use")
             services = await repository.services(session, site.id)
-            return await _desk(session, site, point, mine, services)
+            servable = {s.id for s, _ in services if principal.may_serve(site.id, s.id)}
+            return await _desk(session, site, point, mine, services, servable)
 
 
 def _usable_points(
-    points: list[tuple[ServicePoint, str]] | Any, principal: Principal
+    points: list[tuple[ServicePoint, str]] | Any, site_id: int, principal: Principal
 ) -> list[tuple[ServicePoint, str]]:
     """Admins may sit at any point; staff at the points of their units."""
-    return [
-        (p, unit) for p, unit in points if principal.is_admin or p.unit_id in principal.unit_ids
-    ]
+    return [(p, unit) for p, unit in points if principal.may_use_point(site_id, p.unit_id)]
 
 
 async def _desk(
@@ -62,8 +61,10 @@ async def _desk(
     point: ServicePoint | None,
     mine: list[tuple[ServicePoint, str]],
     services: Any,
+    servable: set[int],
 ) -> Desk:
-    by_id: dict[int, tuple[Service, Unit]] = {s.id: (s, u) for s, u in services}
+    """The desk; lines and the current customer only of services the account may serve."""
+    by_id: dict[int, tuple[Service, Unit]] = {s.id: (s, u) for s, u in services if s.id in servable}
     queues: list[DeskQueue] = []
     current = None
     if point is not None:
@@ -75,7 +76,8 @@ async def _desk(
             service = by_id[ticket.service_id][0]
             current = DeskCurrent(
                 ticket.id, ticket.number, ticket.status, service.slug, dict(service.names),
-                ticket.called_at, ticket.recall_count,
+                ticket.called_at, ticket.recall_count, list(ticket.needs or []),
+                ticket.needs_confirmed,
             )  # fmt: skip
     return Desk(
         site=site.slug,
@@ -98,7 +100,15 @@ def _queue(service_unit: tuple[Service, Unit], rows: list[Any]) -> DeskQueue:
     service, unit = service_unit
     now = utcnow()
     tickets = [
-        DeskTicket(r.id, r.number, int((now - r.ranked_at).total_seconds()), r.priority, r.language)
+        DeskTicket(
+            r.id,
+            r.number,
+            int((now - r.ranked_at).total_seconds()),
+            r.priority,
+            r.language,
+            list(r.needs or []),
+            r.needs_confirmed,
+        )
         for r in rows
     ]
     oldest = max((t.waited_seconds for t in tickets), default=None)

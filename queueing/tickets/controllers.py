@@ -11,8 +11,11 @@ from litestar.params import HeaderParameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CONTENT
 
 from queueing.auth.principal import Principal
+from queueing.auth.routes import ACCOUNT, HOLDER, PUBLIC
+from queueing.devices.service import DeviceService
 from queueing.domain.routing import Placement
 from queueing.ratelimit import anonymous_rate_limit
+from queueing.tickets.issuers import Issuer
 from queueing.tickets.schemas import CallTicket, IssueTicket, TicketView, TransferTicket
 from queueing.tickets.service import TicketService
 
@@ -28,22 +31,48 @@ IdempotencyKey = Annotated[
 ]
 
 
+DeviceToken = Annotated[
+    str | None,
+    HeaderParameter(
+        name="X-Device-Token",
+        required=False,
+        max_length=128,
+        description="A kiosk's or guide tablet's token: lets it set priority and confirm needs.",
+    ),
+]
+
+
 class CustomerTicketController(Controller):
     path = "/api"
     tags = ["tickets (customer)"]
+    opt = HOLDER
 
     @post(
         "/sites/{site:str}/tickets",
         status_code=HTTP_201_CREATED,
         guards=[anonymous_rate_limit],
+        opt=PUBLIC,
         summary="Take a ticket",
-        description="Issue a ticket for a service. Rate-limited per client when anonymous.",
+        description=(
+            "Issue a ticket for a service. Rate-limited per client when anonymous. Staff (bearer "
+            "token) and kiosk devices (X-Device-Token) may set priority and confirm needs; "
+            "a customer's needs are recorded as asked."
+        ),
     )
     async def issue(
-        self, site: str, data: IssueTicket, tickets: TicketService, idempotency_key: IdempotencyKey
+        self,
+        site: str,
+        data: IssueTicket,
+        tickets: TicketService,
+        devices: DeviceService,
+        maybe_principal: Principal | None,
+        idempotency_key: IdempotencyKey,
+        device_token: DeviceToken,
     ) -> TicketView:
         """Take a ticket for a service of the site."""
-        return await tickets.issue(site, data, idempotency_key)
+        issuer = Issuer(principal=maybe_principal) if maybe_principal else None
+        issuer = issuer or await devices.issuer(device_token)
+        return await tickets.issue(site, data, idempotency_key, issuer)
 
     @get("/tickets/{ticket_id:uuid}", summary="A ticket, its place in line and estimated wait")
     async def get_ticket(self, ticket_id: uuid.UUID, tickets: TicketService) -> TicketView:
@@ -60,6 +89,7 @@ class StaffTicketController(Controller):
     path = "/api"
     tags = ["tickets (staff)"]
     security = STAFF
+    opt = ACCOUNT
 
     @post(
         "/sites/{site:str}/service-points/{point:str}/call-next",

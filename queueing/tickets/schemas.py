@@ -29,8 +29,11 @@ class IssueTicket(msgspec.Struct, forbid_unknown_fields=True):
     channel: Channel = "web"
     contact: Contact | None = None
     notify_at_position: Annotated[int, msgspec.Meta(ge=1, le=50)] | None = None
-    # Declared priority need (mobility, hearing, an urgent health matter): served first.
+    # Set by staff or a kiosk device only (an urgent matter): served first.
     priority: bool = False
+    # Need slugs of the site's need types (GET /api/sites/{site}: need_types). Asked for on
+    # the web they are shown to staff; set by staff or a kiosk device a priority need goes first.
+    needs: Annotated[list[Slug], msgspec.Meta(max_length=8)] = msgspec.field(default_factory=list)
 
 
 class CallTicket(msgspec.Struct, forbid_unknown_fields=True):
@@ -68,6 +71,8 @@ class TicketView(msgspec.Struct):
     recall_count: int = 0
     # The estimate's p7.5-p92.5 range; None when only the simple formula applies.
     estimated_wait_range_seconds: list[int] | None = None
+    needs: list[str] = msgspec.field(default_factory=list)
+    needs_confirmed: bool = False
 
 
 class ProfileView(msgspec.Struct):

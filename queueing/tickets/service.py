@@ -12,6 +12,7 @@ import msgspec
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from queueing.audit import repository as audit
 from queueing.auth.principal import Principal
 from queueing.db import Database
 from queueing.domain.lifecycle import (
@@ -38,6 +39,12 @@ from queueing.models import (
 )
 from queueing.sites import repository as sites_repo
 from queueing.tickets import repository
+from queueing.tickets.issuers import (
+    Issuer,
+    check_issuer,
+    has_priority_need,
+    servable_profile,
+)
 from queueing.tickets.schemas import IssueTicket, TicketView
 from queueing.tickets.views import (
     TicketContext,
@@ -74,17 +81,25 @@ class TicketService:
 
     # --- customer side -------------------------------------------------------------------
 
-    async def issue(self, site_slug: str, data: IssueTicket, key: str | None) -> TicketView:
-        """Issue a ticket; a retry with the same Idempotency-Key returns the first ticket."""
+    async def issue(
+        self, site_slug: str, data: IssueTicket, key: str | None, issuer: Issuer | None = None
+    ) -> TicketView:
+        """Issue a ticket; a retry with the same Idempotency-Key returns the first ticket.
+
+        `issuer` is the signed-in account or kiosk device issuing for a customer: only they may
+        use the staff channel, set priority or confirm needs; a customer's needs stay asked.
+        """
         try:
-            return await self._issue(site_slug, data, key)
+            return await self._issue(site_slug, data, key, issuer)
         except IntegrityError:
             if key is None:
                 raise
             # Two requests with one key raced past the lookup; the loser finds the winner's record.
-            return await self._issue(site_slug, data, key)
+            return await self._issue(site_slug, data, key, issuer)
 
-    async def _issue(self, site_slug: str, data: IssueTicket, key: str | None) -> TicketView:
+    async def _issue(
+        self, site_slug: str, data: IssueTicket, key: str | None, issuer: Issuer | None
+    ) -> TicketView:
         request_hash = hashlib.sha256(msgspec.json.encode(data)).hexdigest()
         scope = f"tickets:{site_slug}"
         async with self.db.write() as session:
@@ -93,12 +108,13 @@ class TicketService:
                 replay = await self._replay(session, scope, key, request_hash)
             if replay is None:
                 site = await self._site(session, site_slug)
-                ctx = await self._new_ticket(session, site, data)
+                confirmed = check_issuer(site, data, issuer)
+                ctx = await self._new_ticket(session, site, data, confirmed=confirmed)
                 if key is not None:
                     repository.remember_result(session, scope, key, request_hash, ctx.ticket.id)
                 await session.flush()
                 view = ticket_view(ctx)
-                event = await self._event(session, ctx, "ticket.issued")
+                event = await self._event(session, ctx, "ticket.issued", _actor(issuer))
         if replay is not None:  # the first request's ticket, estimated now
             return await self.estimated_by_id(replay)
         await self.published(site, [event])
@@ -118,13 +134,18 @@ class TicketService:
         return ticket_view(await self._context_by_id(session, record.resource_id))
 
     async def issue_checked_in(
-        self, session: AsyncSession, site: Site, data: IssueTicket, ranked_at: datetime
+        self,
+        session: AsyncSession,
+        site: Site,
+        data: IssueTicket,
+        ranked_at: datetime,
+        actor: Principal | None = None,
     ) -> tuple[TicketView, Event]:
         """A ticket for a checked-in appointment, in the caller's transaction; the caller
         commits, then hands the event to `published` and the view to `estimated_by_id`."""
         ctx = await self._new_ticket(session, site, data, ranked_at=ranked_at)
         await session.flush()
-        return ticket_view(ctx), await self._event(session, ctx, "ticket.issued")
+        return ticket_view(ctx), await self._event(session, ctx, "ticket.issued", actor)
 
     async def _new_ticket(
         self,
@@ -132,6 +153,7 @@ class TicketService:
         site: Site,
         data: IssueTicket,
         ranked_at: datetime | None = None,
+        confirmed: bool = False,
     ) -> TicketContext:
         service = await sites_repo.service_by_slug(session, site.id, data.service)
         if service is None:
@@ -159,7 +181,9 @@ class TicketService:
             service_day=day.isoformat(),
             service_id=service.id,
             status=TicketStatus.WAITING.value,
-            priority=data.priority,
+            priority=data.priority or (confirmed and has_priority_need(site, data.needs)),
+            needs=list(data.needs),
+            needs_confirmed=confirmed and bool(data.needs),
             language=data.language,
             channel=data.channel,
             phone=contact.phone if contact else None,
@@ -196,14 +220,16 @@ class TicketService:
         """Call the ticket the routing rule picks in the point's profile; None if nobody waits."""
         async with self.db.write() as session:
             site, point = await self._point(session, site_slug, point_slug)
-            principal.require_unit(site.id, point.unit_id)
-            services = await sites_repo.profile(session, point.id)
+            principal.require_point(site.id, point.unit_id)
+            services = servable_profile(
+                site.id, await sites_repo.profile(session, point.id), principal
+            )
             targets = {str(s.id): s.target_seconds for s in services}
             now = self.clock()
             called = await self._claim_best(session, point, [s.id for s in services], targets, now)
             if called is None:
                 return None
-            view, event = await self._after_call(session, site, called, now)
+            view, event = await self._after_call(session, site, called, now, principal)
         await self.published(site, [event])
         return view
 
@@ -235,11 +261,12 @@ class TicketService:
             ticket = await self._ticket(session, ticket_id)
             site = await self._site_by_id(session, ticket.site_id)
             _, point = await self._point(session, site.slug, point_slug)
-            principal.require_unit(site.id, point.unit_id)
+            principal.require_point(site.id, point.unit_id)
+            principal.require_serve(site.id, ticket.service_id)
             now = self.clock()
             if not await self._claim_call(session, ticket.id, point, now):
                 raise Conflict(f"cannot call a ticket that is {ticket.status}")
-            view, event = await self._after_call(session, site, ticket.id, now)
+            view, event = await self._after_call(session, site, ticket.id, now, principal)
         await self.published(site, [event])
         return view
 
@@ -271,10 +298,14 @@ class TicketService:
             ticket = await self._ticket(session, ticket_id, lock=True)
             site = await self._site_by_id(session, ticket.site_id)
             ctx = await load_context(session, site, ticket)
-            principal.require_unit(site.id, ctx.unit.id, ctx.point.unit_id if ctx.point else None)
+            principal.require_serve(site.id, ctx.service.id)
             target = await sites_repo.service_by_slug(session, site.id, service_slug)
             if target is None:
                 raise InvalidInput(f"no service {service_slug!r} in this site", field="service")
+            if placement is Placement.FRONT:
+                # Sending a customer on is horizontal service; putting them first in another
+                # unit's line is that unit's decision.
+                principal.require_serve(site.id, target.id)
             self._check(ticket, Step.TRANSFER)
             now = self.clock()
             heads = await repository.waiting_ranked_at(session, target.id)
@@ -293,7 +324,9 @@ class TicketService:
             await session.flush()
             ctx = await load_context(session, site, ticket)
             view = ticket_view(ctx)
-            event = await self._event(session, ctx, "ticket.transferred", placement=placement.value)
+            event = await self._event(
+                session, ctx, "ticket.transferred", principal, placement=placement.value
+            )
         await self.published(site, [event])
         return await self._estimated(ctx, view)
 
@@ -307,15 +340,14 @@ class TicketService:
             site = await self._site_by_id(session, ticket.site_id)
             ctx = await load_context(session, site, ticket)
             if principal is not None:
-                principal.require_unit(
-                    site.id, ctx.unit.id, ctx.point.unit_id if ctx.point else None
-                )
+                principal.require_serve(site.id, ctx.service.id)
             new_status = self._check(ticket, step)
             now = self.clock()
             extra = await _apply(session, ctx, step, new_status, now)
             await session.flush()
             view = ticket_view(ctx)
-            event = await self._event(session, ctx, f"ticket.{_EVENT_NAMES[step]}", **extra)
+            kind = f"ticket.{_EVENT_NAMES[step]}"
+            event = await self._event(session, ctx, kind, principal, **extra)
         await self.published(site, [event])
         return await self._estimated(ctx, view)
 
@@ -344,7 +376,12 @@ class TicketService:
         return await claim(session, ticket_id, allowed_from(Step.CALL), values)
 
     async def _after_call(
-        self, session: AsyncSession, site: Site, ticket_id: uuid.UUID, now: datetime
+        self,
+        session: AsyncSession,
+        site: Site,
+        ticket_id: uuid.UUID,
+        now: datetime,
+        principal: Principal,
     ) -> tuple[TicketView, Event]:
         ticket = await self._ticket(session, ticket_id)
         ctx = await load_context(session, site, ticket)
@@ -355,7 +392,7 @@ class TicketService:
         await repository.add_call(session, _call_record(ctx, now))
         view = ticket_view(ctx)  # called: no place in line, no estimate
         event = await self._event(
-            session, ctx, "ticket.called", called_at=now.isoformat(), recall=0
+            session, ctx, "ticket.called", principal, called_at=now.isoformat(), recall=0
         )
         return view, event
 
@@ -367,9 +404,18 @@ class TicketService:
             step.ended_at, step.outcome = now, outcome
 
     async def _event(
-        self, session: AsyncSession, ctx: TicketContext, kind: str, **extra: Any
+        self,
+        session: AsyncSession,
+        ctx: TicketContext,
+        kind: str,
+        actor: Principal | str | None,
+        **extra: Any,
     ) -> Event:
+        """The step's event for displays and its audit entry, in the step's transaction."""
         payload = event_payload(ctx, **extra)
+        resource = f"ticket:{ctx.ticket.id}"
+        point = {"service_point": ctx.point.slug} if ctx.point else {}
+        audit.record(session, ctx.site.id, actor, kind, resource, ctx.unit.id, **point)
         return await events_repo.append(session, ctx.site.id, kind, payload, ctx.ticket.id)
 
     # --- lookups -------------------------------------------------------------------------
@@ -468,3 +514,7 @@ def _call_record(ctx: TicketContext, now: datetime) -> Call:
         recall=ctx.ticket.recall_count,
         called_at=now,
     )
+
+
+def _actor(issuer: Issuer | None) -> Principal | str | None:
+    return None if issuer is None else issuer.actor

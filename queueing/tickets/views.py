@@ -78,6 +78,8 @@ def ticket_view(ctx: TicketContext) -> TicketView:
         service_point_label=point_label(ctx.point, ticket.language),
         called_at=local(ctx.site, ticket.called_at),
         recall_count=ticket.recall_count,
+        needs=list(ticket.needs or []),
+        needs_confirmed=ticket.needs_confirmed,
     )
 
 

@@ -31,12 +31,13 @@ async def _login(client: Client, name: str, password: str = stack.PASSWORD) -> A
     return await client.post("/api/auth/token", json={"username": name, "password": password})
 
 
-async def test_token_is_a_bearer_jwt_with_role_and_units(client: Client) -> None:
+async def test_token_is_a_bearer_jwt_with_expiry_role_and_generation(client: Client) -> None:
     response = await _login(client, "staff")
     body = response.json()
     assert response.status_code == 200 and body["token_type"] == "bearer"
     claims = jwt.decode(body["access_token"], stack.SECRET, algorithms=["HS256"])
-    assert claims["role"] == "staff" and len(claims["units"]) == 10
+    assert claims["role"] == "staff" and claims["gen"] == 0
+    assert claims["exp"] - claims["iat"] == body["expires_in"]
 
 
 async def test_wrong_password_and_unknown_user_are_the_same_401(client: Client) -> None:
@@ -76,11 +77,11 @@ async def test_staff_cannot_step_a_ticket_of_another_unit(
     assert response.status_code == 403
 
 
-async def test_admin_may_set_any_profile_staff_only_their_units(
+async def test_admin_may_set_any_agreed_profile_staff_only_their_units(
     client: Client, database_url: str, admin: dict[str, str]
 ) -> None:
-    url = "/api/sites/iso-omena/service-points/lab-1/profile"
-    body = {"services": ["lab-walk-in", "citizen-advice"]}
+    url = "/api/sites/iso-omena/service-points/library-desk-2/profile"
+    body = {"services": ["citizen-advice", "library-customer-service"]}
     done = await client.put(url, headers=admin, json=body)
     assert done.status_code == 200 and done.json()["services"] == body["services"]
     assert (await client.get(url, headers=admin)).json()["services"] == body["services"]

@@ -148,11 +148,37 @@ async def test_return_to_queue_puts_ticket_back_at_its_place(
     assert returned.json()["status"] == "waiting" and returned.json()["position"] == 1
 
 
-async def test_priority_need_is_called_first(client: Client, staff: dict[str, str]) -> None:
+async def test_priority_need_set_by_staff_is_called_first(
+    client: Client, staff: dict[str, str]
+) -> None:
     await issue(client)
-    needs = await issue(client, priority=True)
+    body = {"service": "kela-benefits", "needs": ["wheelchair"], "channel": "staff"}
+    needs = (await client.post("/api/sites/iso-omena/tickets", json=body, headers=staff)).json()
+    assert needs["priority"] and needs["needs"] == ["wheelchair"] and needs["needs_confirmed"]
     called = await call_next(client, staff, "counter-1")
     assert called.json()["id"] == needs["id"]
+
+
+async def test_anonymous_ticket_may_ask_for_a_need_but_never_jumps_the_line(
+    client: Client, staff: dict[str, str]
+) -> None:
+    first = await issue(client)
+    asked = await issue(client, needs=["wheelchair"])
+    assert asked["needs"] == ["wheelchair"] and not asked["needs_confirmed"]
+    assert not asked["priority"] and asked["position"] == 2
+    assert (await call_next(client, staff, "counter-1")).json()["id"] == first["id"]
+
+
+async def test_anonymous_caller_may_not_set_priority_or_the_staff_channel(client: Client) -> None:
+    url = "/api/sites/iso-omena/tickets"
+    for field, body in (
+        ("priority", {"service": "kela-benefits", "priority": True}),
+        ("channel", {"service": "kela-benefits", "channel": "staff"}),
+    ):
+        refused = await client.post(url, json=body)
+        assert refused.status_code == 403 and refused.json()["field"] == field
+    unknown = await client.post(url, json={"service": "kela-benefits", "needs": ["jetpack"]})
+    assert unknown.status_code == 422 and unknown.json()["field"] == "needs[0]"
 
 
 async def _waited(database_url: str, ticket: dict[str, Any], minutes: float) -> None:
