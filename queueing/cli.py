@@ -237,28 +237,74 @@ def users() -> None:
 @users.command("add")
 @click.argument("username")
 @click.option("--site", required=True, help="Site slug the account belongs to.")
-@click.option("--role", type=click.Choice(["staff", "admin"]), default="staff", show_default=True)
 @click.option(
-    "--unit", "units", multiple=True, help="Unit slug (repeat); staff of all units if none."
+    "--role",
+    type=click.Choice(["staff", "manager", "admin", "guide"]),
+    default="staff",
+    show_default=True,
+    help="staff serve; managers also see their units' figures and audit log; guides issue "
+    "tickets for customers; admins configure the site.",
+)
+@click.option(
+    "--unit", "units", multiple=True, help="Unit slug (repeat); every unit of the site if none."
+)
+@click.option(
+    "--organisation", default=None, help="Organisation slug: an admin of all of its sites."
 )
 @click.password_option(
     envvar="QUEUEING_USER_PASSWORD", help="Prompted for unless the variable is set."
 )
-def users_add(username: str, site: str, role: str, units: tuple[str, ...], password: str) -> None:
-    """Create a user or reset their password, role and units."""
+def users_add(
+    username: str,
+    site: str,
+    role: str,
+    units: tuple[str, ...],
+    organisation: str | None,
+    password: str,
+) -> None:
+    """Create a user or reset their password, role and units (their earlier tokens end)."""
     from queueing.auth.service import set_user
+    from queueing.sites import repository as sites_repo
+
+    async def run(session: Any) -> None:
+        row = await sites_repo.site_by_slug(session, site)
+        if row is None:
+            raise click.ClickException(f"no site {site!r}")
+        org_id = None
+        if organisation is not None:
+            org = await sites_repo.organisation_by_slug(session, organisation)
+            if org is None:
+                raise click.ClickException(f"no organisation {organisation!r}")
+            org_id = org.id
+        await set_user(session, row.id, username, password, role, list(units) or None, org_id)
+
+    _in_transaction(run)
+    click.echo(f"user {username!r} ({role}) saved")
+
+
+@users.command("disable")
+@click.argument("username")
+def users_disable(username: str) -> None:
+    """Stop an account: it cannot sign in and its tokens stop working at once."""
+    from queueing.auth.service import disable_user
+
+    async def run(session: Any) -> None:
+        await disable_user(session, username)
+
+    _in_transaction(run)
+    click.echo(f"user {username!r} disabled")
+
+
+def _in_transaction(step: Any) -> None:
+    """Run `step(session)` in one write transaction of the configured database."""
     from queueing.db import Database
     from queueing.errors import QueueingError
-    from queueing.sites import repository as sites_repo
 
     async def run() -> None:
         database = Database(from_env().database_url)
         try:
             async with database.write() as session:
-                row = await sites_repo.site_by_slug(session, site)
-                if row is None:
-                    raise click.ClickException(f"no site {site!r}")
-                await set_user(session, row.id, username, password, role, list(units) or None)
+                await step(session)
         finally:
             await database.dispose()
 
@@ -266,7 +312,6 @@ def users_add(username: str, site: str, role: str, units: tuple[str, ...], passw
         asyncio.run(run())
     except QueueingError as exc:
         raise click.ClickException(exc.detail) from exc
-    click.echo(f"user {username!r} ({role}) saved")
 
 
 @main.group()

@@ -40,6 +40,7 @@ class Settings:
     day_close_grace_minutes: int = 30  # after the site's last closing time
     retention_visit_days: int = 30
     retention_appointment_days: int = 90
+    retention_audit_days: int = 730  # who read or changed what; no personal data inside
     outbox_lease_seconds: int = 120
     outbox_max_attempts: int = 6
     outbox_retry_seconds: float = 10.0  # first backoff; tripled per attempt
@@ -93,6 +94,7 @@ def _messaging(env: dict[str, str]) -> dict[str, object]:
         "day_close_grace_minutes": ("QUEUEING_DAY_CLOSE_GRACE_MINUTES", int),
         "retention_visit_days": ("QUEUEING_RETENTION_VISIT_DAYS", int),
         "retention_appointment_days": ("QUEUEING_RETENTION_APPOINTMENT_DAYS", int),
+        "retention_audit_days": ("QUEUEING_RETENTION_AUDIT_DAYS", int),
         "outbox_lease_seconds": ("QUEUEING_OUTBOX_LEASE_SECONDS", int),
         "outbox_max_attempts": ("QUEUEING_OUTBOX_MAX_ATTEMPTS", int),
         "outbox_retry_seconds": ("QUEUEING_OUTBOX_RETRY_SECONDS", float),

@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from queueing.appointments import config as appointments_config
 from queueing.appointments import repository as appointments_repo
+from queueing.audit import repository as audit
 from queueing.auth.principal import Principal
 from queueing.db import Database
 from queueing.domain.checkin import is_no_show
@@ -183,6 +184,10 @@ class Housekeeping:
                 "messages": await _erase_messages(session, visits, bookings),
                 "idempotency_records": await _forget_idempotency_keys(
                     session, now - IDEMPOTENCY_KEY_LIFETIME
+                ),
+                # The audit log has its own, longer retention: it holds no personal data.
+                "audit_entries": await audit.forget_before(
+                    session, retention_cutoff(now, self.settings.retention_audit_days)
                 ),
             }
         return counts
