@@ -60,8 +60,13 @@ class CustomerPages(Controller):
         displays: DisplayService,
         printer: str | None = None,
         idle: int | None = None,
+        token: str | None = None,
     ) -> Template:
-        """The touch kiosk: take a number, or check in for an appointment."""
+        """The touch kiosk: take a number, or check in for an appointment.
+
+        `?token=` is the kiosk's device token (`POST /api/sites/{site}/devices`): with it the
+        kiosk's tickets carry confirmed needs; the API checks it on every ticket.
+        """
         try:
             info = await displays.site_info(site)
             printer_mode = printer_setting(printer)
@@ -73,6 +78,9 @@ class CustomerPages(Controller):
             "site": msgspec.to_builtins(info),
             "printer": printer_mode,
             "idle_seconds": idle_setting(idle),
+            "device_token": token
+            if token and token.startswith("qk_") and len(token) <= 128
+            else None,
         }
         return page("kiosk.html", lang, info.languages, boot,
                     site_name=info.names.get(lang) or info.names.get("fi"),

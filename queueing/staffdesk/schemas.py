@@ -69,3 +69,5 @@ class Desk(msgspec.Struct):
     queues: list[DeskQueue]
     services: list[DeskService]
     sequence: int
+    # The site's need types, {"slug", "names", "priority"}, to name a ticket's needs.
+    need_types: list[dict[str, Any]] = msgspec.field(default_factory=list)

@@ -88,6 +88,7 @@ async def _desk(
         queues=queues,
         services=[DeskService(s.slug, dict(s.names), u.slug, dict(u.names)) for s, u in services],
         sequence=site.event_sequence,
+        need_types=list(site.need_types or []),
     )
 
 

@@ -170,7 +170,11 @@ async function send(url, body) {
       try {
         return await fetch(url, {
           method: "POST",
-          headers: { "content-type": "application/json", "Idempotency-Key": key },
+          headers: {
+            "content-type": "application/json",
+            "Idempotency-Key": key,
+            ...(data.device_token ? { "X-Device-Token": data.device_token } : {}),
+          },
           body: JSON.stringify(body),
         });
       } catch {

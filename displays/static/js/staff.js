@@ -107,10 +107,21 @@ function renderCurrent(desk, lang) {
     p("c-status", texts.t(`status.${current.status}`)),
     p("c-service", pickLabel(current.labels, lang)),
   ];
+  if (current.needs?.length) parts.push(p("c-needs", needsText(desk, current, lang)));
   if (current.called_at) {
     parts.push(p("c-time", texts.t("staff.called_at", { time: clockTime(new Date(current.called_at), desk.timezone, lang) })));
   }
   box.replaceChildren(...parts);
+}
+
+// "Wheelchair, interpreter", and "(asked)" when the customer asked on the web: staff confirm.
+function needsText(desk, ticket, lang) {
+  const names = ticket.needs.map((slug) => {
+    const type = (desk.need_types || []).find((n) => n.slug === slug);
+    return type ? pickLabel(type.names, lang) : slug;
+  });
+  const text = names.join(", ");
+  return ticket.needs_confirmed ? text : texts.t("staff.needs_asked", { needs: text });
 }
 
 function renderQueues(desk, lang) {
@@ -137,6 +148,7 @@ function renderQueues(desk, lang) {
       const item = el("li", "", el("span", "t-number", ticket.number),
         el("span", "t-wait", texts.t("staff.waited", { wait: minutes(ticket.waited_seconds) })));
       if (ticket.priority) item.append(el("span", "prio", texts.t("staff.priority")));
+      if (ticket.needs?.length) item.append(el("span", "needs", needsText(desk, ticket, lang)));
       item.append(button);
       list.append(item);
     }
