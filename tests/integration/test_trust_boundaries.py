@@ -16,7 +16,9 @@ from litestar.testing import AsyncTestClient
 
 from queueing.auth.service import ACCOUNT_TTL_SECONDS, disable_user, set_user
 from queueing.db import Database
+from queueing.sites import config as site_config
 from queueing.sites import repository as sites_repo
+from queueing.sites.service import SiteService
 from tests.integration.appointments_support import open_round_the_clock, slot_start
 from tests.support import stack
 
@@ -303,3 +305,34 @@ async def _ticket_with(client: Client, headers: dict[str, str], **body: Any) -> 
     )
     assert response.status_code == 201, response.text
     return dict(response.json())
+
+
+SECOND_ESPOO_SITE = """
+slug: leppavaara
+name: {fi: Leppävaaran asiointipiste}
+organisation: {slug: espoo, name: {fi: Espoon kaupunki}}
+units:
+  - slug: citizen-services
+    name: {fi: Asiointipiste}
+    services:
+      - {slug: lp-advice, name: {fi: Neuvonta}, prefix: A}
+"""
+
+
+async def test_an_organisation_admin_administers_every_site_of_it_a_site_admin_one(
+    client: Client, database_url: str, admin: dict[str, str]
+) -> None:
+    db = Database(database_url)
+    try:
+        await SiteService(db).import_config(site_config.loads(SECOND_ESPOO_SITE))
+        async with db.write() as session:
+            site = await sites_repo.site_by_slug(session, "iso-omena")
+            espoo = await sites_repo.organisation_by_slug(session, "espoo")
+            assert site is not None and espoo is not None
+            await set_user(session, site.id, "city-admin", stack.PASSWORD, "admin", None, espoo.id)
+    finally:
+        await db.dispose()
+    city = await _login(client, "city-admin")
+    for slug in ("iso-omena", "leppavaara"):
+        assert (await client.get(f"/api/sites/{slug}/displays", headers=city)).status_code == 200
+    assert (await client.get("/api/sites/leppavaara/displays", headers=admin)).status_code == 403
