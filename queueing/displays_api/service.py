@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from queueing.audit import repository as audit
 from queueing.auth.principal import Principal
 from queueing.db import Database
 from queueing.displays_api import repository
@@ -170,6 +171,7 @@ class DisplayService:
                 session.add(display)
             _fill(display, data)
             await session.flush()
+            audit.record(session, site.id, principal, "display.saved", f"display:{name}")
             return _config_view(display)
 
     async def get_config(
@@ -187,6 +189,7 @@ class DisplayService:
             site = await _site(session, site_slug)
             principal.require_admin(site.id)
             await session.delete(await _display(session, site, name))
+            audit.record(session, site.id, principal, "display.deleted", f"display:{name}")
 
     async def create_token(
         self, site_slug: str, name: str, label: str, principal: Principal
@@ -201,6 +204,8 @@ class DisplayService:
             row.created_at = utcnow()
             session.add(row)
             await session.flush()
+            resource = f"display:{name}:token:{row.id}"
+            audit.record(session, site.id, principal, "display.token_created", resource)
             return DisplayTokenView(row.id, row.label, row.created_at, False, token)
 
     async def list_tokens(
@@ -226,6 +231,8 @@ class DisplayService:
             if row is None:
                 raise NotFound("no such token")
             row.revoked_at = row.revoked_at or utcnow()
+            resource = f"display:{name}:token:{row.id}"
+            audit.record(session, site.id, principal, "display.token_revoked", resource)
             return DisplayTokenView(row.id, row.label, row.created_at, True)
 
 

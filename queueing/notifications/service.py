@@ -7,6 +7,7 @@ from collections.abc import Callable
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from queueing.audit import repository as audit
 from queueing.auth.principal import Principal
 from queueing.db import Database
 from queueing.errors import Conflict, NotFound
@@ -37,6 +38,9 @@ class OutboxService:
                 raise NotFound(f"no site {site_slug!r}")
             principal.require_admin(site.id)
             rows = await repository.listing(session, site.id, status, kind, limit, before)
+        async with self.db.write() as session:  # messages carry recipients: personal data
+            audit.record(session, site.id, principal, "outbox.read", f"outbox:{site.slug}",
+                         count=len(rows))  # fmt: skip
         return [_view(site, row) for row in rows]
 
     async def resend(self, message_id: int, principal: Principal) -> OutboxView:
@@ -55,6 +59,7 @@ class OutboxService:
             message.message_key, message.lease_token = uuid.uuid4().hex, None
             site = await session.get(Site, message.site_id)
             assert site is not None
+            audit.record(session, site.id, principal, "outbox.resent", f"message:{message.id}")
             view = _view(site, message)
         if self.enqueuer is not None:
             await self.enqueuer.messages([Planned(message_id, now)])

@@ -37,7 +37,11 @@ class SiteService:
     async def import_config(self, config: cfg.SiteConfig) -> list[str]:
         """Upsert a whole site by slugs; returns warnings for rows kept because tickets use them."""
         async with self.db.write() as session:
-            return await SiteImport(session, config).run()
+            warnings = await SiteImport(session, config).run()
+            site = await repository.site_by_slug(session, config.slug)
+            assert site is not None
+            audit.record(session, site.id, "cli", "site.imported", f"site:{config.slug}")
+            return warnings
 
     async def export_config(self, slug: str) -> cfg.SiteConfig:
         """The site as a configuration file that imports back to the same state."""
