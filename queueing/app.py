@@ -37,6 +37,7 @@ from queueing.errors import EXCEPTION_HANDLERS
 from queueing.estimates.controllers import StaffingController
 from queueing.estimates.staffing import StaffingService
 from queueing.events.publisher import Publisher, relay_forever
+from queueing.http_limits import MAX_BODY_BYTES, BodyTimeout, LimitedRequest
 from queueing.notifications.enqueue import JobEnqueuer
 from queueing.ops.controllers import HealthController
 from queueing.ratelimit import RateLimiter
@@ -119,8 +120,11 @@ def create_app(
         template_config=pages.templates(),
         middleware=[
             DefineMiddleware(ClientAddressMiddleware, address_of=peer_address),
+            BodyTimeout(settings.body_timeout_seconds),
             prometheus.middleware,
         ],
+        request_class=LimitedRequest,
+        request_max_body_size=MAX_BODY_BYTES,
         openapi_config=_openapi(),
     )
 

@@ -8,6 +8,7 @@ from typing import Any
 import structlog
 from litestar import MediaType, Request, Response
 from litestar.exceptions import HTTPException, ValidationException
+from litestar.params import ParameterKwarg
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
 PROBLEM_JSON = "application/problem+json"
@@ -20,6 +21,7 @@ class QueueingError(Exception):
     status_code = 400
     title = "Bad request"
     kind = "bad-request"
+    headers: dict[str, str] | None = None
 
     def __init__(self, detail: str, *, field: str | None = None, **extra: Any) -> None:
         super().__init__(detail)
@@ -58,6 +60,20 @@ class Conflict(QueueingError):
     kind = "conflict"
 
 
+class RequestTimeout(QueueingError):
+    status_code = 408
+    title = "Request timeout"
+    kind = "request-timeout"
+    # The rest of the body may still arrive: the connection cannot carry another request.
+    headers = {"Connection": "close"}
+
+
+class PayloadTooLarge(QueueingError):
+    status_code = 413
+    title = "Payload too large"
+    kind = "payload-too-large"
+
+
 def problem(
     request: Request[Any, Any, Any],
     status: int,
@@ -84,7 +100,9 @@ def problem(
 
 def on_queueing_error(request: Request[Any, Any, Any], exc: QueueingError) -> Response[Any]:
     errors = [{"field": exc.field, "message": exc.detail}] if exc.field else None
-    return problem(request, exc.status_code, exc.title, exc.detail, exc.kind, errors, **exc.extra)
+    return problem(
+        request, exc.status_code, exc.title, exc.detail, exc.kind, errors, exc.headers, **exc.extra
+    )
 
 
 def on_http_exception(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
@@ -99,7 +117,8 @@ def on_http_exception(request: Request[Any, Any, Any], exc: HTTPException) -> Re
 
 
 def _validation_problem(request: Request[Any, Any, Any], exc: ValidationException) -> Response[Any]:
-    errors = [_field_error(item) for item in (exc.extra or []) if isinstance(item, dict)]
+    names = _wire_names(request)
+    errors = [_field_error(item, names) for item in (exc.extra or []) if isinstance(item, dict)]
     if not errors:
         errors = [{"field": "body", "message": str(exc.detail)}]
     detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
@@ -110,7 +129,19 @@ _AT_PATH = re.compile(r" - at `\$\.?([^`]*)`$")
 _NAMED = re.compile(r"(?:unknown|missing required) field `([^`]+)`")
 
 
-def _field_error(item: dict[str, Any]) -> dict[str, str]:
+def _wire_names(request: Request[Any, Any, Any]) -> dict[str, str]:
+    """Handler parameter -> the name a client sends (`idempotency_key` -> `Idempotency-Key`)."""
+    names = {}
+    for name, field in request.route_handler.parsed_fn_signature.parameters.items():
+        kwarg = field.kwarg_definition
+        if isinstance(kwarg, ParameterKwarg):
+            wire = kwarg.name or kwarg.header or kwarg.query or kwarg.cookie
+            if wire:
+                names[name] = wire
+    return names
+
+
+def _field_error(item: dict[str, Any], names: dict[str, str]) -> dict[str, str]:
     """Name the offending field as a path like `contact.phone` from Litestar/msgspec's message."""
     key = str(item.get("key") or "")
     message = str(item.get("message", "invalid value"))
@@ -121,7 +152,7 @@ def _field_error(item: dict[str, Any]) -> dict[str, str]:
         path = f"{path}.{named.group(1)}" if path else named.group(1)
     if key in ("data", "body", ""):
         key = path or item.get("source") or "body"
-    return {"field": str(key), "message": message}
+    return {"field": names.get(key, key), "message": message}
 
 
 def on_unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:

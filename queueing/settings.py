@@ -18,6 +18,7 @@ class Settings:
     log_format: str = "console"
     log_level: str = "INFO"
     relay_interval_seconds: float = 2.0
+    body_timeout_seconds: float = 10.0  # a request body must arrive whole within this, or 408
     data_dir: Path = field(default_factory=lambda: Path(".queueing"))
     demo_password: str | None = None
     # Messages (docs/notifications.md). No SMTP host or SMS URL: that channel is off.
@@ -64,6 +65,7 @@ def from_env(environ: dict[str, str] | None = None, **overrides: Any) -> Setting
         "log_format": env.get("QUEUEING_LOG_FORMAT", "console"),
         "log_level": env.get("QUEUEING_LOG_LEVEL", "INFO"),
         "relay_interval_seconds": float(env.get("QUEUEING_RELAY_INTERVAL", "2")),
+        "body_timeout_seconds": float(env.get("QUEUEING_BODY_TIMEOUT_SECONDS", "10")),
         "data_dir": data_dir,
         "demo_password": env.get("QUEUEING_DEMO_PASSWORD") or None,
         **_messaging(env),

@@ -26,6 +26,7 @@ from queueing.audit import repository as audit
 from queueing.auth.principal import Principal
 from queueing.db import Database
 from queueing.domain import booking_code, checkin
+from queueing.domain.days import DayOutOfRange, check_day
 from queueing.domain.slots import (
     NotBookable,
     Schedule,
@@ -73,6 +74,7 @@ class AppointmentService:
 
     async def slots(self, site_slug: str, service_slug: str, day: date) -> list[SlotView]:
         """The slots of a local day with the places left in each."""
+        _in_range(day, "date")
         async with self.db.read() as session:
             site = await _site(session, site_slug)
             service = await _service(session, site, service_slug)
@@ -145,6 +147,7 @@ class AppointmentService:
         self, session: AsyncSession, site: Site, service: Service, start: datetime
     ) -> tuple[Slot, Schedule]:
         schedule = await _schedule(session, service)
+        _in_range(start.date(), "start")
         day = start.astimezone(ZoneInfo(site.timezone)).date()
         slots = await _day_slots(session, site, service, schedule, day)
         try:
@@ -325,6 +328,7 @@ class AppointmentService:
         self, site_slug: str, day: date, service_slug: str | None, principal: Principal
     ) -> list[StaffAppointmentView]:
         """A site's bookings of one local day, for the staff."""
+        _in_range(day, "date")
         async with self.db.read() as session:
             site = await _site(session, site_slug)
             principal.require_site(site.id)
@@ -534,6 +538,13 @@ async def _appointment(
 async def _schedule(session: AsyncSession, service: Service) -> Schedule:
     row = await repository.schedule(session, service.id)
     return appointments_config.schedule_of(service, row)
+
+
+def _in_range(day: date, field: str) -> None:
+    try:
+        check_day(day)
+    except DayOutOfRange as exc:
+        raise InvalidInput(f"{field} {exc}", field=field) from None
 
 
 async def _day_slots(

@@ -24,6 +24,7 @@ from queueing.displays_api.schemas import (
 )
 from queueing.displays_api.service import DisplayService
 from queueing.displays_api.stream import display_frames, ticket_frames
+from queueing.http_limits import RowId
 
 NO_STORE = {"Cache-Control": "no-store"}
 # nginx and similar proxies buffer responses unless told not to; an SSE stream must flow.
@@ -252,7 +253,7 @@ class DisplayAdminController(Controller):
         summary="Revoke a device token",
     )
     async def revoke_token(
-        self, site: str, name: str, token_id: int, displays: DisplayService, principal: Principal
+        self, site: str, name: str, token_id: RowId, displays: DisplayService, principal: Principal
     ) -> DisplayTokenView:
         """The device is refused from its next connection on."""
         return await displays.revoke_token(site, name, token_id, principal)

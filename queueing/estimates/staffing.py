@@ -14,6 +14,7 @@ import anyio.to_thread
 
 from queueing.auth.principal import Principal
 from queueing.db import Database
+from queueing.domain.days import DayOutOfRange, check_day
 from queueing.domain.eta import ServiceTimeStats
 from queueing.errors import InvalidInput, NotFound
 from queueing.estimates import repository
@@ -67,9 +68,13 @@ class StaffingService:
 
 def _parse_day(text: str) -> date:
     try:
-        return date.fromisoformat(text)
+        day = date.fromisoformat(text)
     except ValueError:
         raise InvalidInput("date must be like 2026-03-02", field="date") from None
+    try:
+        return check_day(day)
+    except DayOutOfRange as exc:
+        raise InvalidInput(f"date {exc}", field="date") from None
 
 
 def _history_days(site: Site, day: date) -> tuple[date, date]:

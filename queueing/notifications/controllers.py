@@ -10,6 +10,7 @@ from litestar.status_codes import HTTP_200_OK
 
 from queueing.auth.principal import Principal
 from queueing.auth.routes import ACCOUNT
+from queueing.http_limits import RowId
 from queueing.notifications.schemas import OutboxView, Status
 from queueing.notifications.service import OutboxService
 from queueing.tickets.controllers import STAFF
@@ -30,14 +31,16 @@ class OutboxController(Controller):
         status: Status | None = None,
         kind: Annotated[str | None, Parameter(max_length=32)] = None,
         limit: Annotated[int, Parameter(ge=1, le=500)] = 100,
-        before: Annotated[int | None, Parameter(description="Page: ids below this.")] = None,
+        before: Annotated[
+            int | None, Parameter(ge=1, le=2**31 - 1, description="Page: ids below this.")
+        ] = None,
     ) -> list[OutboxView]:
         """Every message of the site, newest first; filter by status and kind (prefix)."""
         return await outbox.listing(site, principal, status, kind, limit, before)
 
     @post("/outbox/{message_id:int}/resend", status_code=HTTP_200_OK, summary="Resend")
     async def resend(
-        self, message_id: int, outbox: OutboxService, principal: Principal
+        self, message_id: RowId, outbox: OutboxService, principal: Principal
     ) -> OutboxView:
         """Send a failed message again."""
         return await outbox.resend(message_id, principal)

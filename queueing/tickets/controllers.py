@@ -25,6 +25,7 @@ IdempotencyKey = Annotated[
     HeaderParameter(
         name="Idempotency-Key",
         required=False,
+        min_length=1,
         max_length=255,
         description="A retry with the same key returns the first ticket instead of a second one.",
     ),
