@@ -28,6 +28,7 @@ from queueing.audit.service import AuditService
 from queueing.auth.controllers import AuthController
 from queueing.auth.principal import Principal
 from queueing.auth.service import AuthService
+from queueing.contract import document_errors
 from queueing.db import Database
 from queueing.devices.controllers import DeviceController
 from queueing.devices.service import DeviceService
@@ -88,7 +89,7 @@ def create_app(
         # wrapper costs time on every frame of every screen (bench/bench_sse_fanout.py).
         exclude=["/metrics", "/health", "/static", r"/events$"],
     )
-    return Litestar(
+    app = Litestar(
         route_handlers=[
             HealthController,
             AuthController,
@@ -127,6 +128,8 @@ def create_app(
         request_max_body_size=MAX_BODY_BYTES,
         openapi_config=_openapi(),
     )
+    document_errors(app)
+    return app
 
 
 def _from_state(name: str) -> Any:

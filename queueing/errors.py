@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import msgspec
 import structlog
 from litestar import MediaType, Request, Response
 from litestar.exceptions import HTTPException, ValidationException
@@ -72,6 +73,23 @@ class PayloadTooLarge(QueueingError):
     status_code = 413
     title = "Payload too large"
     kind = "payload-too-large"
+
+
+class FieldProblem(msgspec.Struct):
+    field: str
+    message: str
+
+
+class ProblemDocument(msgspec.Struct, kw_only=True):
+    """An RFC 9457 problem document, as every error response of the API carries one."""
+
+    type: str
+    title: str
+    status: int
+    detail: str
+    instance: str
+    field: str | None = None  # the first offending field: `contact.phone`, `date`, `body`
+    errors: list[FieldProblem] | None = None
 
 
 def problem(

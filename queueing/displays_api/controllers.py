@@ -125,6 +125,7 @@ class DisplayController(Controller):
     @get(
         "/sites/{site:str}/display/events",
         summary="Live display events (text/event-stream)",
+        media_type="text/event-stream",
         description="Each event's id is the site's event sequence; reconnecting with "
         "Last-Event-ID replays what was missed, or sends one `snapshot` event.",
     )
@@ -158,6 +159,7 @@ class DisplayController(Controller):
     @get(
         "/sites/{site:str}/service-points/{point:str}/display/events",
         summary="Live events of a counter's display (text/event-stream)",
+        media_type="text/event-stream",
     )
     async def point_events(
         self,
@@ -177,6 +179,7 @@ class DisplayController(Controller):
         "/tickets/{ticket_id:uuid}/events",
         summary="Live events of one ticket (text/event-stream)",
         opt=HOLDER,
+        media_type="text/event-stream",
     )
     async def ticket_events(
         self, ticket_id: uuid.UUID, displays: DisplayService, hub: Hub

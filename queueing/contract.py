@@ -1,0 +1,72 @@
+"""The error half of the OpenAPI document, derived in one place from what each route can refuse.
+
+Handlers declare their success answer; the statuses every API operation shares (a 404 for an id
+in the path, 401/403 behind a bearer token, 422 for bad input ...) follow from the route itself,
+so no handler can forget one and the document says what errors.py really sends.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Litestar
+from litestar.openapi import ResponseSpec
+from litestar.routes import HTTPRoute
+
+from queueing.errors import PROBLEM_JSON, ProblemDocument
+from queueing.ratelimit import anonymous_rate_limit
+
+WRITES = {"POST", "PUT", "PATCH", "DELETE"}
+# Names Litestar fills from the connection itself: not client input.
+RESERVED = {"self", "state", "request", "scope", "headers", "cookies", "query", "socket", "body"}
+MEANING = {
+    400: "The request cannot be read: malformed JSON, or nested too deeply.",
+    401: "No valid bearer token.",
+    403: "The token's user may not do this here.",
+    404: "Nothing by that id or slug.",
+    408: "The request body did not arrive in time.",
+    409: "It conflicts with the current state (a full slot, a ticket already served ...).",
+    413: "The request body is too large.",
+    422: "Invalid input; `field` names the offending field.",
+    429: "Too many anonymous requests from this client; see Retry-After.",
+}
+
+
+def document_errors(app: Litestar) -> None:
+    """Give every API operation its error responses, each a problem document."""
+    for route in app.routes:
+        if isinstance(route, HTTPRoute):
+            for handler in route.route_handlers:
+                if handler.resolve_include_in_schema():
+                    statuses = _error_statuses(route, handler)
+                    handler.responses = {**_problems(statuses), **(handler.responses or {})}
+
+
+def _error_statuses(route: HTTPRoute, handler: Any) -> set[int]:
+    fields = handler.parsed_fn_signature.parameters
+    dependencies = handler.resolve_dependencies()
+    inputs = [name for name in fields if name not in RESERVED and name not in dependencies]
+    statuses = {400, 422} if inputs else set()
+    if "data" in fields:
+        statuses |= {408, 413}
+    if route.path_parameters:
+        statuses.add(404)
+    if handler.resolve_security() or "principal" in fields:
+        statuses |= {401, 403}
+    if handler.http_methods & WRITES:
+        statuses.add(409)
+    if anonymous_rate_limit in handler.resolve_guards():
+        statuses.add(429)
+    return statuses
+
+
+def _problems(statuses: set[int]) -> dict[int, ResponseSpec]:
+    return {
+        status: ResponseSpec(
+            data_container=ProblemDocument,
+            description=MEANING[status],
+            media_type=PROBLEM_JSON,
+            generate_examples=False,
+        )
+        for status in sorted(statuses)
+    }
