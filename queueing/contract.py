@@ -13,10 +13,14 @@ from litestar import Litestar
 from litestar.openapi import ResponseSpec
 from litestar.routes import HTTPRoute
 
+from queueing.auth.routes import KEY, Access
 from queueing.errors import PROBLEM_JSON, ProblemDocument
 from queueing.ratelimit import anonymous_rate_limit
 
 WRITES = {"POST", "PUT", "PATCH", "DELETE"}
+SIGNED_IN = {Access.ACCOUNT.value, Access.DISPLAY.value}  # a token is asked for, and judged
+# Inputs that carry a credential a public route may still judge (a kiosk's device token).
+CREDENTIALS = {"principal", "maybe_principal", "device_token"}
 # Names Litestar fills from the connection itself: not client input.
 RESERVED = {"self", "state", "request", "scope", "headers", "cookies", "query", "socket", "body"}
 MEANING = {
@@ -51,12 +55,15 @@ def _error_statuses(route: HTTPRoute, handler: Any) -> set[int]:
         statuses |= {408, 413}
     if route.path_parameters:
         statuses.add(404)
-    if handler.resolve_security() or "principal" in fields:
+    access = handler.opt.get(KEY)  # the merged opt of app, controller and handler
+    if handler.resolve_security() or access in SIGNED_IN or CREDENTIALS & fields.keys():
         statuses |= {401, 403}
     if handler.http_methods & WRITES:
         statuses.add(409)
     if anonymous_rate_limit in handler.resolve_guards():
         statuses.add(429)
+    # What only the handler knows (a wrong password is a 401 on a public route) it declares.
+    statuses |= {exc.status_code for exc in handler.raises or ()}
     return statuses
 
 

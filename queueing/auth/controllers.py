@@ -6,6 +6,7 @@ from typing import Annotated
 
 import msgspec
 from litestar import Controller, post
+from litestar.exceptions import NotAuthorizedException
 from litestar.status_codes import HTTP_200_OK, HTTP_204_NO_CONTENT
 
 from queueing.auth.principal import Principal
@@ -29,7 +30,12 @@ class AuthController(Controller):
     tags = ["auth"]
     opt = PUBLIC
 
-    @post("/token", status_code=HTTP_200_OK, summary="Sign in and get a bearer token")
+    @post(
+        "/token",
+        status_code=HTTP_200_OK,
+        summary="Sign in and get a bearer token",
+        raises=[NotAuthorizedException],  # a wrong username or password
+    )
     async def token(self, data: TokenRequest, auth: AuthService) -> TokenResponse:
         """Exchange a staff or admin username and password for a bearer token."""
         token = await auth.issue_token(data.username, data.password)
