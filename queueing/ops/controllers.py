@@ -6,6 +6,7 @@ from typing import Any
 
 from litestar import Controller, Response, get
 from litestar.datastructures import State
+from litestar.openapi import ResponseSpec
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from redis.exceptions import RedisError
 from sqlalchemy import text
@@ -25,7 +26,11 @@ class HealthController(Controller):
         """Answers as long as the process serves HTTP."""
         return {"status": "ok"}
 
-    @get("/health/ready", summary="The database and Redis answer")
+    @get(
+        "/health/ready",
+        summary="The database and Redis answer",
+        responses={503: ResponseSpec(dict[str, Any], description="Not ready; `checks` says why.")},
+    )
     async def ready(self, state: State) -> Response[dict[str, Any]]:
         """503 until both the database and Redis answer."""
         checks = {"database": await _database_ok(state), "redis": await _redis_ok(state)}

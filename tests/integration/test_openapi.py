@@ -53,3 +53,42 @@ async def test_metrics_and_health(client: AsyncTestClient[Any]) -> None:
     assert metrics.status_code == 200 and "queueing_requests_total" in metrics.text
     ready = (await client.get("/health/ready")).json()
     assert ready == {"status": "ok", "checks": {"database": True, "redis": True}}
+
+
+async def test_every_operation_documents_its_errors_as_problem_documents(
+    client: AsyncTestClient[Any],
+) -> None:
+    document = (await client.get("/schema/openapi.json")).json()
+    assert "ProblemDocument" in document["components"]["schemas"]
+    for path, operations in document["paths"].items():
+        for method, operation in operations.items():
+            responses = operation["responses"]
+            for status, response in responses.items():
+                if status.startswith("4"):
+                    content = response["content"]
+                    assert list(content) == ["application/problem+json"], (method, path, status)
+                    schema = content["application/problem+json"]["schema"]
+                    assert schema["$ref"].endswith("/ProblemDocument"), (method, path, status)
+            if "{" in path:
+                assert "404" in responses and "422" in responses, (method, path)
+            if operation.get("security"):
+                assert {"401", "403"} <= responses.keys(), (method, path)
+            if "requestBody" in operation:
+                assert {"400", "408", "413"} <= responses.keys(), (method, path)
+    tickets = document["paths"]["/api/sites/{site}/tickets"]["post"]["responses"]
+    assert {"409", "429"} <= tickets.keys()
+
+
+async def test_non_json_answers_are_documented_with_their_content_types(
+    client: AsyncTestClient[Any],
+) -> None:
+    paths = (await client.get("/schema/openapi.json")).json()["paths"]
+
+    def success_types(path: str) -> list[str]:
+        return list(paths[path]["get"]["responses"]["200"]["content"])
+
+    assert success_types("/api/appointments/{appointment_id}/calendar.ics") == ["text/calendar"]
+    assert success_types("/api/appointments/{appointment_id}/qr.svg") == ["image/svg+xml"]
+    assert success_types("/api/tickets/{ticket_id}/events") == ["text/event-stream"]
+    assert success_types("/api/sites/{site}/display/events") == ["text/event-stream"]
+    assert success_types("/metrics")[0].startswith("text/plain")
