@@ -25,9 +25,11 @@ IdempotencyKey = Annotated[
     HeaderParameter(
         name="Idempotency-Key",
         required=False,
-        min_length=1,
+        # Long enough that nobody guesses another's key and is handed their ticket (a UUID).
+        min_length=16,
         max_length=255,
-        description="A retry with the same key returns the first ticket instead of a second one.",
+        description="A retry with the same key returns the first ticket instead of a second one. "
+        "At least 16 characters: a random UUID per press.",
     ),
 ]
 

@@ -93,7 +93,7 @@ async def test_the_same_idempotency_key_returns_the_first_booking(
     client: AsyncTestClient[Any],
 ) -> None:
     await open_round_the_clock(client)
-    start, headers = slot_start(60), {"Idempotency-Key": "booking-1"}
+    start, headers = slot_start(60), {"Idempotency-Key": "booking-key-00001"}
     url = f"/api/sites/{SITE}/appointments"
     first = await client.post(url, json=booking(start), headers=headers)
     again = await client.post(url, json=booking(start), headers=headers)

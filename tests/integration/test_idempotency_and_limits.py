@@ -27,7 +27,7 @@ async def test_same_key_returns_the_same_ticket(client: Client) -> None:
 
 
 async def test_same_key_with_another_body_is_refused(client: Client) -> None:
-    headers = {"Idempotency-Key": "k-1"}
+    headers = {"Idempotency-Key": "kiosk-1-press-0001"}
     await client.post(TICKETS, json={"service": "kela-benefits"}, headers=headers)
     clash = await client.post(TICKETS, json={"service": "lab-walk-in"}, headers=headers)
     assert clash.status_code == 422 and clash.json()["field"] == "Idempotency-Key"
@@ -35,7 +35,7 @@ async def test_same_key_with_another_body_is_refused(client: Client) -> None:
 
 async def test_concurrent_retries_with_one_key_make_one_ticket(live_server: LiveServer) -> None:
     async with httpx.AsyncClient(base_url=live_server.url, timeout=30) as http:
-        headers = {"Idempotency-Key": "flaky-network-7"}
+        headers = {"Idempotency-Key": "flaky-network-0007"}
         responses = await asyncio.gather(
             *(
                 http.post(TICKETS, json={"service": "lab-walk-in"}, headers=headers)

@@ -68,14 +68,17 @@ async def test_a_number_for_a_time_is_a_422_naming_the_field(client: Client) -> 
     assert_problem(response, 422, "start")
 
 
-async def test_an_empty_idempotency_key_is_a_422_naming_the_header(client: Client) -> None:
+async def test_an_empty_or_guessable_idempotency_key_is_a_422_naming_the_header(
+    client: Client,
+) -> None:
     booking = {"service": SERVICE, "start": "2030-01-01T10:00:00+02:00"}
     for path, body in [
         (TICKETS, {"service": "kela-benefits"}),
         (f"/api/sites/{SITE}/appointments", booking),
     ]:
-        response = await client.post(path, json=body, headers={"Idempotency-Key": ""})
-        assert_problem(response, 422, "Idempotency-Key")
+        for key in ("", "1", "short-key-15chr"):
+            response = await client.post(path, json=body, headers={"Idempotency-Key": key})
+            assert_problem(response, 422, "Idempotency-Key")
 
 
 async def test_booking_a_start_in_year_9999_is_a_422_naming_start(client: Client) -> None:

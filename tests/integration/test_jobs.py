@@ -172,7 +172,7 @@ async def test_retention_erases_personal_data_and_keeps_the_statistics(
             json=booking(slot_start(30), name="Maija", email="m@example.fi", notes="about rent"),
         )
         keyed = {"service": "kela-benefits"}
-        key = {"Idempotency-Key": "k1"}
+        key = {"Idempotency-Key": "job-test-key-0001"}
         before = await client.post(f"/api/sites/{SITE}/tickets", json=keyed, headers=key)
         settings = client.app.state.settings
         within_a_day = datetime.now(UTC) + timedelta(hours=20)
