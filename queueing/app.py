@@ -99,6 +99,7 @@ def create_app(
             "staffing": Provide(_from_state("staffing"), sync_to_thread=False),
             "auth": Provide(_from_state("auth"), sync_to_thread=False),
             "principal": Provide(_principal, sync_to_thread=False),
+            "maybe_staff": Provide(_maybe_principal, sync_to_thread=False),
             **APPOINTMENT_DEPENDENCIES,
         },
         exception_handlers=EXCEPTION_HANDLERS,
@@ -120,6 +121,12 @@ def _principal(request: Request[Any, Any, Any], state: State) -> Principal:
     """The signed-in staff member, or 401; handlers that need one take a `principal`."""
     auth: AuthService = state.auth
     return auth.principal(request.headers.get("authorization"))
+
+
+def _maybe_principal(request: Request[Any, Any, Any], state: State) -> Principal | None:
+    """None for an anonymous caller (kiosk, web); the staff member for a valid token; else 401."""
+    header = request.headers.get("authorization")
+    return None if header is None else _principal(request, state)
 
 
 @contextlib.asynccontextmanager

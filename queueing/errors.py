@@ -58,6 +58,13 @@ class Conflict(QueueingError):
     kind = "conflict"
 
 
+class ServiceClosed(Conflict):
+    """Outside the service's opening hours; `opens_at` (extra) says when it opens next."""
+
+    title = "Service closed"
+    kind = "service-closed"
+
+
 def problem(
     request: Request[Any, Any, Any],
     status: int,

@@ -19,6 +19,8 @@ class Site(Base):
     names: Mapped[dict[str, Any]] = mapped_column(JSON)
     timezone: Mapped[str] = mapped_column(String(64))
     languages: Mapped[list[str]] = mapped_column(JSON)
+    # {"slug", "names"} of the unit sensitive services are shown under in public; None: defaults.
+    neutral_unit: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     # The last event sequence handed out; bumped inside each writing transaction so the event
     # log has no gaps and its order is the commit order.
     event_sequence: Mapped[int] = mapped_column(Integer, default=0)

@@ -37,13 +37,20 @@ class CustomerTicketController(Controller):
         status_code=HTTP_201_CREATED,
         guards=[anonymous_rate_limit],
         summary="Take a ticket",
-        description="Issue a ticket for a service. Rate-limited per client when anonymous.",
+        description="Issue a ticket for a service. Rate-limited per client when anonymous. "
+        "Outside the service's opening hours 409 (`service-closed`, with `opens_at`), unless "
+        "staff issue it with their bearer token.",
     )
     async def issue(
-        self, site: str, data: IssueTicket, tickets: TicketService, idempotency_key: IdempotencyKey
+        self,
+        site: str,
+        data: IssueTicket,
+        tickets: TicketService,
+        idempotency_key: IdempotencyKey,
+        maybe_staff: Principal | None,
     ) -> TicketView:
         """Take a ticket for a service of the site."""
-        return await tickets.issue(site, data, idempotency_key)
+        return await tickets.issue(site, data, idempotency_key, maybe_staff)
 
     @get("/tickets/{ticket_id:uuid}", summary="A ticket, its place in line and estimated wait")
     async def get_ticket(self, ticket_id: uuid.UUID, tickets: TicketService) -> TicketView:

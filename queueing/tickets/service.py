@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from queueing.auth.principal import Principal
 from queueing.db import Database
+from queueing.domain.hours import next_opening
 from queueing.domain.lifecycle import (
     InvalidTransition,
     Step,
@@ -23,13 +24,14 @@ from queueing.domain.lifecycle import (
 )
 from queueing.domain.numbering import NumbersExhausted, format_number, next_sequence, service_day
 from queueing.domain.routing import Placement, choose_next, transfer_ranked_at
-from queueing.errors import Conflict, InvalidInput, NotFound
+from queueing.errors import Conflict, InvalidInput, NotFound, ServiceClosed
 from queueing.estimates.live import LobbyReader
 from queueing.events import repository as events_repo
 from queueing.events.publisher import Publisher
 from queueing.models import (
     Call,
     Event,
+    Service,
     ServicePoint,
     Site,
     Ticket,
@@ -37,6 +39,7 @@ from queueing.models import (
     utcnow,
 )
 from queueing.sites import repository as sites_repo
+from queueing.sites.config import expand_opening_hours
 from queueing.tickets import repository
 from queueing.tickets.schemas import IssueTicket, TicketView
 from queueing.tickets.views import (
@@ -74,17 +77,24 @@ class TicketService:
 
     # --- customer side -------------------------------------------------------------------
 
-    async def issue(self, site_slug: str, data: IssueTicket, key: str | None) -> TicketView:
-        """Issue a ticket; a retry with the same Idempotency-Key returns the first ticket."""
+    async def issue(
+        self, site_slug: str, data: IssueTicket, key: str | None, staff: Principal | None = None
+    ) -> TicketView:
+        """Issue a ticket; a retry with the same Idempotency-Key returns the first ticket.
+
+        Only staff (a valid token of the site) may issue one outside the service's hours.
+        """
         try:
-            return await self._issue(site_slug, data, key)
+            return await self._issue(site_slug, data, key, staff)
         except IntegrityError:
             if key is None:
                 raise
             # Two requests with one key raced past the lookup; the loser finds the winner's record.
-            return await self._issue(site_slug, data, key)
+            return await self._issue(site_slug, data, key, staff)
 
-    async def _issue(self, site_slug: str, data: IssueTicket, key: str | None) -> TicketView:
+    async def _issue(
+        self, site_slug: str, data: IssueTicket, key: str | None, staff: Principal | None
+    ) -> TicketView:
         request_hash = hashlib.sha256(msgspec.json.encode(data)).hexdigest()
         scope = f"tickets:{site_slug}"
         async with self.db.write() as session:
@@ -93,7 +103,8 @@ class TicketService:
                 replay = await self._replay(session, scope, key, request_hash)
             if replay is None:
                 site = await self._site(session, site_slug)
-                ctx = await self._new_ticket(session, site, data)
+                after_hours = staff is not None and staff.site_id == site.id
+                ctx = await self._new_ticket(session, site, data, after_hours=after_hours)
                 if key is not None:
                     repository.remember_result(session, scope, key, request_hash, ctx.ticket.id)
                 await session.flush()
@@ -132,6 +143,7 @@ class TicketService:
         site: Site,
         data: IssueTicket,
         ranked_at: datetime | None = None,
+        after_hours: bool = False,
     ) -> TicketContext:
         service = await sites_repo.service_by_slug(session, site.id, data.service)
         if service is None:
@@ -140,6 +152,8 @@ class TicketService:
         if service.accepts == "appointment" and ranked_at is None:
             raise InvalidInput("this service takes appointments only", field="service")
         now = self.clock()
+        if ranked_at is None and not after_hours:
+            _refuse_when_closed(site, service, now)
         day = service_day(now, site.timezone)
         counter = await repository.lock_counter(session, site.id, service.prefix, day)
         last = counter.last_number if counter.service_day == day else 0
@@ -467,4 +481,16 @@ def _call_record(ctx: TicketContext, now: datetime) -> Call:
         service_point_labels=dict(ctx.point.labels),
         recall=ctx.ticket.recall_count,
         called_at=now,
+    )
+
+
+def _refuse_when_closed(site: Site, service: Service, now: datetime) -> None:
+    """A walk-in outside the hours is refused, not queued: the day close would end it unserved."""
+    opens = next_opening(expand_opening_hours(service.opening_hours or {}), now, site.timezone)
+    if opens == now:
+        return
+    when = opens.isoformat() if opens else None
+    raise ServiceClosed(
+        f"{service.slug} is closed now" + (f"; it opens at {when}" if when else ""),
+        opens_at=when,
     )
