@@ -42,10 +42,10 @@ def prepare(url: str) -> None:
     lines open round the clock."""
     in_thread(upgrade, url)
     in_thread(asyncio.run, load_demo(url, PASSWORD))
-    in_thread(asyncio.run, _open_walk_ins_round_the_clock(url))
+    in_thread(asyncio.run, open_walk_ins_round_the_clock(url))
 
 
-async def _open_walk_ins_round_the_clock(url: str) -> None:
+async def open_walk_ins_round_the_clock(url: str) -> None:
     from sqlalchemy import update
 
     from queueing.db import Database
