@@ -32,13 +32,14 @@ def in_thread(fn: Callable[..., T], *args: Any) -> T:
 
 
 # Tests run at any hour, and walk-in tickets are refused outside a service's hours: the test
-# databases' walk-in lines are open round the clock. Tests of the hours themselves put the demo's
-# own hours back (`demo_hours`) and set the ticket service's clock.
+# databases' walk-in-only lines are open round the clock (lines that also take appointments keep
+# the demo's hours, which their booking slots follow). Tests of the hours themselves put the
+# demo's own hours back (`demo_hours`) and set the ticket service's clock.
 ROUND_THE_CLOCK = {"mon-sun": "00:00-24:00"}
 
 
 def prepare(url: str) -> None:
-    """Migrate and load the demo site with users admin/staff (password PASSWORD), its walk-in
+    """Migrate and load the demo site with users admin/staff (password PASSWORD), its walk-in-only
     lines open round the clock."""
     in_thread(upgrade, url)
     in_thread(asyncio.run, load_demo(url, PASSWORD))
@@ -54,7 +55,7 @@ async def open_walk_ins_round_the_clock(url: str) -> None:
     db = Database(url)
     try:
         async with db.write() as session:
-            walk_ins = update(Service).where(Service.accepts != "appointment")
+            walk_ins = update(Service).where(Service.accepts == "walk-in")
             await session.execute(walk_ins.values(opening_hours=ROUND_THE_CLOCK))
     finally:
         await db.dispose()
