@@ -287,7 +287,7 @@ def _prepare(workdir: Path) -> tuple[str, Any]:
     upgrade(url)
     _asyncio.run(load_demo(url, PASSWORD))
     # Measured at any hour: the walk-in lines take tickets round the clock.
-    _asyncio.run(open_walk_ins_round_the_clock(url))
+    _asyncio.run(open_walk_ins_round_the_clock(url, ("walk-in", "both")))
     return url, start_redis(workdir / "redis")
 
 

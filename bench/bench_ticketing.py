@@ -742,7 +742,7 @@ class Bench:
         upgrade(fresh)
         asyncio.run(load_demo(fresh, PASSWORD))
         # Measured at any hour: the walk-in lines take tickets round the clock.
-        asyncio.run(open_walk_ins_round_the_clock(fresh))
+        asyncio.run(open_walk_ins_round_the_clock(fresh, ("walk-in", "both")))
         layout = asyncio.run(read_layout(fresh))
         print(f"  loading {self.history:,} tickets of history ...", flush=True)
         started = time.perf_counter()
@@ -949,7 +949,7 @@ def _queries(workdir: Path, redis_url: str) -> None:
     url = SqliteKind(workdir).fresh("bench_queries")
     upgrade(url)
     asyncio.run(load_demo(url, PASSWORD))
-    asyncio.run(open_walk_ins_round_the_clock(url))
+    asyncio.run(open_walk_ins_round_the_clock(url, ("walk-in", "both")))
     asyncio.run(count_queries(url, redis_url, samples=3))
 
 

@@ -46,7 +46,8 @@ def prepare(url: str) -> None:
     in_thread(asyncio.run, open_walk_ins_round_the_clock(url))
 
 
-async def open_walk_ins_round_the_clock(url: str) -> None:
+async def open_walk_ins_round_the_clock(url: str, accepts: tuple[str, ...] = ("walk-in",)) -> None:
+    """Open the demo's lines that take `accepts` round the clock."""
     from sqlalchemy import update
 
     from queueing.db import Database
@@ -55,7 +56,7 @@ async def open_walk_ins_round_the_clock(url: str) -> None:
     db = Database(url)
     try:
         async with db.write() as session:
-            walk_ins = update(Service).where(Service.accepts == "walk-in")
+            walk_ins = update(Service).where(Service.accepts.in_(accepts))
             await session.execute(walk_ins.values(opening_hours=ROUND_THE_CLOCK))
     finally:
         await db.dispose()
