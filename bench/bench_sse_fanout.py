@@ -280,11 +280,14 @@ def _prepare(workdir: Path) -> tuple[str, Any]:
     from queueing.bootstrap import load_demo
     from queueing.embedded import start_redis
     from queueing.migrations import upgrade
+    from tests.support.stack import open_walk_ins_round_the_clock
 
     url = f"sqlite+aiosqlite:///{workdir / 'bench.db'}"
     logging.getLogger("alembic").setLevel(logging.WARNING)
     upgrade(url)
     _asyncio.run(load_demo(url, PASSWORD))
+    # Measured at any hour: the walk-in lines take tickets round the clock.
+    _asyncio.run(open_walk_ins_round_the_clock(url, ("walk-in", "both")))
     return url, start_redis(workdir / "redis")
 
 

@@ -735,11 +735,14 @@ class Bench:
     def run(self) -> list[Result]:
         from queueing.bootstrap import load_demo
         from queueing.migrations import upgrade
+        from tests.support.stack import open_walk_ins_round_the_clock
 
         self.results.append(self.baseline())
         fresh = self.kind.fresh("bench_fresh")
         upgrade(fresh)
         asyncio.run(load_demo(fresh, PASSWORD))
+        # Measured at any hour: the walk-in lines take tickets round the clock.
+        asyncio.run(open_walk_ins_round_the_clock(fresh, ("walk-in", "both")))
         layout = asyncio.run(read_layout(fresh))
         print(f"  loading {self.history:,} tickets of history ...", flush=True)
         started = time.perf_counter()
@@ -941,10 +944,12 @@ def main() -> None:
 def _queries(workdir: Path, redis_url: str) -> None:
     from queueing.bootstrap import load_demo
     from queueing.migrations import upgrade
+    from tests.support.stack import open_walk_ins_round_the_clock
 
     url = SqliteKind(workdir).fresh("bench_queries")
     upgrade(url)
     asyncio.run(load_demo(url, PASSWORD))
+    asyncio.run(open_walk_ins_round_the_clock(url, ("walk-in", "both")))
     asyncio.run(count_queries(url, redis_url, samples=3))
 
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import os
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import func, select
+from sqlalchemy.engine import make_url
 
 from queueing.auth.service import set_user
 from queueing.db import Database
@@ -15,15 +17,54 @@ from queueing.sites import config as site_config
 from queueing.sites import repository as sites_repo
 from queueing.sites.service import SiteService
 
+# Only the account running the service may read the data dir: the database holds password
+# hashes, phones and e-mails, and the secret key signs every staff token.
+PRIVATE_DIR = 0o700
+PRIVATE_FILE = 0o600
+SQLITE_COMPANIONS = ("", "-wal", "-shm", "-journal")
+
+
+def private_dir(path: Path) -> Path:
+    """Create the directory if needed and make it the owner's only, whatever the umask."""
+    path.mkdir(parents=True, exist_ok=True, mode=PRIVATE_DIR)
+    # mkdir's mode is masked by the umask and ignored for a directory that already exists.
+    path.chmod(PRIVATE_DIR)
+    return path
+
+
+def private_file(path: Path) -> Path:
+    """Create the file empty if missing, never readable by others even for a moment; tighten it
+    if it exists with looser modes."""
+    os.close(os.open(path, os.O_WRONLY | os.O_CREAT, PRIVATE_FILE))
+    path.chmod(PRIVATE_FILE)
+    return path
+
+
+def private_sqlite(database_url: str) -> None:
+    """Make a SQLite database file and its -wal/-shm/-journal files the owner's only.
+
+    Created 0600 before SQLite first opens it: SQLite gives its -wal and -shm files the mode of
+    the database file, so they stay private however often they are recreated.
+    """
+    url = make_url(database_url)
+    if not url.drivername.startswith("sqlite") or url.database in (None, "", ":memory:"):
+        return
+    database = Path(url.database)
+    private_file(database)
+    for suffix in SQLITE_COMPANIONS[1:]:
+        companion = database.with_name(database.name + suffix)
+        if companion.exists():
+            companion.chmod(PRIVATE_FILE)
+
 
 def secret_key(data_dir: Path) -> str:
     """A key kept in the data dir, so tokens survive a restart of the embedded default."""
-    path = data_dir / "secret_key"
-    if not path.exists():
-        data_dir.mkdir(parents=True, exist_ok=True)
-        path.write_text(secrets.token_urlsafe(48))
-        path.chmod(0o600)
-    return path.read_text().strip()
+    path = private_file(private_dir(data_dir) / "secret_key")
+    key = path.read_text().strip()
+    if not key:  # new (or left empty by a start that died right after creating it)
+        key = secrets.token_urlsafe(48)
+        path.write_text(key)
+    return key
 
 
 @dataclass

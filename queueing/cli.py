@@ -38,8 +38,10 @@ def serve(host: str, port: int, data_dir: Path | None, worker: bool) -> None:
     from queueing.embedded import start_redis
 
     base = from_env(data_dir=data_dir)
-    data = base.data_dir.resolve()
-    data.mkdir(parents=True, exist_ok=True)
+    # Whatever the caller's umask, what this process and its children (the embedded Redis, the
+    # worker, SQLite) create is the owner's only; existing files are tightened one by one below.
+    os.umask(os.umask(0o077) | 0o077)
+    data = bootstrap.private_dir(base.data_dir.resolve())
     overrides: dict[str, Any] = {"data_dir": data}
     if "QUEUEING_DATABASE_URL" not in os.environ:
         overrides["database_url"] = f"sqlite+aiosqlite:///{data / 'queueing.db'}"
@@ -73,8 +75,10 @@ def serve(host: str, port: int, data_dir: Path | None, worker: bool) -> None:
 def _prepare(settings: Settings) -> None:
     from queueing.migrations import upgrade
 
+    bootstrap.private_sqlite(settings.database_url)
     upgrade(settings.database_url)
     demo = asyncio.run(bootstrap.load_demo(settings.database_url, settings.demo_password))
+    bootstrap.private_sqlite(settings.database_url)  # -wal/-shm left by an earlier, looser start
     if demo.created_users:
         click.echo(f"queueing: demo site {demo.site!r} with users 'admin' and 'staff'")
         if demo.password:

@@ -92,6 +92,13 @@ class ProblemDocument(msgspec.Struct, kw_only=True):
     errors: list[FieldProblem] | None = None
 
 
+class ServiceClosed(Conflict):
+    """Outside the service's opening hours; `opens_at` (extra) says when it opens next."""
+
+    title = "Service closed"
+    kind = "service-closed"
+
+
 def problem(
     request: Request[Any, Any, Any],
     status: int,

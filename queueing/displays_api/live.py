@@ -17,8 +17,10 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from queueing.domain.estimate import estimated_wait_seconds
+from queueing.domain.hours import is_open
+from queueing.domain.public_units import PublicUnits, public_units
 from queueing.domain.routing import Candidate
-from queueing.sites.config import DAYS, ConfigError, expand_opening_hours
+from queueing.sites.config import ConfigError, expand_opening_hours
 
 NEUTRAL = {"fi": "Vastaanotto", "sv": "Mottagning", "en": "Reception"}
 CALL_KINDS = frozenset({"ticket.called", "ticket.recalled"})
@@ -125,6 +127,7 @@ class LiveState:
     lines: Mapping[str, Line]
     positions: Mapping[uuid.UUID, tuple[str, int]] = field(default_factory=dict)
     estimates: Mapping[uuid.UUID, Range] = field(default_factory=dict)
+    public: PublicUnits = field(default_factory=lambda: public_units([]))
 
     def ticket_position(self, ticket_id: uuid.UUID) -> Place | None:
         """Position and estimated wait of a waiting ticket, or None if it is not waiting."""
@@ -139,12 +142,28 @@ class LiveState:
 
     def service_open(self, slug: str) -> bool:
         service = self.services.get(slug)
-        return service is not None and is_open(service.opening_hours, self.local_now)
+        if service is None:
+            return False
+        try:
+            week = expand_opening_hours(dict(service.opening_hours))
+        except ConfigError:
+            return True  # a config the importer accepted cannot fail here; stay visible if it does
+        return is_open(week, self.now, self.timezone)
 
     def point_open(self, slug: str) -> bool:
         """A point is open when some service of its profile is within its opening hours."""
         point = self.points.get(slug)
         return point is not None and any(self.service_open(s) for s in point.profile)
+
+    def service_unit(self, service: ServiceInfo) -> str:
+        """The unit the public sees the service under (a sensitive one: the neutral unit)."""
+        return self.public.of_service(service.unit, service.sensitive)
+
+    def point_unit(self, point: PointInfo) -> str:
+        """The unit the public sees the point under (the neutral one if it serves only
+        sensitive services or belongs to a unit that has no others)."""
+        serves = (self.services[s].sensitive for s in point.profile if s in self.services)
+        return self.public.of_point(point.unit, serves)
 
     @property
     def local_now(self) -> datetime:
@@ -161,6 +180,7 @@ def build_state(
     waiting: Iterable[Waiting],
     estimates: Mapping[uuid.UUID, Range] | None = None,
     newcomers: Mapping[str, Range] | None = None,
+    neutral_unit: Mapping[str, Any] | None = None,
 ) -> LiveState:
     """Order each line as call-next and the ticket API do: priority needs first, then rank.
 
@@ -188,23 +208,10 @@ def build_state(
         ids = tuple(t.id for t in tickets)
         lines[slug] = Line(by_slug[slug], ids, oldest, servers[slug], newcomers.get(slug))
         positions.update((t.id, (slug, index + 1)) for index, t in enumerate(tickets))
+    public = public_units(((s.unit, s.sensitive) for s in by_slug.values()), neutral_unit)
     return LiveState(
-        site, timezone, sequence, now, by_slug, point_map, lines, positions, estimates or {}
+        site, timezone, sequence, now, by_slug, point_map, lines, positions, estimates or {}, public
     )
-
-
-def is_open(opening_hours: Mapping[str, str], local: datetime) -> bool:
-    """Whether the site's wall-clock time `local` is in the opening hours; none means always."""
-    if not opening_hours:
-        return True
-    try:
-        hours = expand_opening_hours(dict(opening_hours)).get(DAYS[local.weekday()])
-    except ConfigError:
-        return True  # a config the importer accepted cannot fail here; stay visible if it does
-    if hours is None:
-        return False
-    now = local.strftime("%H:%M")
-    return hours[0] <= now < (hours[1] if hours[1] != "24:00" else "24:01")
 
 
 @dataclass(frozen=True, slots=True)
@@ -299,7 +306,7 @@ def queue_row(line: Line, state: LiveState) -> dict[str, Any]:
         "service": service.slug,
         "label": service.label(language),
         "labels": service.public_labels,
-        "unit": service.unit,
+        "unit": state.service_unit(service),
         "waiting": line.waiting,
         "estimated_wait_seconds": wait,
         "estimated_wait_range_seconds": list(wait_range) if wait_range else None,

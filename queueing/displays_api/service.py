@@ -252,6 +252,7 @@ async def load_state(session: AsyncSession, site: Site) -> LiveState:
         waiting,
         live.tickets,
         live.new,
+        site.neutral_unit,
     )
 
 
@@ -432,11 +433,11 @@ def _site_info(site: Site, units: Any, state: LiveState) -> SiteInfo:
         names=dict(site.names),
         timezone=site.timezone,
         languages=list(site.languages),
-        units=[UnitInfo(u.slug, dict(u.names)) for u in units],
+        units=[UnitInfo(slug, names) for slug, names in _listed_units(units, state)],
         services=[
             ServiceInfoView(
                 slug=s.slug,
-                unit=s.unit,
+                unit=state.service_unit(s),
                 labels=s.public_labels,
                 accepts=s.accepts,
                 open=state.service_open(s.slug),
@@ -445,9 +446,16 @@ def _site_info(site: Site, units: Any, state: LiveState) -> SiteInfo:
             for s in state.services.values()
         ],
         service_points=[
-            PointInfoView(p.slug, p.unit, dict(p.labels)) for p in state.points.values()
+            PointInfoView(p.slug, state.point_unit(p), dict(p.labels))
+            for p in state.points.values()
         ],
     )
+
+
+def _listed_units(units: Any, state: LiveState) -> list[tuple[str, dict[str, str]]]:
+    shown = [state.service_unit(s) for s in state.services.values()]
+    shown += [state.point_unit(p) for p in state.points.values()]
+    return state.public.listed(((u.slug, u.names) for u in units), shown)
 
 
 def _ticket_live(row: Any, state: LiveState, sequence: int) -> TicketLive:

@@ -24,6 +24,8 @@ class Site(Base):
     )
     # The needs a customer may have (wheelchair, interpreter ...): [{"slug", "names", "priority"}].
     need_types: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    # {"slug", "names"} of the unit sensitive services are shown under in public; None: defaults.
+    neutral_unit: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     # The last event sequence handed out; bumped inside each writing transaction so the event
     # log has no gaps and its order is the commit order.
     event_sequence: Mapped[int] = mapped_column(Integer, default=0)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, delete, or_, select, update
@@ -20,6 +20,7 @@ from queueing.auth.principal import Principal
 from queueing.db import Database
 from queueing.domain.checkin import is_no_show
 from queueing.domain.dayclose import closing_time, retention_cutoff
+from queueing.domain.hours import hours_on
 from queueing.domain.lifecycle import Step, TicketStatus, allowed_from
 from queueing.domain.reminders import no_show_due
 from queueing.errors import Conflict
@@ -38,7 +39,7 @@ from queueing.notifications.dispatch import ticket_key
 from queueing.notifications.outbox import Planned, add_message
 from queueing.settings import Settings
 from queueing.sites import repository as sites_repo
-from queueing.sites.config import DAYS, expand_opening_hours
+from queueing.sites.config import expand_opening_hours
 from queueing.tickets import repository as tickets_repo
 from queueing.tickets.service import TicketService
 from queueing.tickets.views import event_payload, load_context
@@ -118,7 +119,7 @@ class Housekeeping:
         async with self.db.write() as session:
             services = await sites_repo.services(session, site.id)
             ends = closing_time(
-                today, site.timezone, _closes(services, DAYS[today.weekday()]),
+                today, site.timezone, _closes(services, today),
                 self.settings.day_close_grace_minutes,
             )  # fmt: skip
             last_day = today if now >= ends else today - timedelta(days=1)
@@ -193,10 +194,10 @@ class Housekeeping:
         return counts
 
 
-def _closes(services: Sequence[Service], day: str) -> list[time | None]:
+def _closes(services: Sequence[Service], day: date) -> list[time | None]:
     closes: list[time | None] = []
     for service in services:
-        hours = expand_opening_hours(service.opening_hours or {}).get(day)
+        hours = hours_on(expand_opening_hours(service.opening_hours or {}), day)
         closes.append(None if hours is None else _end(hours[1]))
     return closes
 

@@ -15,6 +15,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import msgspec
 import yaml
 
+from queueing.domain.public_units import NEUTRAL_NAMES, NEUTRAL_SLUG
+
 Language = Literal["fi", "sv", "en"]
 LANGUAGES: tuple[Language, ...] = ("fi", "sv", "en")
 Slug = Annotated[str, msgspec.Meta(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$", max_length=64)]
@@ -82,11 +84,19 @@ class OrganisationConfig(msgspec.Struct, forbid_unknown_fields=True):
     name: Names
 
 
+class NeutralUnitConfig(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True):
+    """The unit public pages show sensitive services under, instead of their own unit."""
+
+    slug: Slug = NEUTRAL_SLUG
+    name: Names = msgspec.field(default_factory=lambda: Names(**NEUTRAL_NAMES))
+
+
 class SiteConfig(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True):
     slug: Slug
     name: Names
     timezone: str = "Europe/Helsinki"
     languages: list[Language] = msgspec.field(default_factory=lambda: list(LANGUAGES))
+    neutral_unit: NeutralUnitConfig | None = None
     organisation: OrganisationConfig | None = None
     need_types: list[NeedTypeConfig] = msgspec.field(default_factory=list)
     units: list[UnitConfig] = msgspec.field(default_factory=list)
@@ -149,6 +159,10 @@ def validate(config: SiteConfig) -> SiteConfig:
     except (ZoneInfoNotFoundError, ValueError) as exc:
         raise ConfigError(f"timezone {config.timezone!r} is not an IANA time zone") from exc
     unit_slugs = _unique([u.slug for u in config.units], "units[].slug")
+    neutral = (config.neutral_unit or NeutralUnitConfig()).slug
+    sensitive = any(s.sensitive for u in config.units for s in u.services)
+    if neutral in unit_slugs and (sensitive or config.neutral_unit is not None):
+        raise ConfigError(f"neutral_unit.slug {neutral!r} is a unit's slug; choose another")
     services = [s for u in config.units for s in u.services]
     service_slugs = _unique([s.slug for s in services], "services[].slug")
     _unique([p.slug for p in config.service_points], "service_points[].slug")

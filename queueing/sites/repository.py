@@ -81,6 +81,20 @@ async def profile(session: AsyncSession, point_id: int) -> Sequence[Service]:
     return (await session.scalars(query)).all()
 
 
+async def profiles(session: AsyncSession, site_id: int) -> dict[int, list[int]]:
+    """Every service point's current profile: point id -> service ids, in order."""
+    rows = await session.execute(
+        select(ProfileEntry.service_point_id, ProfileEntry.service_id)
+        .join(ServicePoint, ServicePoint.id == ProfileEntry.service_point_id)
+        .where(ServicePoint.site_id == site_id)
+        .order_by(ProfileEntry.service_point_id, ProfileEntry.position)
+    )
+    result: dict[int, list[int]] = {}
+    for point_id, service_id in rows:
+        result.setdefault(point_id, []).append(service_id)
+    return result
+
+
 async def replace_profile(session: AsyncSession, point_id: int, service_ids: list[int]) -> None:
     await session.execute(delete(ProfileEntry).where(ProfileEntry.service_point_id == point_id))
     session.add_all(

@@ -35,6 +35,12 @@ class ServicePointSummary(msgspec.Struct):
     label: str
 
 
+class NeedTypeSummary(msgspec.Struct):
+    slug: str
+    name: str
+    priority: bool
+
+
 class SiteDetail(msgspec.Struct):
     slug: str
     name: str
@@ -43,3 +49,5 @@ class SiteDetail(msgspec.Struct):
     units: list[UnitSummary]
     services: list[ServiceSummary]
     service_points: list[ServicePointSummary]
+    # Needs a customer may ask for when taking a ticket (`needs` of the ticket request).
+    need_types: list[NeedTypeSummary] = msgspec.field(default_factory=list)

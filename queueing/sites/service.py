@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from queueing.audit import repository as audit
 from queueing.auth.principal import Principal
 from queueing.db import Database
+from queueing.domain.public_units import public_units
 from queueing.errors import Forbidden, InvalidInput, NotFound
 from queueing.events import repository as events_repo
 from queueing.events.publisher import Publisher
@@ -19,6 +20,7 @@ from queueing.models import Organisation, Service, ServicePoint, Site, TicketSte
 from queueing.sites import config as cfg
 from queueing.sites import repository
 from queueing.sites.schemas import (
+    NeedTypeSummary,
     ServicePointSummary,
     ServiceSummary,
     SiteDetail,
@@ -70,7 +72,8 @@ class SiteService:
             units = await repository.units(session, site.id)
             services = await repository.services(session, site.id)
             points = await repository.service_points(session, site.id)
-        return _detail(site, units, services, points, language or site.languages[0])
+            profiles = await repository.profiles(session, site.id)
+        return _detail(site, units, services, points, profiles, language or site.languages[0])
 
     async def set_profile(
         self, site_slug: str, point_slug: str, service_slugs: list[str], principal: Principal
@@ -181,6 +184,7 @@ class SiteImport:
         site.names, site.timezone, site.languages = _names(c.name), c.timezone, list(c.languages)
         site.need_types = [_need_type(n) for n in c.need_types]
         site.organisation_id = await self._organisation()
+        site.neutral_unit = _neutral_unit(c.neutral_unit)
         await self.session.flush()
         return site
 
@@ -266,6 +270,16 @@ class SiteImport:
         await self.session.flush()
 
 
+def _neutral_unit(config: cfg.NeutralUnitConfig | None) -> dict[str, Any] | None:
+    return None if config is None else {"slug": config.slug, "names": _names(config.name)}
+
+
+def _neutral_unit_config(stored: dict[str, Any] | None) -> cfg.NeutralUnitConfig | None:
+    if stored is None:
+        return None
+    return cfg.NeutralUnitConfig(slug=stored["slug"], name=_to_names(stored["names"]))
+
+
 def _fill_service(service: Service, sc: cfg.ServiceConfig, unit_id: int, position: int) -> None:
     share, seconds = cfg.parse_target(sc.target)
     service.unit_id, service.names, service.prefix = unit_id, _names(sc.name), sc.prefix
@@ -297,6 +311,7 @@ def _to_config(
         name=_to_names(site.names),
         timezone=site.timezone,
         languages=list(site.languages),  # type: ignore[arg-type]
+        neutral_unit=_neutral_unit_config(site.neutral_unit),
         need_types=[
             cfg.NeedTypeConfig(slug=n["slug"], name=_to_names(n["names"]), priority=n["priority"])
             for n in site.need_types
@@ -360,22 +375,37 @@ def _detail(
     units: Sequence[Unit],
     services: Sequence[Service],
     points: Sequence[ServicePoint],
+    profiles: dict[int, list[int]],
     language: str,
 ) -> SiteDetail:
     unit_slug = {u.id: u.slug for u in units}
+    sensitive = {s.id: s.sensitive for s in services}
+    public = public_units(
+        ((unit_slug[s.unit_id], s.sensitive) for s in services), site.neutral_unit
+    )
+    service_units = [public.of_service(unit_slug[s.unit_id], s.sensitive) for s in services]
+    point_units = [
+        public.of_point(unit_slug[p.unit_id], (sensitive[i] for i in profiles.get(p.id, [])))
+        for p in points
+    ]
+    listed = public.listed(((u.slug, u.names) for u in units), service_units + point_units)
     return SiteDetail(
         slug=site.slug,
         name=str(site.names.get(language) or site.names["fi"]),
         timezone=site.timezone,
         languages=list(site.languages),
+        need_types=[
+            NeedTypeSummary(n["slug"], n["names"].get(language) or n["names"]["fi"], n["priority"])
+            for n in site.need_types or []
+        ],
         units=[
-            UnitSummary(slug=u.slug, name=str(u.names.get(language) or u.names["fi"]))
-            for u in units
+            UnitSummary(slug=slug, name=names.get(language) or names["fi"])
+            for slug, names in listed
         ],
         services=[
             ServiceSummary(
                 slug=s.slug,
-                unit=unit_slug[s.unit_id],
+                unit=unit,
                 prefix=s.prefix,
                 name=service_label(s, language),
                 accepts=s.accepts,
@@ -383,14 +413,12 @@ def _detail(
                 target_share=s.target_share,
                 sensitive=s.sensitive,
             )
-            for s in services
+            for s, unit in zip(services, service_units, strict=True)
         ],
         service_points=[
             ServicePointSummary(
-                slug=p.slug,
-                unit=unit_slug[p.unit_id],
-                label=str(p.labels.get(language) or p.labels["fi"]),
+                slug=p.slug, unit=unit, label=str(p.labels.get(language) or p.labels["fi"])
             )
-            for p in points
+            for p, unit in zip(points, point_units, strict=True)
         ],
     )

@@ -59,7 +59,8 @@ class CustomerTicketController(Controller):
         description=(
             "Issue a ticket for a service. Rate-limited per client when anonymous. Staff (bearer "
             "token) and kiosk devices (X-Device-Token) may set priority and confirm needs; "
-            "a customer's needs are recorded as asked."
+            "a customer's needs are recorded as asked. Outside the service's opening hours 409 "
+            "(`service-closed`, with `opens_at`), unless staff issue it with their bearer token."
         ),
     )
     async def issue(

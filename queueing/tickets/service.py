@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from queueing.audit import repository as audit
 from queueing.auth.principal import Principal
 from queueing.db import Database
+from queueing.domain.hours import next_opening
 from queueing.domain.lifecycle import (
     InvalidTransition,
     Step,
@@ -24,13 +25,14 @@ from queueing.domain.lifecycle import (
 )
 from queueing.domain.numbering import NumbersExhausted, format_number, next_sequence, service_day
 from queueing.domain.routing import Placement, choose_next, transfer_ranked_at
-from queueing.errors import Conflict, InvalidInput, NotFound
+from queueing.errors import Conflict, InvalidInput, NotFound, ServiceClosed
 from queueing.estimates.live import LobbyReader
 from queueing.events import repository as events_repo
 from queueing.events.publisher import Publisher
 from queueing.models import (
     Call,
     Event,
+    Service,
     ServicePoint,
     Site,
     Ticket,
@@ -38,6 +40,7 @@ from queueing.models import (
     utcnow,
 )
 from queueing.sites import repository as sites_repo
+from queueing.sites.config import expand_opening_hours
 from queueing.tickets import repository
 from queueing.tickets.issuers import (
     Issuer,
@@ -88,6 +91,7 @@ class TicketService:
 
         `issuer` is the signed-in account or kiosk device issuing for a customer: only they may
         use the staff channel, set priority or confirm needs; a customer's needs stay asked.
+        Only a signed-in account of the site may issue one outside the service's hours.
         """
         try:
             return await self._issue(site_slug, data, key, issuer)
@@ -109,7 +113,10 @@ class TicketService:
             if replay is None:
                 site = await self._site(session, site_slug)
                 confirmed = check_issuer(site, data, issuer)
-                ctx = await self._new_ticket(session, site, data, confirmed=confirmed)
+                after_hours = issuer is not None and issuer.principal is not None
+                ctx = await self._new_ticket(
+                    session, site, data, confirmed=confirmed, after_hours=after_hours
+                )
                 if key is not None:
                     repository.remember_result(session, scope, key, request_hash, ctx.ticket.id)
                 await session.flush()
@@ -154,6 +161,7 @@ class TicketService:
         data: IssueTicket,
         ranked_at: datetime | None = None,
         confirmed: bool = False,
+        after_hours: bool = False,
     ) -> TicketContext:
         service = await sites_repo.service_by_slug(session, site.id, data.service)
         if service is None:
@@ -162,6 +170,8 @@ class TicketService:
         if service.accepts == "appointment" and ranked_at is None:
             raise InvalidInput("this service takes appointments only", field="service")
         now = self.clock()
+        if ranked_at is None and not after_hours:
+            _refuse_when_closed(site, service, now)
         day = service_day(now, site.timezone)
         counter = await repository.lock_counter(session, site.id, service.prefix, day)
         last = counter.last_number if counter.service_day == day else 0
@@ -518,3 +528,15 @@ def _call_record(ctx: TicketContext, now: datetime) -> Call:
 
 def _actor(issuer: Issuer | None) -> Principal | str | None:
     return None if issuer is None else issuer.actor
+
+
+def _refuse_when_closed(site: Site, service: Service, now: datetime) -> None:
+    """A walk-in outside the hours is refused, not queued: the day close would end it unserved."""
+    opens = next_opening(expand_opening_hours(service.opening_hours or {}), now, site.timezone)
+    if opens == now:
+        return
+    when = opens.isoformat() if opens else None
+    raise ServiceClosed(
+        f"{service.slug} is closed now" + (f"; it opens at {when}" if when else ""),
+        opens_at=when,
+    )

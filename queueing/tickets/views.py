@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from queueing.domain.estimate import estimated_wait_seconds
 from queueing.domain.lifecycle import TicketStatus
+from queueing.domain.public_units import public_units
 from queueing.estimates.live import LobbyReader
 from queueing.models import Service, ServicePoint, Site, Ticket, Unit
 from queueing.sites import repository as sites_repo
@@ -53,6 +54,11 @@ def service_label(service: Service, language: str) -> str:
     return str(names.get(language) or names["fi"])
 
 
+def public_unit(ctx: TicketContext) -> str:
+    """The ticket's unit as its holder may see it: a sensitive service's is the neutral unit."""
+    return public_units([], ctx.site.neutral_unit).of_service(ctx.unit.slug, ctx.service.sensitive)
+
+
 def point_label(point: ServicePoint | None, language: str) -> str | None:
     if point is None:
         return None
@@ -67,7 +73,7 @@ def ticket_view(ctx: TicketContext) -> TicketView:
         number=ticket.number,
         service=service.slug,
         service_label=service_label(service, ticket.language),
-        unit=ctx.unit.slug,
+        unit=public_unit(ctx),
         status=ticket.status,
         position=None,
         estimated_wait_seconds=None,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import subprocess
 import sys
@@ -10,7 +11,7 @@ from pathlib import Path
 import httpx
 
 from queueing.sites import config as site_config
-from tests.support.stack import env_for, start_live_server
+from tests.support.stack import demo_hours, env_for, in_thread, start_live_server
 
 
 def _cli(args: list[str], database_url: str, **env: str) -> subprocess.CompletedProcess[str]:
@@ -20,6 +21,7 @@ def _cli(args: list[str], database_url: str, **env: str) -> subprocess.Completed
 
 
 def test_export_then_import_round_trip_is_lossless(sqlite_url: str, tmp_path: Path) -> None:
+    in_thread(asyncio.run, demo_hours(sqlite_url))  # the test databases' lines never close
     exported = _cli(["sites", "export", "iso-omena"], sqlite_url)
     assert exported.returncode == 0, exported.stderr
     assert site_config.loads(exported.stdout) == site_config.load(site_config.DEMO_SITE)

@@ -31,10 +31,48 @@ def in_thread(fn: Callable[..., T], *args: Any) -> T:
         return pool.submit(fn, *args).result()
 
 
+# Tests run at any hour, and walk-in tickets are refused outside a service's hours: the test
+# databases' walk-in-only lines are open round the clock (lines that also take appointments keep
+# the demo's hours, which their booking slots follow). Tests of the hours themselves put the
+# demo's own hours back (`demo_hours`) and set the ticket service's clock.
+ROUND_THE_CLOCK = {"mon-sun": "00:00-24:00"}
+
+
 def prepare(url: str) -> None:
-    """Migrate and load the demo site with users admin/staff (password PASSWORD)."""
+    """Migrate and load the demo site with users admin/staff (password PASSWORD), its walk-in-only
+    lines open round the clock."""
     in_thread(upgrade, url)
     in_thread(asyncio.run, load_demo(url, PASSWORD))
+    in_thread(asyncio.run, open_walk_ins_round_the_clock(url))
+
+
+async def open_walk_ins_round_the_clock(url: str, accepts: tuple[str, ...] = ("walk-in",)) -> None:
+    """Open the demo's lines that take `accepts` round the clock."""
+    from sqlalchemy import update
+
+    from queueing.db import Database
+    from queueing.models import Service
+
+    db = Database(url)
+    try:
+        async with db.write() as session:
+            walk_ins = update(Service).where(Service.accepts.in_(accepts))
+            await session.execute(walk_ins.values(opening_hours=ROUND_THE_CLOCK))
+    finally:
+        await db.dispose()
+
+
+async def demo_hours(database_url: str) -> None:
+    """Put the demo site's own opening hours back (a re-import of its file)."""
+    from queueing.db import Database
+    from queueing.sites import config
+    from queueing.sites.service import SiteService
+
+    db = Database(database_url)
+    try:
+        await SiteService(db).import_config(config.load(config.DEMO_SITE))
+    finally:
+        await db.dispose()
 
 
 def sqlite_copy(template: Path, target: Path) -> str:

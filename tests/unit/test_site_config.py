@@ -15,6 +15,8 @@ from queueing.sites.config import (
     DAYS,
     DEMO_SITE,
     ConfigError,
+    Names,
+    NeutralUnitConfig,
     ServiceConfig,
     SiteConfig,
     dumps,
@@ -340,3 +342,32 @@ def test_hours_with_surrounding_spaces_are_read_as_written() -> None:
 def test_zero_minute_target_is_rejected() -> None:
     with pytest.raises(ConfigError):
         parse_target("80 % within 0 minutes")
+
+
+def test_the_neutral_unit_defaults_to_health_and_wellbeing_services() -> None:
+    config = loads(_minimal_text())
+    assert config.neutral_unit is None
+    default = NeutralUnitConfig()
+    assert default.slug == "health-wellbeing"
+    assert default.name == Names(
+        fi="Terveys- ja hyvinvointipalvelut",
+        sv="Hälso- och välfärdstjänster",
+        en="Health and wellbeing services",
+    )
+
+
+def test_a_neutral_unit_sharing_a_units_slug_is_rejected() -> None:
+    def clash(data: dict[str, Any]) -> None:
+        data["neutral_unit"] = {"slug": data["units"][0]["slug"], "name": {"fi": "Palvelut"}}
+
+    with pytest.raises(ConfigError, match=r"neutral_unit\.slug"):
+        loads(_minimal_text(clash))
+
+
+def test_dumps_then_loads_keeps_a_custom_neutral_unit() -> None:
+    def custom(data: dict[str, Any]) -> None:
+        data["neutral_unit"] = {"slug": "services", "name": {"fi": "Palvelut", "en": "Services"}}
+
+    config = loads(_minimal_text(custom))
+    assert config.neutral_unit == NeutralUnitConfig("services", Names(fi="Palvelut", en="Services"))
+    assert loads(dumps(config)) == config

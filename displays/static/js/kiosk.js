@@ -156,7 +156,9 @@ async function submitOptions(withContact) {
   const problem = response ? await response.json().catch(() => ({})) : {};
   if (problem.field === "contact.phone") return fieldError("phone", "kiosk.invalid_phone");
   if (problem.field === "contact.email") return fieldError("email", "kiosk.invalid_email");
-  $("issue-error").textContent = texts.t("kiosk.error");
+  // The line closed while the customer was choosing (the tiles show the hours as of page load).
+  const closed = problem.type === "urn:queueing:problem:service-closed";
+  $("issue-error").textContent = texts.t(closed ? "kiosk.closed_now" : "kiosk.error");
   $("issue-error").hidden = false;
 }
 
