@@ -18,12 +18,15 @@ from redis.asyncio import Redis
 from displays import wiring as pages
 from queueing import logs
 from queueing.aio import stop_task
+from queueing.appointments.attempts import CodeAttempts
 from queueing.appointments.wiring import DEPENDENCIES as APPOINTMENT_DEPENDENCIES
 from queueing.appointments.wiring import HANDLERS as APPOINTMENT_HANDLERS
 from queueing.appointments.wiring import appointments_state
 from queueing.auth.controllers import AuthController
 from queueing.auth.principal import Principal
 from queueing.auth.service import AuthService
+from queueing.auth.throttle import SignInThrottle
+from queueing.clients import trusted_networks
 from queueing.db import Database
 from queueing.displays_api.wiring import HANDLERS as DISPLAY_HANDLERS
 from queueing.displays_api.wiring import display_state, hub_lifespan
@@ -49,10 +52,12 @@ def create_app(
     if not settings.secret_key:
         raise RuntimeError("QUEUEING_SECRET_KEY must be set (queueing serve sets one for you)")
     logs.configure(settings.log_format, settings.log_level)
+    trusted_networks(settings.trusted_proxies)  # a mistyped proxy list fails here, not per request
     db = Database(settings.database_url)
     redis = Redis.from_url(settings.redis_url, socket_connect_timeout=1, socket_timeout=2)
     publisher = Publisher(redis)
-    auth = AuthService(db, settings.secret_key, settings.token_minutes)
+    throttle = SignInThrottle(redis, enabled=settings.sign_in_throttle)
+    auth = AuthService(db, settings.secret_key, settings.token_minutes, throttle)
     # Wakes the message jobs after ticket changes commit (docs/notifications.md).
     enqueuer = JobEnqueuer(settings.redis_url)
     tickets = TicketService(db, publisher, after_commit=enqueuer.after_commit)
@@ -67,6 +72,9 @@ def create_app(
             "sites": SiteService(db, publisher),
             "staffing": StaffingService(db),
             "rate_limiter": RateLimiter(redis, settings.rate_limit),
+            "code_attempts": CodeAttempts(
+                redis, settings.code_attempts_per_booking, settings.code_attempts_per_client
+            ),
             **display_state(db, settings.redis_url),
             **appointments_state(db, tickets, settings, enqueuer),
         }

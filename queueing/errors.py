@@ -58,6 +58,24 @@ class Conflict(QueueingError):
     kind = "conflict"
 
 
+class WrongCode(NotFound):
+    """A booking code that matches no booking (or not this one); attempts are counted."""
+
+    kind = "wrong-code"
+
+
+class TooManyAttempts(QueueingError):
+    """Sign-in or booking-code attempts over their limit; try again after `retry_after` seconds."""
+
+    status_code = 429
+    title = "Too many attempts"
+    kind = "too-many-attempts"
+
+    def __init__(self, detail: str, *, retry_after: int, **extra: Any) -> None:
+        super().__init__(detail, retry_after=retry_after, **extra)
+        self.retry_after = retry_after
+
+
 def problem(
     request: Request[Any, Any, Any],
     status: int,
@@ -84,7 +102,10 @@ def problem(
 
 def on_queueing_error(request: Request[Any, Any, Any], exc: QueueingError) -> Response[Any]:
     errors = [{"field": exc.field, "message": exc.detail}] if exc.field else None
-    return problem(request, exc.status_code, exc.title, exc.detail, exc.kind, errors, **exc.extra)
+    headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, TooManyAttempts) else None
+    return problem(
+        request, exc.status_code, exc.title, exc.detail, exc.kind, errors, headers, **exc.extra
+    )
 
 
 def on_http_exception(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import msgspec
-from litestar import Controller, post
+from litestar import Controller, Request, post
 from litestar.status_codes import HTTP_200_OK
 
 from queueing.auth.service import AuthService
+from queueing.clients import client_address
 
 
 class TokenRequest(msgspec.Struct, forbid_unknown_fields=True):
@@ -27,7 +28,10 @@ class AuthController(Controller):
     tags = ["auth"]
 
     @post("/token", status_code=HTTP_200_OK, summary="Sign in and get a bearer token")
-    async def token(self, data: TokenRequest, auth: AuthService) -> TokenResponse:
+    async def token(
+        self, request: Request[Any, Any, Any], data: TokenRequest, auth: AuthService
+    ) -> TokenResponse:
         """Exchange a staff or admin username and password for a bearer token."""
-        token = await auth.issue_token(data.username, data.password)
+        client = client_address(request, request.app.state.settings)
+        token = await auth.issue_token(data.username, data.password, client)
         return TokenResponse(access_token=token, expires_in=auth.token_minutes * 60)

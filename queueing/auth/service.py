@@ -7,48 +7,44 @@ from datetime import timedelta
 from typing import Any
 
 import jwt
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from queueing.auth.passwords import check_password, hash_password
 from queueing.auth.principal import Principal
+from queueing.auth.throttle import SignInThrottle
 from queueing.db import Database
 from queueing.errors import InvalidInput, NotAuthenticated
 from queueing.models import Unit, User, UserUnit, utcnow
 
 ALGORITHM = "HS256"
 ROLES = ("admin", "staff")
-_hasher = PasswordHasher()
 # Verified when the username is unknown, so a wrong name costs as long as a wrong password.
-_DUMMY_HASH = _hasher.hash(secrets.token_hex(16))
-
-
-def hash_password(password: str) -> str:
-    return _hasher.hash(password)
-
-
-def verify_password(password_hash: str, password: str) -> bool:
-    try:
-        return _hasher.verify(password_hash, password)
-    except (VerificationError, InvalidHashError):
-        return False
+_DUMMY_HASH = hash_password(secrets.token_hex(16))
 
 
 class AuthService:
-    def __init__(self, db: Database, secret_key: str, token_minutes: int) -> None:
+    def __init__(
+        self, db: Database, secret_key: str, token_minutes: int,
+        throttle: SignInThrottle | None = None,
+    ) -> None:  # fmt: skip
         self.db = db
         self.secret_key = secret_key
         self.token_minutes = token_minutes
+        self.throttle = throttle or SignInThrottle.off()
 
-    async def issue_token(self, username: str, password: str) -> str:
-        """A bearer token for valid credentials; 401 otherwise."""
+    async def issue_token(self, username: str, password: str, client: str = "unknown") -> str:
+        """A bearer token for valid credentials; 401 otherwise; 429 while sign-in is locked."""
+        async with self.throttle.attempt(username, client):
+            return await self._issue_token(username, password)
+
+    async def _issue_token(self, username: str, password: str) -> str:
         async with self.db.read() as session:
             user = await session.scalar(select(User).where(User.username == username))
             if user is None or not user.active:
-                verify_password(_DUMMY_HASH, password)
+                await check_password(_DUMMY_HASH, password)
                 raise NotAuthenticated("wrong username or password")
-            if not verify_password(user.password_hash, password):
+            if not await check_password(user.password_hash, password):
                 raise NotAuthenticated("wrong username or password")
             unit_ids = await session.scalars(
                 select(UserUnit.unit_id).where(UserUnit.user_id == user.id)
