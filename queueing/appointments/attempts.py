@@ -17,6 +17,7 @@ from typing import TypeVar
 
 import structlog
 from redis.asyncio import Redis
+from redis.commands.core import AsyncScript
 from redis.exceptions import RedisError
 
 from queueing.errors import TooManyAttempts, WrongCode
@@ -26,6 +27,18 @@ CLIENT_WINDOW_SECONDS = 10 * 60
 BOOKING_WINDOW_SECONDS = 60 * 60
 PREFIX = "queueing:codes"
 T = TypeVar("T")
+# Uncount attempts that were no wrong code: 'del' clears a counter, 'decr' takes one back
+# (only from a counter still there, so an expired window is not reborn without an expiry).
+GIVE_BACK = """
+for i, key in ipairs(KEYS) do
+  if ARGV[i] == 'del' then
+    redis.call('DEL', key)
+  elseif redis.call('EXISTS', key) == 1 then
+    redis.call('DECR', key)
+  end
+end
+return 0
+"""
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +55,7 @@ class CodeAttempts:
         self.redis = redis
         self.per_booking = per_booking
         self.per_client = per_client
+        self._script: AsyncScript | None = None
 
     def for_client(self, client: str) -> ClientCodeAttempts:
         return ClientCodeAttempts(self, client)
@@ -58,30 +72,37 @@ class CodeAttempts:
             )  # fmt: skip
         return [limit for limit in limits if limit.allowed > 0]
 
-    async def refuse_if_over(self, limits: list[Limit]) -> list[int]:
-        """The wrong codes counted so far per limit; 429 when one is used up."""
-        async with self.redis.pipeline(transaction=False) as pipe:
+    async def take(self, limits: list[Limit]) -> list[int]:
+        """Count this attempt against every limit up front; 429 when one is used up.
+
+        Up front, not after the code is found wrong: otherwise a thousand guesses sent at once
+        would all pass the check before the first of them was counted.
+        """
+        async with self.redis.pipeline(transaction=True) as pipe:
             for limit in limits:
-                pipe.get(limit.key)
+                # The window starts at the first attempt; INCR keeps the expiry SET gave.
+                pipe.set(limit.key, 0, ex=limit.window, nx=True)
+                pipe.incr(limit.key)
                 pipe.ttl(limit.key)
             replies = await pipe.execute()
-        counts = [int(replies[2 * i] or 0) for i in range(len(limits))]
-        for limit, count, ttl in zip(limits, counts, replies[1::2], strict=True):
-            if count >= limit.allowed:
+        counts = [int(n) for n in replies[1::3]]
+        for limit, count, ttl in zip(limits, counts, replies[2::3], strict=True):
+            if count > limit.allowed:
                 wait = max(int(ttl), 1)
                 raise TooManyAttempts(f"{limit.refusal}; try again in {_minutes(wait)}",
                                       retry_after=wait)  # fmt: skip
         return counts
 
-    async def count_failure(self, limits: list[Limit]) -> int:
-        """Count one wrong code against every limit; the tries left under the tightest."""
-        async with self.redis.pipeline(transaction=True) as pipe:
-            for limit in limits:
-                # The window starts at the first wrong code; INCR keeps the expiry SET gave.
-                pipe.set(limit.key, 0, ex=limit.window, nx=True)
-                pipe.incr(limit.key)
-            replies = await pipe.execute()
-        return min(limit.allowed - int(n) for limit, n in zip(limits, replies[1::2], strict=True))
+    async def give_back(self, limits: list[Limit], succeeded: bool) -> None:
+        """The attempt was no wrong code: uncount it; a right code also clears its booking's."""
+        actions = ["del" if succeeded and limit.reset_on_success else "decr" for limit in limits]
+        await self._give_back(keys=[limit.key for limit in limits], args=actions)
+
+    @property
+    def _give_back(self) -> AsyncScript:
+        if self._script is None:
+            self._script = self.redis.register_script(GIVE_BACK)
+        return self._script
 
 
 class ClientCodeAttempts:
@@ -95,20 +116,20 @@ class ClientCodeAttempts:
     async def attempt(self, booking: uuid.UUID | None = None) -> AsyncIterator[None]:
         """Refuse (429) when over a limit; count a WrongCode and say how many tries are left."""
         limits = self.attempts.limits(self.client, booking)
-        if not limits:
+        counts = await _guarded(self.attempts.take(limits), None) if limits else None
+        if counts is None:  # no limits, or Redis unreachable: nothing to count or give back
             yield
             return
-        counts = await _guarded(self.attempts.refuse_if_over(limits), [0] * len(limits))
         try:
             yield
         except WrongCode as exc:
-            left = await _guarded(self.attempts.count_failure(limits), None)
+            left = min(limit.allowed - n for limit, n in zip(limits, counts, strict=True))
             raise _with_tries_left(exc, left) from None
-        # The holder got it right: their earlier typos no longer count against the booking.
-        stale = [limit.key for limit, n in zip(limits, counts, strict=True)
-                 if n and limit.reset_on_success]  # fmt: skip
-        if stale:
-            await _guarded(self.attempts.redis.delete(*stale), 0)
+        except BaseException:
+            # A typo the check character caught, a full slot, a crash: no guess was made.
+            await _guarded(self.attempts.give_back(limits, succeeded=False), None)
+            raise
+        await _guarded(self.attempts.give_back(limits, succeeded=True), None)
 
 
 async def _guarded(call: Awaitable[T], fallback: T) -> T:

@@ -38,6 +38,21 @@ async def app_client(database_url: str, redis_url: str, **overrides: Any) -> Asy
         yield c
 
 
+@contextlib.asynccontextmanager
+async def live(
+    database_url: str, redis_url: str, tmp_path: Path, **env: str
+) -> AsyncIterator[httpx.AsyncClient]:
+    """The API in its own uvicorn process, for requests that really race."""
+    server = stack.start_live_server(
+        stack.env_for(database_url, redis_url, **env), tmp_path / "api.log"
+    )
+    try:
+        async with httpx.AsyncClient(base_url=server.url, timeout=60) as http:
+            yield http
+    finally:
+        server.stop()
+
+
 def wrong_code() -> str:
     """A well-formed code (its check character right) that no booking has, as guessers send."""
     return booking_code.display(booking_code.new_code())
@@ -115,23 +130,17 @@ async def test_forwarded_for_is_ignored_without_a_trusted_proxy(
 async def test_behind_a_trusted_proxy_each_forwarded_client_has_its_own_limit(
     database_url: str, redis_url: str, tmp_path: Path
 ) -> None:
-    env = stack.env_for(
-        database_url, redis_url, QUEUEING_RATE_LIMIT="2", QUEUEING_TRUSTED_PROXIES="127.0.0.0/8"
-    )
-    server = stack.start_live_server(env, tmp_path / "api.log")
-    try:
-        async with httpx.AsyncClient(base_url=server.url, timeout=30) as http:
+    proxied = {"QUEUEING_RATE_LIMIT": "2", "QUEUEING_TRUSTED_PROXIES": "127.0.0.0/8"}
+    async with live(database_url, redis_url, tmp_path, **proxied) as http:
 
-            async def issue(forwarded: str) -> int:
-                headers = {"X-Forwarded-For": forwarded}
-                return (await http.post(TICKETS, json=KELA, headers=headers)).status_code
+        async def issue(forwarded: str) -> int:
+            headers = {"X-Forwarded-For": forwarded}
+            return (await http.post(TICKETS, json=KELA, headers=headers)).status_code
 
-            first = [await issue("198.51.100.1") for _ in range(3)]
-            # What the client wrote itself is left of what our proxy appended: it buys nothing.
-            spoofed = [await issue(f"203.0.113.{i}, 198.51.100.1") for i in range(2)]
-            second = [await issue("198.51.100.2, 127.0.0.1") for _ in range(3)]
-    finally:
-        server.stop()
+        first = [await issue("198.51.100.1") for _ in range(3)]
+        # What the client wrote itself is left of what our proxy appended: it buys nothing.
+        spoofed = [await issue(f"203.0.113.{i}, 198.51.100.1") for i in range(2)]
+        second = [await issue("198.51.100.2, 127.0.0.1") for _ in range(3)]
     assert first == [201, 201, 429]
     assert spoofed == [429, 429]
     assert second == [201, 201, 429]
@@ -184,6 +193,21 @@ async def test_a_booking_takes_ten_wrong_codes_an_hour_on_any_of_its_endpoints(
     assert right.json()["retry_after"] == int(right.headers["retry-after"])
     assert "try again in" in right.json()["detail"]
     assert unaffected.status_code == 200
+
+
+async def test_wrong_codes_sent_at_once_are_all_counted(
+    database_url: str, redis_url: str, tmp_path: Path
+) -> None:
+    async with app_client(database_url, redis_url) as client:
+        created = await book(client)
+    url = f"/api/appointments/{created['id']}"
+    async with live(
+        database_url, redis_url, tmp_path, QUEUEING_CODE_ATTEMPTS_PER_CLIENT="0"
+    ) as http:
+        answers = await asyncio.gather(
+            *(http.get(url, params={"code": wrong_code()}) for _ in range(30))
+        )
+    assert sorted(a.status_code for a in answers) == [404] * 10 + [429] * 20
 
 
 async def test_one_client_guessing_codes_at_check_in_is_stopped(
@@ -259,6 +283,18 @@ async def test_sign_in_is_locked_after_five_failures_before_any_hashing(
     assert locked.headers["content-type"].startswith("application/problem+json")
     assert len(hashed) == checks_before + 1  # the locked attempt hashed nothing; admin's did
     assert other_user.status_code == 200
+
+
+async def test_sign_ins_sent_at_once_cannot_slip_past_the_lock_out(
+    database_url: str, redis_url: str, tmp_path: Path
+) -> None:
+    async with live(database_url, redis_url, tmp_path) as http:
+        answers = await asyncio.gather(
+            *(http.post(TOKEN, json={"username": "staff", "password": "guess"}) for _ in range(20))
+        )
+    codes = [a.status_code for a in answers]
+    # Five free failures and at most one attempt past them, holding the lock while it is checked.
+    assert codes.count(401) in (5, 6) and codes.count(429) == 20 - codes.count(401)
 
 
 async def test_each_further_failure_doubles_the_lock_out(
