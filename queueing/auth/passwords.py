@@ -1,10 +1,11 @@
-"""Password checks off the event loop, one at a time, at low CPU priority.
+"""Password checks off the event loop, one at a time, at the lowest CPU priority.
 
 An argon2 check takes about 110 ms and, with the default parallelism of 4, about 1.4 cores. Run
-on the loop, four clients posting wrong passwords held every other request (the lobby's displays,
-/health/live) for hundreds of milliseconds. Here one thread checks passwords, so hashing never
-takes more than its own share, and on Linux that thread (and the threads argon2 starts from it)
-runs at a lower priority, so the loop gets a core whenever it has work.
+on the loop, clients posting wrong passwords held every other request (the lobby's displays,
+/health/live) for hundreds of milliseconds. Here one thread checks passwords (the semaphore is
+its single worker: concurrent sign-ins wait in its queue, not on the CPU), and on Linux that
+thread, and the threads argon2 starts from it, run at niceness 19, so the loop gets the CPU
+whenever it has work and the checks get what is left (bench/bench_signin_flood.py).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from concurrent.futures import ThreadPoolExecutor
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-NICENESS = 10
+NICENESS = 19
 _hasher = PasswordHasher()
 
 
@@ -39,7 +40,6 @@ def _lower_priority() -> None:
         os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), NICENESS)
 
 
-# One worker: concurrent sign-ins wait their turn in its queue, not on the CPU.
 _checker = ThreadPoolExecutor(
     max_workers=1, thread_name_prefix="password-check", initializer=_lower_priority
 )
