@@ -27,7 +27,7 @@ from displays import catalogs
 from displays.common import language, page
 from queueing.auth.principal import Principal
 from queueing.auth.service import AuthService
-from queueing.clients import client_address
+from queueing.clients import client_key
 from queueing.domain.routing import Placement
 from queueing.errors import NotAuthenticated, TooManyAttempts
 from queueing.staffdesk.schemas import Desk
@@ -142,7 +142,7 @@ class StaffPages(Controller):
         auth: AuthService,
     ) -> Response[Any]:
         """Check the password; on success set the session cookie and go to the workstation."""
-        client = client_address(request, request.app.state.settings)
+        client = client_key(request, request.app.state.settings)
         try:
             token = await auth.issue_token(data.username, data.password, client)
         except NotAuthenticated:

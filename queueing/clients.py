@@ -1,4 +1,4 @@
-"""Who is on the other end: the client address every limiter counts by.
+"""Who is on the other end: the client address, and the key every limiter counts it by.
 
 `X-Forwarded-For` is believed only from a configured trusted proxy (QUEUEING_TRUSTED_PROXIES):
 anyone else could write any address there and get a fresh limit with every request. Behind
@@ -47,6 +47,24 @@ def client_address(connection: ASGIConnection[Any, Any, Any, Any], settings: Set
             return hop if _is_ip(hop) else peer
     # Every hop is one of ours (or there were none): the leftmost is the best we know.
     return hops[0] if hops else peer
+
+
+def client_key(connection: ASGIConnection[Any, Any, Any, Any], settings: Settings) -> str:
+    """What limits count by: the client address, and for IPv6 its /64 network.
+
+    One IPv6 customer line usually gets a whole /64; counting single addresses would give its
+    holder 2^64 fresh limits.
+    """
+    address = client_address(connection, settings)
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped is not None:
+            return str(ip.ipv4_mapped)
+        return str(ipaddress.ip_network(f"{ip}/64", strict=False))
+    return address
 
 
 def _is_trusted(address: str, networks: tuple[Network, ...]) -> bool:

@@ -18,7 +18,7 @@ from redis.exceptions import RedisError
 
 from queueing.auth.principal import Principal
 from queueing.auth.service import AuthService
-from queueing.clients import client_address
+from queueing.clients import client_key
 from queueing.errors import NotAuthenticated
 
 log = structlog.get_logger(__name__)
@@ -59,7 +59,7 @@ async def anonymous_rate_limit(connection: ASGIConnection, _: BaseRouteHandler) 
     if await signed_in(connection) is not None:
         return
     limiter: RateLimiter = connection.app.state.rate_limiter
-    await limiter.hit(client_address(connection, connection.app.state.settings))
+    await limiter.hit(client_key(connection, connection.app.state.settings))
 
 
 async def signed_in(connection: ASGIConnection) -> Principal | None:

@@ -11,7 +11,7 @@ from litestar.di import Provide
 from queueing.appointments.attempts import ClientCodeAttempts
 from queueing.appointments.controllers import AppointmentController, StaffAppointmentController
 from queueing.appointments.service import AppointmentService
-from queueing.clients import client_address
+from queueing.clients import client_key
 from queueing.db import Database
 from queueing.notifications.controllers import OutboxController
 from queueing.notifications.enqueue import JobEnqueuer
@@ -42,7 +42,7 @@ def _outbox(state: State) -> OutboxService:
 
 def _code_attempts(request: Request[Any, Any, Any], state: State) -> ClientCodeAttempts:
     """The booking-code attempts of the client making this request."""
-    return state["code_attempts"].for_client(client_address(request, state["settings"]))
+    return state["code_attempts"].for_client(client_key(request, state["settings"]))
 
 
 DEPENDENCIES = {

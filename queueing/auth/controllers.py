@@ -9,7 +9,7 @@ from litestar import Controller, Request, post
 from litestar.status_codes import HTTP_200_OK
 
 from queueing.auth.service import AuthService
-from queueing.clients import client_address
+from queueing.clients import client_key
 
 
 class TokenRequest(msgspec.Struct, forbid_unknown_fields=True):
@@ -32,6 +32,6 @@ class AuthController(Controller):
         self, request: Request[Any, Any, Any], data: TokenRequest, auth: AuthService
     ) -> TokenResponse:
         """Exchange a staff or admin username and password for a bearer token."""
-        client = client_address(request, request.app.state.settings)
+        client = client_key(request, request.app.state.settings)
         token = await auth.issue_token(data.username, data.password, client)
         return TokenResponse(access_token=token, expires_in=auth.token_minutes * 60)

@@ -8,7 +8,7 @@ import pytest
 from litestar import Request
 
 from queueing.auth.throttle import MAX_LOCK_SECONDS, lock_seconds
-from queueing.clients import client_address, trusted_networks
+from queueing.clients import client_address, client_key, trusted_networks
 from queueing.settings import Settings
 
 
@@ -39,6 +39,14 @@ def test_behind_trusted_proxies_the_rightmost_untrusted_hop_is_the_client() -> N
     assert client_address(request("10.0.0.2", "10.1.1.1, 10.2.2.2"), proxies) == "10.1.1.1"
     assert client_address(request("10.0.0.2"), proxies) == "10.0.0.2"
     assert client_address(request("10.0.0.2", "not-an-address"), proxies) == "10.0.0.2"
+
+
+def test_limits_count_an_ipv6_client_by_its_slash_64() -> None:
+    one_line = [request("2001:db8:1:2::1"), request("2001:db8:1:2:ffff::9")]
+    assert {client_key(r, settings()) for r in one_line} == {"2001:db8:1:2::/64"}
+    assert client_key(request("2001:db8:1:3::1"), settings()) == "2001:db8:1:3::/64"
+    assert client_key(request("::ffff:192.0.2.9"), settings()) == "192.0.2.9"
+    assert client_key(request("192.0.2.9"), settings()) == "192.0.2.9"
 
 
 def test_a_mistyped_proxy_list_is_refused() -> None:
