@@ -180,7 +180,7 @@ def start_server(app: list[str], env: dict[str, str], ready: str, log: Path) -> 
     port = free_port()
     command = [
         sys.executable, "-m", "uvicorn", *app, "--factory", "--host", "127.0.0.1",
-        "--port", str(port), "--log-level", "warning", "--no-access-log",
+        "--port", str(port), "--log-level", "warning", "--no-proxy-headers", "--no-access-log",
     ]  # fmt: skip
     with log.open("ab") as out:
         process = subprocess.Popen(command, env=env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)

@@ -28,8 +28,9 @@ from displays.common import language, page
 from queueing.auth.principal import Principal
 from queueing.auth.routes import ACCOUNT, PUBLIC
 from queueing.auth.service import AuthService
+from queueing.clients import client_key
 from queueing.domain.routing import Placement
-from queueing.errors import NotAuthenticated
+from queueing.errors import NotAuthenticated, TooManyAttempts
 from queueing.staffdesk.schemas import Desk
 from queueing.staffdesk.service import StaffDeskService
 from queueing.tickets.schemas import TicketView
@@ -104,6 +105,15 @@ def _login_page(
                 failed=failed, username=username)  # fmt: skip
 
 
+def _locked_page(request: Request[Any, Any, Any], retry_after: int, username: str) -> Template:
+    """Sign-in is locked for a while after repeated failures (queueing/auth/throttle.py)."""
+    lang = _lang(request)
+    locked = page("staff_login.html", lang, list(catalogs.LANGUAGES), {}, status_code=429,
+                  failed=True, locked=retry_after, username=username)  # fmt: skip
+    locked.headers["Retry-After"] = str(retry_after)
+    return locked
+
+
 class StaffPages(Controller):
     include_in_schema = False
     dependencies = DEPENDENCIES
@@ -135,10 +145,13 @@ class StaffPages(Controller):
         auth: AuthService,
     ) -> Response[Any]:
         """Check the password; on success set the session cookie and go to the workstation."""
+        client = client_key(request, request.app.state.settings)
         try:
-            token = await auth.issue_token(data.username, data.password)
+            token = await auth.issue_token(data.username, data.password, client)
         except NotAuthenticated:
             return _login_page(request, failed=True, username=data.username[:64])
+        except TooManyAttempts as exc:
+            return _locked_page(request, exc.retry_after, data.username[:64])
         redirect = Redirect("/staff/", status_code=303)
         redirect.cookies.append(_cookie(request, token, auth.token_minutes * 60))
         return redirect

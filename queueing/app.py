@@ -4,30 +4,35 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 from litestar import Litestar, Request
+from litestar.connection import ASGIConnection
 from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.spec import Components, SecurityScheme
 from litestar.plugins.prometheus import PrometheusConfig
+from litestar.types import Scope
 from redis.asyncio import Redis
 
 from displays import wiring as pages
 from queueing import logs
 from queueing.aio import stop_task
+from queueing.appointments.attempts import CodeAttempts
 from queueing.appointments.wiring import DEPENDENCIES as APPOINTMENT_DEPENDENCIES
 from queueing.appointments.wiring import HANDLERS as APPOINTMENT_HANDLERS
 from queueing.appointments.wiring import appointments_state
-from queueing.audit.context import ClientAddressMiddleware, peer_address
+from queueing.audit.context import ClientAddressMiddleware
 from queueing.audit.controllers import AuditController
 from queueing.audit.service import AuditService
 from queueing.auth.controllers import AuthController
 from queueing.auth.principal import Principal
 from queueing.auth.service import AuthService
+from queueing.auth.throttle import SignInThrottle
+from queueing.clients import client_address, trusted_networks
 from queueing.contract import document_errors
 from queueing.db import Database
 from queueing.devices.controllers import DeviceController
@@ -57,10 +62,12 @@ def create_app(
     if not settings.secret_key:
         raise RuntimeError("QUEUEING_SECRET_KEY must be set (queueing serve sets one for you)")
     logs.configure(settings.log_format, settings.log_level)
+    trusted_networks(settings.trusted_proxies)  # a mistyped proxy list fails here, not per request
     db = Database(settings.database_url)
     redis = Redis.from_url(settings.redis_url, socket_connect_timeout=1, socket_timeout=2)
     publisher = Publisher(redis)
-    auth = AuthService(db, settings.secret_key, settings.token_minutes)
+    throttle = SignInThrottle(redis, enabled=settings.sign_in_throttle)
+    auth = AuthService(db, settings.secret_key, settings.token_minutes, throttle)
     # Wakes the message jobs after ticket changes commit (docs/notifications.md).
     enqueuer = JobEnqueuer(settings.redis_url)
     tickets = TicketService(db, publisher, after_commit=enqueuer.after_commit)
@@ -77,6 +84,9 @@ def create_app(
             "audit": AuditService(db),
             "devices": DeviceService(db),
             "rate_limiter": RateLimiter(redis, settings.rate_limit),
+            "code_attempts": CodeAttempts(
+                redis, settings.code_attempts_per_booking, settings.code_attempts_per_client
+            ),
             **display_state(db, settings.redis_url),
             **appointments_state(db, tickets, settings, enqueuer),
         }
@@ -120,7 +130,7 @@ def create_app(
         lifespan=[_lifespan, hub_lifespan],
         template_config=pages.templates(),
         middleware=[
-            DefineMiddleware(ClientAddressMiddleware, address_of=peer_address),
+            DefineMiddleware(ClientAddressMiddleware, address_of=_client_of(settings)),
             BodyTimeout(settings.body_timeout_seconds),
             prometheus.middleware,
         ],
@@ -152,6 +162,15 @@ async def _maybe_principal(request: Request[Any, Any, Any], state: State) -> Pri
         return None
     auth: AuthService = state.auth
     return await auth.authenticate(header)
+
+
+def _client_of(settings: Settings) -> Callable[[Scope], str]:
+    """The audit log's "from where": the client address as the abuse limits see it."""
+
+    def address(scope: Scope) -> str:
+        return client_address(ASGIConnection(scope), settings)
+
+    return address
 
 
 @contextlib.asynccontextmanager

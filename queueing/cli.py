@@ -128,7 +128,9 @@ def _run_api(settings: Settings, host: str, port: int) -> None:
 
     from queueing.app import create_app
 
-    config = uvicorn.Config(create_app(settings), host=host, port=port, log_level="warning")
+    config = uvicorn.Config(
+        create_app(settings), host=host, port=port, log_level="warning", proxy_headers=False
+    )
     uvicorn.Server(config).run()
 
 
@@ -147,7 +149,9 @@ def api(host: str, port: int, workers: int) -> None:
         port=port,
         workers=workers,
         log_level="warning",
-        proxy_headers=True,
+        # QUEUEING_TRUSTED_PROXIES decides whose X-Forwarded-For to believe (queueing/clients.py);
+        # uvicorn's own rewrite would believe any local peer before the app could tell.
+        proxy_headers=False,
     )
 
 

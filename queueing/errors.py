@@ -99,6 +99,24 @@ class ServiceClosed(Conflict):
     kind = "service-closed"
 
 
+class WrongCode(NotFound):
+    """A booking code that matches no booking (or not this one); attempts are counted."""
+
+    kind = "wrong-code"
+
+
+class TooManyAttempts(QueueingError):
+    """Sign-in or booking-code attempts over their limit; try again after `retry_after` seconds."""
+
+    status_code = 429
+    title = "Too many attempts"
+    kind = "too-many-attempts"
+
+    def __init__(self, detail: str, *, retry_after: int, **extra: Any) -> None:
+        super().__init__(detail, retry_after=retry_after, **extra)
+        self.retry_after = retry_after
+
+
 def problem(
     request: Request[Any, Any, Any],
     status: int,
@@ -125,8 +143,18 @@ def problem(
 
 def on_queueing_error(request: Request[Any, Any, Any], exc: QueueingError) -> Response[Any]:
     errors = [{"field": exc.field, "message": exc.detail}] if exc.field else None
+    headers = dict(exc.headers or {})
+    if isinstance(exc, TooManyAttempts):
+        headers["Retry-After"] = str(exc.retry_after)
     return problem(
-        request, exc.status_code, exc.title, exc.detail, exc.kind, errors, exc.headers, **exc.extra
+        request,
+        exc.status_code,
+        exc.title,
+        exc.detail,
+        exc.kind,
+        errors,
+        headers or None,
+        **exc.extra,
     )
 
 

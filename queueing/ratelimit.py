@@ -16,6 +16,11 @@ from litestar.handlers import BaseRouteHandler
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
+from queueing.auth.principal import Principal
+from queueing.auth.service import AuthService
+from queueing.clients import client_key
+from queueing.errors import NotAuthenticated
+
 log = structlog.get_logger(__name__)
 WINDOW_SECONDS = 60
 
@@ -47,9 +52,20 @@ class RateLimiter:
 
 
 async def anonymous_rate_limit(connection: ASGIConnection, _: BaseRouteHandler) -> None:
-    """Guard for customer-side creating endpoints; staff with a bearer token are not limited."""
-    if connection.headers.get("authorization"):
+    """Guard for customer-side creating endpoints; staff with a valid bearer token are not limited.
+
+    Any other Authorization header counts as anonymous: merely sending one must not lift the limit.
+    """
+    if await signed_in(connection) is not None:
         return
     limiter: RateLimiter = connection.app.state.rate_limiter
-    client = connection.client.host if connection.client else "unknown"
-    await limiter.hit(client)
+    await limiter.hit(client_key(connection, connection.app.state.settings))
+
+
+async def signed_in(connection: ASGIConnection) -> Principal | None:
+    """The principal of a valid bearer token on the request, else None (never 401)."""
+    auth: AuthService = connection.app.state.auth
+    try:
+        return await auth.authenticate(connection.headers.get("authorization"))
+    except NotAuthenticated:
+        return None

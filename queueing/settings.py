@@ -15,6 +15,11 @@ class Settings:
     secret_key: str
     rate_limit: int = 30  # anonymous creating requests per client per minute; 0 turns it off
     token_minutes: int = 12 * 60  # a staff shift and some
+    # Abuse limits (docs/security.md). Proxies whose X-Forwarded-For is believed: IPs or CIDRs.
+    trusted_proxies: str = ""
+    sign_in_throttle: bool = True  # lock-outs after failed sign-ins; off only for the bench
+    code_attempts_per_booking: int = 10  # wrong booking codes per booking per hour
+    code_attempts_per_client: int = 20  # wrong booking codes per client per 10 minutes
     log_format: str = "console"
     log_level: str = "INFO"
     relay_interval_seconds: float = 2.0
@@ -75,7 +80,7 @@ def from_env(environ: dict[str, str] | None = None, **overrides: Any) -> Setting
 
 
 def _messaging(env: dict[str, str]) -> dict[str, object]:
-    """The QUEUEING_SMTP_*, QUEUEING_SMS_*, reminder, retention and outbox settings present."""
+    """The QUEUEING_SMTP_*, SMS_*, reminder, retention, outbox and limit settings present."""
     read: dict[str, tuple[str, type]] = {
         "smtp_host": ("QUEUEING_SMTP_HOST", str),
         "smtp_port": ("QUEUEING_SMTP_PORT", int),
@@ -101,6 +106,10 @@ def _messaging(env: dict[str, str]) -> dict[str, object]:
         "outbox_max_attempts": ("QUEUEING_OUTBOX_MAX_ATTEMPTS", int),
         "outbox_retry_seconds": ("QUEUEING_OUTBOX_RETRY_SECONDS", float),
         "reconcile_interval_seconds": ("QUEUEING_RECONCILE_INTERVAL", int),
+        "trusted_proxies": ("QUEUEING_TRUSTED_PROXIES", str),
+        "sign_in_throttle": ("QUEUEING_SIGN_IN_THROTTLE", bool),
+        "code_attempts_per_booking": ("QUEUEING_CODE_ATTEMPTS_PER_BOOKING", int),
+        "code_attempts_per_client": ("QUEUEING_CODE_ATTEMPTS_PER_CLIENT", int),
     }
     values: dict[str, object] = {}
     for name, (variable, kind) in read.items():

@@ -10,6 +10,7 @@ from litestar import Controller, Response, get, post
 from litestar.params import QueryParameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
+from queueing.appointments.attempts import ClientCodeAttempts
 from queueing.appointments.schemas import (
     AppointmentView,
     BookAppointment,
@@ -79,17 +80,21 @@ class AppointmentController(Controller):
 
     @get("/appointments/{appointment_id:uuid}", summary="A booking, by its code")
     async def get_appointment(
-        self, appointment_id: uuid.UUID, code: Code, appointments: AppointmentService
-    ) -> AppointmentView:
+        self, appointment_id: uuid.UUID, code: Code, appointments: AppointmentService,
+        code_attempts: ClientCodeAttempts,
+    ) -> AppointmentView:  # fmt: skip
         """The booking, for whoever holds its code."""
-        return await appointments.get(appointment_id, code)
+        async with code_attempts.attempt(appointment_id):
+            return await appointments.get(appointment_id, code)
 
     @post("/appointments/{appointment_id:uuid}/cancel", status_code=HTTP_200_OK, summary="Cancel")
     async def cancel(
-        self, appointment_id: uuid.UUID, data: WithCode, appointments: AppointmentService
-    ) -> AppointmentView:
+        self, appointment_id: uuid.UUID, data: WithCode, appointments: AppointmentService,
+        code_attempts: ClientCodeAttempts,
+    ) -> AppointmentView:  # fmt: skip
         """Cancel the booking with its code."""
-        return await appointments.cancel(appointment_id, data.code)
+        async with code_attempts.attempt(appointment_id):
+            return await appointments.cancel(appointment_id, data.code)
 
     @post(
         "/appointments/{appointment_id:uuid}/reschedule",
@@ -98,10 +103,12 @@ class AppointmentController(Controller):
         summary="Move to another slot",
     )
     async def reschedule(
-        self, appointment_id: uuid.UUID, data: Reschedule, appointments: AppointmentService
-    ) -> AppointmentView:
+        self, appointment_id: uuid.UUID, data: Reschedule, appointments: AppointmentService,
+        code_attempts: ClientCodeAttempts,
+    ) -> AppointmentView:  # fmt: skip
         """Move the booking to another slot of its service; the code stays."""
-        return await appointments.reschedule(appointment_id, data)
+        async with code_attempts.attempt(appointment_id):
+            return await appointments.reschedule(appointment_id, data)
 
     @get(
         "/appointments/{appointment_id:uuid}/calendar.ics",
@@ -109,10 +116,12 @@ class AppointmentController(Controller):
         media_type="text/calendar",
     )
     async def calendar(
-        self, appointment_id: uuid.UUID, code: Code, appointments: AppointmentService
-    ) -> Response[bytes]:
+        self, appointment_id: uuid.UUID, code: Code, appointments: AppointmentService,
+        code_attempts: ClientCodeAttempts,
+    ) -> Response[bytes]:  # fmt: skip
         """An iCalendar file of the booking."""
-        content = await appointments.calendar_file(appointment_id, code)
+        async with code_attempts.attempt(appointment_id):
+            content = await appointments.calendar_file(appointment_id, code)
         headers = {"Content-Disposition": 'attachment; filename="appointment.ics"'}
         return Response(content, media_type="text/calendar; charset=utf-8", headers=headers)
 
@@ -122,10 +131,12 @@ class AppointmentController(Controller):
         media_type="image/svg+xml",
     )
     async def qr(
-        self, appointment_id: uuid.UUID, code: Code, appointments: AppointmentService
-    ) -> Response[bytes]:
+        self, appointment_id: uuid.UUID, code: Code, appointments: AppointmentService,
+        code_attempts: ClientCodeAttempts,
+    ) -> Response[bytes]:  # fmt: skip
         """The QR code a kiosk scans to check the booking in."""
-        content = await appointments.qr_code(appointment_id, code)
+        async with code_attempts.attempt(appointment_id):
+            content = await appointments.qr_code(appointment_id, code)
         return Response(content, media_type="image/svg+xml")
 
     @post(
@@ -136,10 +147,12 @@ class AppointmentController(Controller):
         description="201 with the new ticket; 200 with the same ticket when already checked in.",
     )
     async def check_in(
-        self, site: str, data: WithCode, appointments: AppointmentService
-    ) -> Response[TicketView]:
+        self, site: str, data: WithCode, appointments: AppointmentService,
+        code_attempts: ClientCodeAttempts,
+    ) -> Response[TicketView]:  # fmt: skip
         """Check in at the kiosk by code (typed or scanned from the QR code)."""
-        view, created = await appointments.check_in(site, data.code)
+        async with code_attempts.attempt():
+            view, created = await appointments.check_in(site, data.code)
         return Response(view, status_code=HTTP_201_CREATED if created else HTTP_200_OK)
 
 

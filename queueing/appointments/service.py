@@ -36,7 +36,7 @@ from queueing.domain.slots import (
     is_public_holiday,
     open_slots,
 )
-from queueing.errors import Conflict, InvalidInput, NotFound
+from queueing.errors import Conflict, InvalidInput, NotFound, WrongCode
 from queueing.models import (
     Appointment,
     Event,
@@ -263,7 +263,7 @@ class AppointmentService:
             site = await _site(session, site_slug)
             appointment = await repository.by_code(session, site.id, normalized, lock=True)
             if appointment is None:
-                raise NotFound("no booking with this code", field="code")
+                raise WrongCode("no booking with this code", field="code")
             view, event = await self._check_in(session, site, appointment, None)
         return await self._after_check_in(site, view, event)
 
@@ -384,7 +384,7 @@ class AppointmentService:
         appointment = await repository.get(session, appointment_id, lock=lock)
         given = _normalize(code)
         if appointment is None or not hmac.compare_digest(appointment.code, given):
-            raise NotFound("no booking with this id and code")
+            raise WrongCode("this code does not match the booking", field="code")
         return appointment
 
     def _require_booked(self, appointment: Appointment, action: str) -> None:

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from litestar import Request
 from litestar.datastructures import State
 from litestar.di import Provide
 
+from queueing.appointments.attempts import ClientCodeAttempts
 from queueing.appointments.controllers import AppointmentController, StaffAppointmentController
 from queueing.appointments.service import AppointmentService
+from queueing.clients import client_key
 from queueing.db import Database
 from queueing.notifications.controllers import OutboxController
 from queueing.notifications.enqueue import JobEnqueuer
@@ -37,7 +40,13 @@ def _outbox(state: State) -> OutboxService:
     return state["outbox"]
 
 
+def _code_attempts(request: Request[Any, Any, Any], state: State) -> ClientCodeAttempts:
+    """The booking-code attempts of the client making this request."""
+    return state["code_attempts"].for_client(client_key(request, state["settings"]))
+
+
 DEPENDENCIES = {
     "appointments": Provide(_appointments, sync_to_thread=False),
     "outbox": Provide(_outbox, sync_to_thread=False),
+    "code_attempts": Provide(_code_attempts, sync_to_thread=False),
 }

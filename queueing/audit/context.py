@@ -38,9 +38,3 @@ class ClientAddressMiddleware:
                 _CLIENT.reset(token)
             return
         await self.app(scope, receive, send)
-
-
-def peer_address(scope: Scope) -> str:
-    """The TCP peer's address (a trusted proxy's forwarded address is a limits concern)."""
-    client = scope.get("client")
-    return str(client[0]) if client else ""

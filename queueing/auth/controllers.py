@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import msgspec
-from litestar import Controller, post
+from litestar import Controller, Request, post
 from litestar.exceptions import NotAuthorizedException
 from litestar.status_codes import HTTP_200_OK, HTTP_204_NO_CONTENT
 
 from queueing.auth.principal import Principal
 from queueing.auth.routes import ACCOUNT, PUBLIC
 from queueing.auth.service import AuthService
+from queueing.clients import client_key
 
 
 class TokenRequest(msgspec.Struct, forbid_unknown_fields=True):
@@ -36,9 +37,12 @@ class AuthController(Controller):
         summary="Sign in and get a bearer token",
         raises=[NotAuthorizedException],  # a wrong username or password
     )
-    async def token(self, data: TokenRequest, auth: AuthService) -> TokenResponse:
+    async def token(
+        self, request: Request[Any, Any, Any], data: TokenRequest, auth: AuthService
+    ) -> TokenResponse:
         """Exchange a staff or admin username and password for a bearer token."""
-        token = await auth.issue_token(data.username, data.password)
+        client = client_key(request, request.app.state.settings)
+        token = await auth.issue_token(data.username, data.password, client)
         return TokenResponse(access_token=token, expires_in=auth.token_minutes * 60)
 
     @post(

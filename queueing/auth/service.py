@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import secrets
 import time
 from dataclasses import dataclass
@@ -10,13 +9,13 @@ from datetime import timedelta
 from typing import Any
 
 import jwt
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from queueing.audit import repository as audit
+from queueing.auth.passwords import check_password, hash_password
 from queueing.auth.principal import ROLES, Principal
+from queueing.auth.throttle import SignInThrottle
 from queueing.db import Database
 from queueing.errors import InvalidInput, NotAuthenticated
 from queueing.models import Service, ServingAgreement, Site, Unit, User, UserUnit, utcnow
@@ -27,20 +26,8 @@ REQUIRED_CLAIMS = ["exp", "iat", "sub", "gen"]
 # How long a replica trusts what it read about an account (role, units, active, generation).
 # The replica that makes a change forgets its copy at once; the others follow within this.
 ACCOUNT_TTL_SECONDS = 2.0
-_hasher = PasswordHasher()
 # Verified when the username is unknown, so a wrong name costs as long as a wrong password.
-_DUMMY_HASH = _hasher.hash(secrets.token_hex(16))
-
-
-def hash_password(password: str) -> str:
-    return _hasher.hash(password)
-
-
-def verify_password(password_hash: str, password: str) -> bool:
-    try:
-        return _hasher.verify(password_hash, password)
-    except (VerificationError, InvalidHashError):
-        return False
+_DUMMY_HASH = hash_password(secrets.token_hex(16))
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,27 +40,37 @@ class Account:
 
 
 class AuthService:
-    def __init__(self, db: Database, secret_key: str, token_minutes: int) -> None:
+    def __init__(
+        self, db: Database, secret_key: str, token_minutes: int,
+        throttle: SignInThrottle | None = None,
+    ) -> None:  # fmt: skip
         self.db = db
         self.secret_key = secret_key
         self.token_minutes = token_minutes
+        self.throttle = throttle or SignInThrottle.off()
         self._accounts: dict[int, tuple[float, Account]] = {}
 
-    async def issue_token(self, username: str, password: str) -> str:
-        """A bearer token for valid credentials; 401 otherwise. Both outcomes are audited."""
+    async def issue_token(self, username: str, password: str, client: str = "unknown") -> str:
+        """A bearer token for valid credentials; 401 otherwise; 429 while sign-in is locked.
+
+        Both outcomes are audited; a locked attempt is refused before any hashing.
+        """
+        async with self.throttle.attempt(username, client):
+            return await self._issue_token(username, password)
+
+    async def _issue_token(self, username: str, password: str) -> str:
         async with self.db.read() as session:
             user = await session.scalar(select(User).where(User.username == username))
         valid = False
         if user is None or not user.active:
-            await asyncio.to_thread(verify_password, _DUMMY_HASH, password)
+            await check_password(_DUMMY_HASH, password)
         else:
-            valid = await asyncio.to_thread(verify_password, user.password_hash, password)
+            valid = await check_password(user.password_hash, password)
         async with self.db.write() as session:
             site_id = user.site_id if user is not None else None
             action = "auth.signed_in" if valid else "auth.sign_in_failed"
-            actor_id = user.id if user is not None else None
             entry = audit.record(session, site_id, username, action, f"user:{username}")
-            entry.actor_id = actor_id
+            entry.actor_id = user.id if user is not None else None
         if not valid or user is None:
             raise NotAuthenticated("wrong username or password")
         return self._encode(user)

@@ -134,7 +134,7 @@ def start_live_server(env: dict[str, str], log: Path, timeout: float = 30.0) -> 
     port = free_port()
     command = [
         sys.executable, "-m", "uvicorn", "queueing.app:create_app", "--factory",
-        "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning",
+        "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning", "--no-proxy-headers",
     ]  # fmt: skip
     out = log.open("ab")
     process = subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT)

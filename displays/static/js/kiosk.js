@@ -203,6 +203,8 @@ async function submitCheckIn() {
     }
     return fieldError("code", "kiosk.check_in_not_now");
   }
+  // Too many wrong codes from this kiosk or for one booking (queueing/appointments/attempts.py).
+  if (response?.status === 429) return fieldError("code", "kiosk.code_locked");
   const known = response && [404, 422].includes(response.status);
   fieldError("code", known ? "kiosk.code_not_found" : "kiosk.error");
 }
