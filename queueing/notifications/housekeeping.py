@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, delete, or_, select, update
+from sqlalchemy import String, and_, cast, delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from queueing.appointments import config as appointments_config
@@ -224,8 +224,16 @@ async def _grace(session: AsyncSession, appointment: Appointment) -> int:
 async def _erase_tickets(session: AsyncSession, before: datetime) -> int:
     result = await session.execute(
         update(Ticket)
-        .where(Ticket.issued_at < before, or_(Ticket.phone.is_not(None), Ticket.email.is_not(None)))
-        .values(phone=None, email=None)
+        .where(
+            Ticket.issued_at < before,
+            # Needs (a wheelchair, an interpreter) say something of the person too.
+            or_(
+                Ticket.phone.is_not(None),
+                Ticket.email.is_not(None),
+                cast(Ticket.needs, String) != "[]",
+            ),
+        )
+        .values(phone=None, email=None, needs=[], needs_confirmed=False)
         .execution_options(synchronize_session=False)
     )
     return int(result.rowcount)  # type: ignore[attr-defined]

@@ -167,6 +167,7 @@ async def test_retention_erases_personal_data_and_keeps_the_statistics(
     async with app_client(database_url, redis_url, settings_overrides) as client:
         await open_round_the_clock(client)
         ticket = await issue(client, contact={"phone": "+358401234567", "email": "a@b.fi"})
+        needs = await issue(client, needs=["interpreter"])
         await client.post(
             f"/api/sites/{SITE}/appointments",
             json=booking(slot_start(30), name="Maija", email="m@example.fi", notes="about rent"),
@@ -180,7 +181,7 @@ async def test_retention_erases_personal_data_and_keeps_the_statistics(
         assert kept["idempotency_records"] == 0
         in_40_days = datetime.now(UTC) + timedelta(days=40)
         first = await housekeeping(settings, lambda: in_40_days, "erase_personal_data")
-        assert first["tickets"] == 1 and first["appointments"] == 0
+        assert first["tickets"] == 2 and first["appointments"] == 0
         assert first["idempotency_records"] == 1
         # The key is forgotten: the same key now takes a new ticket.
         again = await client.post(f"/api/sites/{SITE}/tickets", json=keyed, headers=key)
@@ -190,6 +191,8 @@ async def test_retention_erases_personal_data_and_keeps_the_statistics(
         assert second["appointments"] == 1 and second["messages"] >= 1
     [stored] = [t for t in await rows(database_url, Ticket) if str(t.id) == ticket["id"]]
     assert stored.phone is None and stored.email is None and stored.number == ticket["number"]
+    [asked] = [t for t in await rows(database_url, Ticket) if str(t.id) == needs["id"]]
+    assert asked.needs == [] and asked.number == needs["number"]
     [appointment] = await rows(database_url, Appointment)
     assert (appointment.name, appointment.email, appointment.notes) == (None, None, None)
     assert appointment.status == "booked" and appointment.erased_at is not None
