@@ -23,6 +23,8 @@ SIGNED_IN = {Access.ACCOUNT.value, Access.DISPLAY.value}  # a token is asked for
 CREDENTIALS = {"principal", "maybe_principal", "device_token"}
 # Names Litestar fills from the connection itself: not client input.
 RESERVED = {"self", "state", "request", "scope", "headers", "cookies", "query", "socket", "body"}
+# Handlers taking one of these count attempts (booking codes) and may answer 429.
+ATTEMPTS = {"code_attempts"}
 MEANING = {
     400: "The request cannot be read: malformed JSON, or nested too deeply.",
     401: "No valid bearer token.",
@@ -32,7 +34,8 @@ MEANING = {
     409: "It conflicts with the current state (a full slot, a ticket already served ...).",
     413: "The request body is too large.",
     422: "Invalid input; `field` names the offending field.",
-    429: "Too many anonymous requests from this client; see Retry-After.",
+    429: "Too many requests or attempts (sign-in, booking codes) from this client; see "
+    "Retry-After.",
 }
 
 
@@ -60,7 +63,7 @@ def _error_statuses(route: HTTPRoute, handler: Any) -> set[int]:
         statuses |= {401, 403}
     if handler.http_methods & WRITES:
         statuses.add(409)
-    if anonymous_rate_limit in handler.resolve_guards():
+    if anonymous_rate_limit in handler.resolve_guards() or ATTEMPTS & fields.keys():
         statuses.add(429)
     # What only the handler knows (a wrong password is a 401 on a public route) it declares.
     statuses |= {exc.status_code for exc in handler.raises or ()}

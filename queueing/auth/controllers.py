@@ -13,6 +13,7 @@ from queueing.auth.principal import Principal
 from queueing.auth.routes import ACCOUNT, PUBLIC
 from queueing.auth.service import AuthService
 from queueing.clients import client_key
+from queueing.errors import TooManyAttempts
 
 
 class TokenRequest(msgspec.Struct, forbid_unknown_fields=True):
@@ -35,7 +36,8 @@ class AuthController(Controller):
         "/token",
         status_code=HTTP_200_OK,
         summary="Sign in and get a bearer token",
-        raises=[NotAuthorizedException],  # a wrong username or password
+        # A wrong username or password; a sign-in locked after repeated failures.
+        raises=[NotAuthorizedException, TooManyAttempts],  # type: ignore[list-item]
     )
     async def token(
         self, request: Request[Any, Any, Any], data: TokenRequest, auth: AuthService

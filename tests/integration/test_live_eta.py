@@ -14,6 +14,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import pytest
 from litestar.testing import AsyncTestClient
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
@@ -23,12 +24,20 @@ from queueing.db import Database
 from queueing.estimates.live import SOURCE
 from queueing.models import Service, Site, Ticket, TicketStep, utcnow
 from queueing.sites import repository as sites_repo
+from tests.support import stack
 
 SITE = "/api/sites/iso-omena"
 HELSINKI = ZoneInfo("Europe/Helsinki")
 Client = AsyncTestClient[Any]
 # Served by digi-desk alone, 20 minutes typical: every ticket ahead adds a whole service.
 ONE_POINT = "library-digital-support"
+
+
+@pytest.fixture(autouse=True)
+async def _lines_open(database_url: str) -> None:
+    """These lines also take appointments, so the test databases keep their real hours; the
+    estimates do not depend on the hour, so open them whenever the suite runs."""
+    await stack.open_walk_ins_round_the_clock(database_url, ("walk-in", "both"))
 
 
 async def issue(client: Client, service: str) -> dict[str, Any]:
