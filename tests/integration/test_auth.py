@@ -7,24 +7,15 @@ from typing import Any
 import jwt
 from litestar.testing import AsyncTestClient
 
-from queueing.auth.service import set_user
-from queueing.db import Database
-from queueing.sites import repository as sites_repo
 from tests.support import stack
+from tests.support.accounts import add_user
 
 Client = AsyncTestClient[Any]
 CALL = "/api/sites/iso-omena/service-points/{}/call-next"
 
 
 async def _add_user(database_url: str, name: str, role: str, units: list[str] | None) -> None:
-    db = Database(database_url)
-    try:
-        async with db.write() as session:
-            site = await sites_repo.site_by_slug(session, "iso-omena")
-            assert site is not None
-            await set_user(session, site.id, name, stack.PASSWORD, role, units)
-    finally:
-        await db.dispose()
+    await add_user(database_url, name, role, units)
 
 
 async def _login(client: Client, name: str, password: str = stack.PASSWORD) -> Any:

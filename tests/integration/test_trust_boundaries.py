@@ -21,6 +21,7 @@ from queueing.sites import repository as sites_repo
 from queueing.sites.service import SiteService
 from tests.integration.appointments_support import open_round_the_clock, slot_start
 from tests.support import stack
+from tests.support.accounts import add_user
 
 Client = AsyncTestClient[Any]
 SITE = "/api/sites/iso-omena"
@@ -35,14 +36,7 @@ services:
 
 
 async def _user(database_url: str, name: str, units: list[str], role: str = "staff") -> None:
-    db = Database(database_url)
-    try:
-        async with db.write() as session:
-            site = await sites_repo.site_by_slug(session, "iso-omena")
-            assert site is not None
-            await set_user(session, site.id, name, stack.PASSWORD, role, units)
-    finally:
-        await db.dispose()
+    await add_user(database_url, name, role, units)
 
 
 async def _login(client: Client, name: str, password: str = stack.PASSWORD) -> dict[str, str]:
