@@ -6,12 +6,8 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime, timedelta
 
-from queueing.displays_api.live import (
-    PUBLIC_VIEW,
-    PointInfo,
-    Waiting,
-    build_state,
-)
+from queueing.displays_api.live import PUBLIC_VIEW
+from queueing.lobby.state import PointInfo, Waiting, build_state
 from tests.support.lines import KELA
 
 NOW = datetime(2026, 3, 3, 10, 0, tzinfo=UTC)
