@@ -1,5 +1,5 @@
-"""The displays' live state: lines ordered as call-next orders them, with the live estimates
-(queueing.estimates) when the hub has them and the simple formula otherwise."""
+"""The lobby's state: lines ordered as call-next orders them, with the live estimates
+(queueing.lobby.replay) when the hub has them and the simple formula otherwise."""
 
 from __future__ import annotations
 
