@@ -392,7 +392,8 @@ async def _in_process_ours(count: int, rounds: int) -> float:
 
     from queueing.displays_api import stream as streams
     from queueing.displays_api.hub import Hub
-    from queueing.displays_api.live import DisplayView, LiveState, build_state
+    from queueing.displays_api.live import DisplayView
+    from queueing.lobby.state import LiveState, build_state
 
     async def load_state(site: str) -> LiveState:
         return build_state(site, "Europe/Helsinki", 0, datetime.now(UTC), [], [], [])

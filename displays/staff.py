@@ -31,8 +31,8 @@ from queueing.auth.service import AuthService
 from queueing.clients import client_key
 from queueing.domain.routing import Placement
 from queueing.errors import NotAuthenticated, TooManyAttempts
-from queueing.staffdesk.schemas import Desk
-from queueing.staffdesk.service import StaffDeskService
+from queueing.lobby.desk import StaffDeskService
+from queueing.lobby.schemas import Desk
 from queueing.tickets.schemas import TicketView
 from queueing.tickets.service import TicketService
 

@@ -40,16 +40,18 @@ from queueing.devices.service import DeviceService
 from queueing.displays_api.wiring import HANDLERS as DISPLAY_HANDLERS
 from queueing.displays_api.wiring import display_state, hub_lifespan
 from queueing.errors import EXCEPTION_HANDLERS
-from queueing.estimates.controllers import StaffingController
-from queueing.estimates.staffing import StaffingService
 from queueing.events.publisher import Publisher, relay_forever
 from queueing.http_limits import MAX_BODY_BYTES, BodyTimeout, LimitedRequest
+from queueing.lobby.learning import EtaSource
+from queueing.lobby.reader import LobbyReader
 from queueing.notifications.enqueue import JobEnqueuer
 from queueing.ops.controllers import HealthController
 from queueing.ratelimit import RateLimiter
 from queueing.settings import Settings, from_env
 from queueing.sites.controllers import SiteController
 from queueing.sites.service import SiteService
+from queueing.staffing.controllers import StaffingController
+from queueing.staffing.service import StaffingService
 from queueing.tickets.controllers import CustomerTicketController, StaffTicketController
 from queueing.tickets.service import TicketService
 
@@ -70,7 +72,10 @@ def create_app(
     auth = AuthService(db, settings.secret_key, settings.token_minutes, throttle)
     # Wakes the message jobs after ticket changes commit (docs/notifications.md).
     enqueuer = JobEnqueuer(settings.redis_url)
-    tickets = TicketService(db, publisher, after_commit=enqueuer.after_commit)
+    # One lobby read model: what tickets, displays and staffing learn and show of the lobby.
+    learning = EtaSource()
+    lobby = LobbyReader(db, learning)
+    tickets = TicketService(db, publisher, after_commit=enqueuer.after_commit, lobby=lobby)
     state = State(
         {
             "settings": settings,
@@ -80,14 +85,15 @@ def create_app(
             "auth": auth,
             "tickets": tickets,
             "sites": SiteService(db, publisher),
-            "staffing": StaffingService(db),
+            "lobby": lobby,
+            "staffing": StaffingService(db, learning),
             "audit": AuditService(db),
             "devices": DeviceService(db),
             "rate_limiter": RateLimiter(redis, settings.rate_limit),
             "code_attempts": CodeAttempts(
                 redis, settings.code_attempts_per_booking, settings.code_attempts_per_client
             ),
-            **display_state(db, settings.redis_url),
+            **display_state(db, lobby, settings.redis_url),
             **appointments_state(db, tickets, settings, enqueuer),
         }
     )

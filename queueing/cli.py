@@ -370,12 +370,13 @@ def staffing(site: str, day: str, as_json: bool) -> None:
     """
     from queueing.db import Database
     from queueing.errors import InvalidInput, NotFound
-    from queueing.estimates.staffing import StaffingService
+    from queueing.lobby.learning import EtaSource
+    from queueing.staffing.service import StaffingService
 
     async def run() -> Any:
         database = Database(from_env().database_url)
         try:
-            return await StaffingService(database).advice(site, day, None)
+            return await StaffingService(database, EtaSource()).advice(site, day, None)
         finally:
             await database.dispose()
 

@@ -13,7 +13,8 @@ from typing import Any, Protocol
 import msgspec
 from litestar.response import ServerSentEventMessage
 
-from queueing.displays_api.live import DisplayView, LiveState
+from queueing.displays_api.live import DisplayView
+from queueing.lobby.state import LiveState
 
 _UNSENT = object()
 

@@ -27,7 +27,7 @@ from redis.exceptions import RedisError
 
 from queueing.aio import stop_task
 from queueing.displays_api.frames import CLOSE, HEARTBEAT, RESYNC, Frame, Renderer
-from queueing.displays_api.live import LiveState
+from queueing.lobby.state import LiveState
 
 log = structlog.get_logger(__name__)
 PATTERN = "queueing:sites:*:events"

@@ -1,4 +1,5 @@
-"""All SQL of the display API: live lines, recent calls, display configs and device tokens."""
+"""All SQL of the display API: recent calls, display configs and device tokens (the lines
+are the lobby's: queueing/lobby/repository.py)."""
 
 from __future__ import annotations
 
@@ -10,83 +11,19 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from queueing.displays_api.live import PointInfo, ServiceInfo, Waiting
 from queueing.models import (
     Call,
     Display,
     DisplayToken,
-    ProfileEntry,
     Service,
     ServicePoint,
     Site,
     Ticket,
-    Unit,
 )
 
 
 async def site_by_slug(session: AsyncSession, slug: str) -> Site | None:
     return await session.scalar(select(Site).where(Site.slug == slug))
-
-
-async def units(session: AsyncSession, site_id: int) -> Sequence[Unit]:
-    query = select(Unit).where(Unit.site_id == site_id).order_by(Unit.position, Unit.id)
-    return (await session.scalars(query)).all()
-
-
-async def services(session: AsyncSession, site_id: int) -> list[ServiceInfo]:
-    rows = await session.execute(
-        select(Service, Unit.slug)
-        .join(Unit, Unit.id == Service.unit_id)
-        .where(Service.site_id == site_id)
-        .order_by(Unit.position, Service.position, Service.id)
-    )
-    return [_service_info(service, unit) for service, unit in rows]
-
-
-def _service_info(service: Service, unit: str) -> ServiceInfo:
-    return ServiceInfo(
-        slug=service.slug,
-        unit=unit,
-        names=dict(service.names),
-        sensitive=service.sensitive,
-        neutral_label=dict(service.neutral_label) if service.neutral_label else None,
-        typical_service_seconds=service.typical_service_seconds,
-        target_seconds=service.target_seconds,
-        opening_hours=dict(service.opening_hours or {}),
-        accepts=service.accepts,
-    )
-
-
-async def points(session: AsyncSession, site_id: int) -> list[PointInfo]:
-    """Service points with their current serving profiles (service slugs in order)."""
-    point_rows = await session.execute(
-        select(ServicePoint, Unit.slug)
-        .join(Unit, Unit.id == ServicePoint.unit_id)
-        .where(ServicePoint.site_id == site_id)
-        .order_by(ServicePoint.position, ServicePoint.id)
-    )
-    profile_rows = await session.execute(
-        select(ProfileEntry.service_point_id, Service.slug)
-        .join(Service, Service.id == ProfileEntry.service_id)
-        .where(Service.site_id == site_id)
-        .order_by(ProfileEntry.service_point_id, ProfileEntry.position)
-    )
-    profiles: dict[int, list[str]] = {}
-    for point_id, slug in profile_rows:
-        profiles.setdefault(point_id, []).append(slug)
-    return [
-        PointInfo(point.slug, unit, dict(point.labels), tuple(profiles.get(point.id, [])))
-        for point, unit in point_rows
-    ]
-
-
-async def waiting(session: AsyncSession, site_id: int) -> list[Waiting]:
-    rows = await session.execute(
-        select(Ticket.id, Service.slug, Ticket.priority, Ticket.ranked_at, Ticket.service_id)
-        .join(Service, Service.id == Ticket.service_id)
-        .where(Ticket.site_id == site_id, Ticket.status == "waiting")
-    )
-    return [Waiting(r.id, r.slug, r.priority, r.ranked_at, r.service_id) for r in rows]
 
 
 async def recent_calls(

@@ -17,7 +17,7 @@ from queueing.audit import repository as audit
 from queueing.auth.principal import Principal
 from queueing.db import Database
 from queueing.displays_api import repository
-from queueing.displays_api.live import DisplayView, LiveState, build_state, queue_row
+from queueing.displays_api.live import DisplayView, queue_row
 from queueing.displays_api.schemas import (
     CallView,
     DisplayConfigIn,
@@ -34,8 +34,10 @@ from queueing.displays_api.schemas import (
     UnitInfo,
 )
 from queueing.errors import InvalidInput, NotAuthenticated, NotFound
-from queueing.estimates.live import lobby_estimates
 from queueing.events import repository as events_repo
+from queueing.lobby import repository as lobby_repo
+from queueing.lobby.reader import LobbyReader
+from queueing.lobby.state import LiveState
 from queueing.models import Display, DisplayToken, Site, utcnow
 
 TOKEN_PREFIX = "qd_"
@@ -56,8 +58,9 @@ def hash_token(token: str) -> str:
 
 
 class DisplayService:
-    def __init__(self, db: Database, heartbeat_seconds: float = 15.0) -> None:
+    def __init__(self, db: Database, lobby: LobbyReader, heartbeat_seconds: float = 15.0) -> None:
         self.db = db
+        self.lobby = lobby  # the lobby's state, as tickets read it too
         self.heartbeat_seconds = heartbeat_seconds
 
     # --- screens ---------------------------------------------------------------------------
@@ -79,7 +82,7 @@ class DisplayService:
         """The screen above one service point: its calls only, numbers and labels only."""
         async with self.db.read() as session:
             site = await _site(session, site_slug)
-            points = {p.slug for p in await repository.points(session, site.id)}
+            points = {p.slug for p in await lobby_repo.points(session, site.id)}
             if point_slug not in points:
                 raise NotFound(f"no service point {point_slug!r} in {site_slug!r}")
         view = DisplayView(
@@ -96,14 +99,14 @@ class DisplayService:
             # The sequence is read before the rows: a change racing this read may then show
             # up twice (clients de-duplicate) but can never be missed.
             sequence = site.event_sequence
-            state = await load_state(session, site)
+            state = await self.lobby.state(session, site)
             calls = await repository.recent_calls(session, site.id, _day_start(site))
         return _snapshot(screen, sequence, state, calls, self.heartbeat_seconds)
 
     async def state(self, site_slug: str) -> LiveState:
         """The site's lines and points now (the hub calls this once per change)."""
         async with self.db.read() as session:
-            return await load_state(session, await _site(session, site_slug))
+            return await self.lobby.state(session, await _site(session, site_slug))
 
     async def events_since(
         self, site_slug: str, after: int, limit: int
@@ -135,15 +138,15 @@ class DisplayService:
                 raise NotFound("no such ticket")
             site = await _site(session, row.site)
             sequence = site.event_sequence
-            state = await load_state(session, site)
+            state = await self.lobby.state(session, site)
         return row.site, _ticket_live(row, state, sequence)
 
     async def site_info(self, site_slug: str) -> SiteInfo:
         """The site's units, public service labels and service points, in all its languages."""
         async with self.db.read() as session:
             site = await _site(session, site_slug)
-            units = await repository.units(session, site.id)
-            state = await load_state(session, site)
+            units = await lobby_repo.units(session, site.id)
+            state = await self.lobby.state(session, site)
         return _site_info(site, units, state)
 
     # --- configuration (admin) -------------------------------------------------------------
@@ -236,26 +239,6 @@ class DisplayService:
             return DisplayTokenView(row.id, row.label, row.created_at, True)
 
 
-async def load_state(session: AsyncSession, site: Site) -> LiveState:
-    services = await repository.services(session, site.id)
-    points = await repository.points(session, site.id)
-    waiting = await repository.waiting(session, site.id)
-    # The lines just read are the estimate's too: one read of the waiting tickets, not two.
-    live = await lobby_estimates(session, site, [w.candidate() for w in waiting])
-    return build_state(
-        site.slug,
-        site.timezone,
-        site.event_sequence,
-        utcnow(),
-        services,
-        points,
-        waiting,
-        live.tickets,
-        live.new,
-        site.neutral_unit,
-    )
-
-
 async def _site(session: AsyncSession, slug: str) -> Site:
     site = await repository.site_by_slug(session, slug)
     if site is None:
@@ -277,8 +260,8 @@ async def _token_ok(session: AsyncSession, display: Display, token: str | None) 
 
 
 async def _check_slugs(session: AsyncSession, site: Site, data: DisplayConfigIn) -> None:
-    services = await repository.services(session, site.id)
-    points = await repository.points(session, site.id)
+    services = await lobby_repo.services(session, site.id)
+    points = await lobby_repo.points(session, site.id)
     known = {
         "units": {s.unit for s in services},
         "services": {s.slug for s in services},
@@ -479,4 +462,4 @@ def _ticket_live(row: Any, state: LiveState, sequence: int) -> TicketLive:
     )
 
 
-__all__ = ["DisplayService", "Screen", "hash_token", "load_state", "queue_row"]
+__all__ = ["DisplayService", "Screen", "hash_token", "queue_row"]

@@ -15,13 +15,16 @@ from queueing.db import Database
 from queueing.displays_api.controllers import DisplayAdminController, DisplayController
 from queueing.displays_api.hub import Hub
 from queueing.displays_api.service import DisplayService
+from queueing.lobby.reader import LobbyReader
 
 HANDLERS: list[Any] = [DisplayController, DisplayAdminController]
 
 
-def display_state(db: Database, redis_url: str, heartbeat_seconds: float = 15.0) -> dict[str, Any]:
+def display_state(
+    db: Database, lobby: LobbyReader, redis_url: str, heartbeat_seconds: float = 15.0
+) -> dict[str, Any]:
     """The display service and this process's hub, for the app's state."""
-    displays = DisplayService(db, heartbeat_seconds)
+    displays = DisplayService(db, lobby, heartbeat_seconds)
     hub = Hub(redis_url, displays.state, displays.events_since, heartbeat_seconds=heartbeat_seconds)
     return {"displays": displays, "hub": hub}
 

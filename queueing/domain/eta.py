@@ -18,6 +18,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any, Generic, TypeVar
 
+from queueing.domain.line import line_key
 from queueing.domain.routing import Candidate, Policy, choose_next_by
 
 K = TypeVar("K")
@@ -301,11 +302,6 @@ def naive_wait_seconds(position: int, mean_service_seconds: float, open_points: 
     return mean_service_seconds * position / max(open_points, 1)
 
 
-def _line_key(candidate: Candidate[Any]) -> tuple[bool, datetime]:
-    """A line's own order (routing.queue_order): every policy calls its head first."""
-    return (not candidate.priority, candidate.ranked_at)
-
-
 class _Replay(Generic[K]):
     """The counters of a snapshot calling the waiting tickets one by one, at mean service times.
 
@@ -320,7 +316,7 @@ class _Replay(Generic[K]):
         self._stats = stats
         self._profiles = [frozenset(p.profile) for p in snapshot.points]
         self._lines: dict[str, deque[Candidate[K]]] = {}
-        for candidate in sorted(snapshot.waiting, key=_line_key):
+        for candidate in sorted(snapshot.waiting, key=line_key):
             self._lines.setdefault(candidate.service, deque()).append(candidate)
         self._left = len(snapshot.waiting)
         # How many open points serve each service: the divisor of the variance ahead.
@@ -399,7 +395,7 @@ class _Replay(Generic[K]):
     ) -> bool:
         """Whether the point would call `newcomer` now, had it joined its line at the start."""
         line = self._lines.get(newcomer.service)
-        if line and _line_key(line[0]) <= _line_key(newcomer):
+        if line and line_key(line[0]) <= line_key(newcomer):
             return False  # someone is still ahead of it in its own line
         others = [h for h in heads if h.service != newcomer.service]
         return self._choose(index, at, [*others, newcomer]) is newcomer

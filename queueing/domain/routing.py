@@ -12,6 +12,8 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Generic, TypeVar
 
+from queueing.domain.line import in_line_order, line_key
+
 K = TypeVar("K")
 
 
@@ -54,7 +56,9 @@ def rank(
     """
 
     def sort_key(c: Candidate[K]) -> tuple[bool, float, datetime]:
-        return (not c.priority, -urgency(c, now, targets[c.service]), c.ranked_at)
+        # The line order (domain.line) with urgency between its two parts.
+        first, then = line_key(c)
+        return (first, -urgency(c, now, targets[c.service]), then)
 
     return sorted(candidates, key=sort_key)
 
@@ -85,8 +89,8 @@ def transfer_ranked_at(
 
 
 def queue_order(candidates: Iterable[Candidate[K]]) -> list[Candidate[K]]:
-    """One service's line in order: priority needs first, then by ranked_at."""
-    return sorted(candidates, key=lambda c: (not c.priority, c.ranked_at))
+    """One service's line in order (domain.line): priority needs first, then by ranked_at."""
+    return in_line_order(candidates)
 
 
 class Policy(StrEnum):
@@ -125,6 +129,4 @@ def _first_by_profile(
     if not candidates:
         return None
     # Services missing from the profile go last rather than fail: the profile may have just changed.
-    return min(
-        candidates, key=lambda c: (order.get(c.service, len(order)), not c.priority, c.ranked_at)
-    )
+    return min(candidates, key=lambda c: (order.get(c.service, len(order)), *line_key(c)))

@@ -15,6 +15,7 @@ from queueing.appointments import calendar
 from queueing.appointments import config as appointments_config
 from queueing.appointments import repository as appointments_repo
 from queueing.domain.booking_code import display
+from queueing.lobby import repository as lobby_repo
 from queueing.models import Appointment, OutboxMessage, Site
 from queueing.notifications.channels.smtp import Attachment
 from queueing.notifications.texts import local_time, render
@@ -114,7 +115,7 @@ async def _ticket_message(
     language = message.language
     ahead = 0
     if message.kind == "turn-near":
-        ahead = await tickets_repo.position(session, ticket) - 1
+        ahead = await lobby_repo.place_in_line(session, ticket) - 1
     text = render(
         message.kind,
         language,

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from queueing.db import Database
 from queueing.domain.reminders import no_show_due, turn_is_near
 from queueing.events import repository as events_repo
+from queueing.lobby import repository as lobby_repo
 from queueing.models import Event, Ticket, utcnow
 from queueing.notifications import repository
 from queueing.notifications.outbox import Planned, add_message
@@ -107,7 +108,7 @@ class Dispatcher:
         """
         for ticket in await _waiting_with_contact(session, site_id):
             threshold = ticket.notify_at_position or self.settings.turn_near_position
-            position = await tickets_repo.position(session, ticket)
+            position = await lobby_repo.place_in_line(session, ticket)
             if not turn_is_near(position, threshold):
                 continue
             entry = issued.get(ticket.id)

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
+from queueing.domain.line import line_key
 from queueing.domain.routing import Candidate, Policy, choose_next_by, transfer_ranked_at
 from queueing.simulation.demand import Demand, Visit
 from queueing.simulation.models import DayModel, PointModel, Shift
@@ -46,10 +47,10 @@ class LegOutcome:
         return None if self.called is None else max(0.0, self.called - self.entered)
 
 
-class Line:
+class LineHeap:
     """One service's waiting tickets: all of them by visit id, and a heap to find the head.
 
-    Within one service the routing rule orders by priority then ranked_at (the urgency of
+    Within one service the routing rule orders by the line order (domain.line) (the urgency of
     tickets sharing a target falls with ranked_at), so only each line's head can ever be
     chosen; handing the rule the heads gives its very choice without sorting whole lines.
     """
@@ -58,14 +59,14 @@ class Line:
 
     def __init__(self) -> None:
         self.tickets: dict[int, Candidate[int]] = {}
-        self._heap: list[tuple[bool, datetime, int, Candidate[int]]] = []
+        self._heap: list[tuple[tuple[bool, datetime], int, Candidate[int]]] = []
         self._seq = 0
 
     def add(self, candidate: Candidate[int]) -> None:
         """A ticket joins the line."""
         self.tickets[candidate.key] = candidate
         self._seq += 1
-        entry = (not candidate.priority, candidate.ranked_at, self._seq, candidate)
+        entry = (line_key(candidate), self._seq, candidate)
         heapq.heappush(self._heap, entry)
 
     def remove(self, key: int) -> None:
@@ -75,9 +76,9 @@ class Line:
     def head(self) -> Candidate[int] | None:
         """The ticket the routing rule would call first from this line alone."""
         heap, tickets = self._heap, self.tickets
-        while heap and tickets.get(heap[0][3].key) is not heap[0][3]:
+        while heap and tickets.get(heap[0][2].key) is not heap[0][2]:
             heapq.heappop(heap)
-        return heap[0][3] if heap else None
+        return heap[0][2] if heap else None
 
 
 class Observer(Protocol):
@@ -116,7 +117,7 @@ class Simulation:
         self.targets = model.targets
         self.now = 0.0
         self.observer = observer
-        self.waiting: dict[str, Line] = {s: Line() for s in model.services}
+        self.waiting: dict[str, LineHeap] = {s: LineHeap() for s in model.services}
         count = len(model.points)
         self.profiles: list[tuple[str, ...]] = [() for _ in range(count)]
         self.on_shift = [False] * count

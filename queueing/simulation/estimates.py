@@ -19,6 +19,7 @@ from queueing.domain.eta import (
     estimate_waits,
     naive_wait_seconds,
 )
+from queueing.domain.line import place_in_line
 from queueing.simulation.demand import Visit
 from queueing.simulation.engine import LegOutcome, Simulation, at
 from queueing.simulation.models import DayModel
@@ -99,8 +100,7 @@ class EtaObserver:
         service = visit.legs[0].service
         line = sim.waiting[service].tickets
         mine = line[visit.id]
-        mine_key = (not mine.priority, mine.ranked_at)
-        position = 1 + sum((not c.priority, c.ranked_at) < mine_key for c in line.values())
+        position = place_in_line(line.values(), mine)
         counters = sum(service in p.profile for p in snapshot.points)
         mean, _ = self.learner.stats.moments(service, snapshot.hour)
         current = estimated_wait_seconds(position, mean, counters)

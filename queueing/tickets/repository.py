@@ -7,7 +7,7 @@ from collections.abc import Collection, Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select, union_all, update
+from sqlalchemy import func, select, union_all, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -55,21 +55,6 @@ async def held_sequences(session: AsyncSession, site_id: int, prefix: str) -> se
 async def get(session: AsyncSession, ticket_id: uuid.UUID, *, lock: bool = False) -> Ticket | None:
     query = select(Ticket).where(Ticket.id == ticket_id).execution_options(populate_existing=True)
     return await session.scalar(query.with_for_update() if lock else query)
-
-
-async def candidates(
-    session: AsyncSession, service_ids: Collection[int]
-) -> list[Candidate[uuid.UUID]]:
-    """The waiting tickets of the given services, as the routing rule sees them."""
-    rows = await session.execute(
-        select(Ticket.id, Ticket.service_id, Ticket.ranked_at, Ticket.priority).where(
-            Ticket.service_id.in_(service_ids), Ticket.status == TicketStatus.WAITING.value
-        )
-    )
-    return [
-        Candidate(key=r.id, service=str(r.service_id), ranked_at=r.ranked_at, priority=r.priority)
-        for r in rows
-    ]
 
 
 async def line_heads(
@@ -154,24 +139,6 @@ async def claim_unless_locked(
         .execution_options(synchronize_session=False)
     )
     return bool(result.rowcount)  # type: ignore[attr-defined]
-
-
-async def position(session: AsyncSession, ticket: Ticket) -> int:
-    """1 + the waiting tickets ahead in the same service line (priority needs first)."""
-    earlier = Ticket.ranked_at < ticket.ranked_at
-    ahead = (
-        and_(Ticket.priority.is_(True), earlier)
-        if ticket.priority
-        else or_(Ticket.priority.is_(True), earlier)
-    )
-    count = await session.scalar(
-        select(func.count()).where(
-            Ticket.service_id == ticket.service_id,
-            Ticket.status == TicketStatus.WAITING.value,
-            ahead,
-        )
-    )
-    return int(count or 0) + 1
 
 
 async def waiting_ranked_at(session: AsyncSession, service_id: int) -> list[datetime]:

@@ -26,9 +26,10 @@ from queueing.domain.lifecycle import (
 from queueing.domain.numbering import NumbersExhausted, format_number, next_sequence, service_day
 from queueing.domain.routing import Placement, choose_next, transfer_ranked_at
 from queueing.errors import Conflict, InvalidInput, NotFound, ServiceClosed
-from queueing.estimates.live import LobbyReader
 from queueing.events import repository as events_repo
 from queueing.events.publisher import Publisher
+from queueing.lobby.learning import EtaSource
+from queueing.lobby.reader import LobbyReader
 from queueing.models import (
     Call,
     Event,
@@ -68,9 +69,10 @@ class TicketService:
         publisher: Publisher,
         clock: Clock = utcnow,
         after_commit: AfterCommit | None = None,
+        lobby: LobbyReader | None = None,
     ) -> None:
         self.db = db
-        self.lobby = LobbyReader(db)
+        self.lobby = lobby or LobbyReader(db, EtaSource())
         self.publisher = publisher
         self.clock = clock
         # Told of committed events after they are published (the message jobs start from it).

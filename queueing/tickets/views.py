@@ -10,10 +10,9 @@ from zoneinfo import ZoneInfo
 import msgspec
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from queueing.domain.estimate import estimated_wait_seconds
 from queueing.domain.lifecycle import TicketStatus
 from queueing.domain.public_units import public_units
-from queueing.estimates.live import LobbyReader
+from queueing.lobby.reader import LobbyReader
 from queueing.models import Service, ServicePoint, Site, Ticket, Unit
 from queueing.sites import repository as sites_repo
 from queueing.tickets.schemas import TicketView
@@ -97,18 +96,12 @@ async def estimated(lobby: LobbyReader, ctx: TicketContext, view: TicketView) ->
     """
     if view.status != TicketStatus.WAITING:
         return view
-    live = await lobby.ticket(ctx.site, ctx.ticket, ctx.service)
-    found = live.estimate
-    if found is None:
-        # No open point serves the line: the replay cannot say; the simple formula can.
-        typical = ctx.service.typical_service_seconds
-        wait = estimated_wait_seconds(live.position, typical, live.servers)
-        return msgspec.structs.replace(view, position=live.position, estimated_wait_seconds=wait)
+    place = await lobby.ticket(ctx.site, ctx.ticket, ctx.service)
     return msgspec.structs.replace(
         view,
-        position=live.position,
-        estimated_wait_seconds=round(found.seconds),
-        estimated_wait_range_seconds=[round(found.low), round(found.high)],
+        position=place.position,
+        estimated_wait_seconds=place.wait,
+        estimated_wait_range_seconds=list(place.range) if place.range else None,
     )
 
 

@@ -12,7 +12,8 @@ import pytest
 
 from queueing.displays_api.frames import CLOSE, HEARTBEAT, RESYNC, DisplayRenderer, Frame
 from queueing.displays_api.hub import Hub, Subscriber
-from queueing.displays_api.live import DisplayView, LiveState, build_state
+from queueing.displays_api.live import DisplayView
+from queueing.lobby.state import LiveState, build_state
 from tests.support.lines import KELA
 
 

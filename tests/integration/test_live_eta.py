@@ -21,7 +21,6 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from queueing.db import Database
-from queueing.estimates.live import SOURCE
 from queueing.models import Service, Site, Ticket, TicketStep, utcnow
 from queueing.sites import repository as sites_repo
 from tests.support import stack
@@ -182,7 +181,7 @@ async def test_service_times_are_learned_from_history_after_refresh(
     await add_finished_services(database_url, ONE_POINT, seconds=3600, n=120)
     cached = (await ticket(client, third["id"]))["estimated_wait_seconds"]
     assert cached == before  # the view reads no history; the cache is still fresh
-    SOURCE.expire()
+    client.app.state.lobby.learning.expire()
     learned = (await ticket(client, third["id"]))["estimated_wait_seconds"]
     # Two ahead now take about an hour each instead of the configured 20 minutes.
     assert learned > 2 * before and learned >= 2 * 50 * 60
@@ -329,5 +328,5 @@ async def test_waits_customers_actually_had_calibrate_the_range(
             assert site is not None
     finally:
         await db.dispose()
-    calibration = SOURCE.calibration(database_url, site.id)
+    calibration = client.app.state.lobby.learning.calibration(database_url, site.id)
     assert calibration is not None and len(calibration) == 1

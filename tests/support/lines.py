@@ -1,8 +1,8 @@
-"""A service as the displays' live state knows it, for tests of that state and the hub."""
+"""A service as the lobby's state knows it, for tests of that state and the hub."""
 
 from __future__ import annotations
 
-from queueing.displays_api.live import ServiceInfo
+from queueing.lobby.state import ServiceInfo
 
 KELA = ServiceInfo(
     slug="kela-benefits",

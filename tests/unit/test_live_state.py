@@ -1,17 +1,13 @@
-"""The displays' live state: lines ordered as call-next orders them, with the live estimates
-(queueing.estimates) when the hub has them and the simple formula otherwise."""
+"""The lobby's state: lines ordered as call-next orders them, with the live estimates
+(queueing.lobby.replay) when the hub has them and the simple formula otherwise."""
 
 from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime, timedelta
 
-from queueing.displays_api.live import (
-    PUBLIC_VIEW,
-    PointInfo,
-    Waiting,
-    build_state,
-)
+from queueing.displays_api.live import PUBLIC_VIEW
+from queueing.lobby.state import PointInfo, Waiting, build_state
 from tests.support.lines import KELA
 
 NOW = datetime(2026, 3, 3, 10, 0, tzinfo=UTC)

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from queueing.estimates.live import _SharedReads
+from queueing.lobby.reader import _SharedReads
 
 
 class Reads:

@@ -9,7 +9,7 @@ from litestar.params import QueryParameter
 
 from queueing.auth.principal import Principal
 from queueing.auth.routes import ACCOUNT
-from queueing.estimates.staffing import StaffingJson, StaffingService
+from queueing.staffing.service import StaffingJson, StaffingService
 
 Day = Annotated[str, QueryParameter(name="date", description="The local day to staff, YYYY-MM-DD.")]
 

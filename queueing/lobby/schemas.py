@@ -1,4 +1,4 @@
-"""Wire types of the staff workstation's desk view (staff only: real service names, no contacts)."""
+"""Wire types of the staff desk's view (staff only: real service names, no contacts)."""
 
 from __future__ import annotations
 

@@ -17,19 +17,22 @@ from queueing.db import Database
 from queueing.domain.days import DayOutOfRange, check_day
 from queueing.domain.eta import ServiceTimeStats
 from queueing.errors import InvalidInput, NotFound
-from queueing.estimates import repository
-from queueing.estimates.live import SOURCE
+from queueing.lobby.learning import EtaSource
 from queueing.models import Service, Site, utcnow
 from queueing.simulation.staffing import ServiceDemand, advise, forecast_arrivals
 from queueing.sites import repository as sites_repo
+from queueing.staffing import repository
 
 HISTORY_WEEKS = 8
 StaffingJson = dict[str, dict[str, dict[str, float | int | None]]]
 
 
 class StaffingService:
-    def __init__(self, db: Database, check_days: int = 20, seed: int = 1) -> None:
+    def __init__(
+        self, db: Database, learning: EtaSource, check_days: int = 20, seed: int = 1
+    ) -> None:
         self.db = db
+        self.learning = learning  # the service times the lobby has learned
         self.check_days = check_days
         self.seed = seed
 
@@ -56,7 +59,7 @@ class StaffingService:
                 session, site.id, _midnight(day, zone), _midnight(day + timedelta(1), zone)
             )
             services = await sites_repo.services(session, site.id)
-            learning = await SOURCE.learning(session, site)
+            learning = await self.learning.learning(session, site)
         observed = _observed(zone, issued, booked, outcomes)
         demands = _demands(site, day, history, services, observed, learning.stats)
         if not demands:

@@ -1,0 +1,131 @@
+"""The staff desk's view: one read of everything a workstation shows for its service point.
+
+The lobby's own services, points and line order (lobby/repository.py), narrowed to what the
+account may see: points it may sit at, lines and a current customer only of services it may
+serve (Principal.may_serve).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from queueing.auth.principal import Principal
+from queueing.db import Database
+from queueing.errors import NotFound
+from queueing.lobby import repository
+from queueing.lobby.schemas import Desk, DeskCurrent, DeskPoint, DeskQueue, DeskService, DeskTicket
+from queueing.lobby.state import PointInfo, ServiceInfo
+from queueing.models import Site, utcnow
+
+
+class StaffDeskService:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def site_slug(self, principal: Principal) -> str:
+        """The site a signed-in account belongs to."""
+        async with self.db.read() as session:
+            site = await session.get(Site, principal.site_id)
+        if site is None:
+            raise NotFound("the account's site no longer exists")
+        return site.slug
+
+    async def desk(self, principal: Principal, point_slug: str | None) -> Desk:
+        """The point's lines with their waiting tickets, its current customer and all services."""
+        async with self.db.read() as session:
+            site = await session.get(Site, principal.site_id)
+            if site is None:
+                raise NotFound("the account's site no longer exists")
+            points = await repository.points(session, site.id)
+            mine = [p for p in points if principal.may_use_point(site.id, p.unit_id)]
+            point = next((p for p in mine if p.slug == point_slug), None)
+            if point_slug is not None and point is None:
+                raise NotFound(f"no service point {point_slug!r} you may use")
+            services = await repository.services(session, site.id)
+            servable = [s for s in services if principal.may_serve(site.id, s.id)]
+            desk = _Desk(site, mine, services, servable)
+            return await desk.read(session, point)
+
+
+class _Desk:
+    """One desk read: the lines and current customer only of services the account may serve."""
+
+    def __init__(
+        self,
+        site: Site,
+        mine: list[PointInfo],
+        services: list[ServiceInfo],
+        servable: list[ServiceInfo],
+    ) -> None:
+        self.site, self.mine, self.services = site, mine, services
+        self.servable = {s.slug: s for s in servable}
+
+    async def read(self, session: AsyncSession, point: PointInfo | None) -> Desk:
+        queues: list[DeskQueue] = []
+        current = None
+        if point is not None:
+            profile = [self.servable[s] for s in point.profile if s in self.servable]
+            rows = await repository.desk_lines(session, [s.id for s in profile])
+            queues = [_queue(s, [r for r in rows if r.service_id == s.id]) for s in profile]
+            current = await self._current(session, point)
+        unit_names = {u.slug: dict(u.names) for u in await repository.units(session, self.site.id)}
+        return Desk(
+            site=self.site.slug,
+            timezone=self.site.timezone,
+            point=_point(point) if point else None,
+            points=[_point(p) for p in self.mine],
+            current=current,
+            queues=queues,
+            services=[
+                DeskService(s.slug, dict(s.names), s.unit, unit_names.get(s.unit, {}))
+                for s in self.services
+            ],
+            sequence=self.site.event_sequence,
+            need_types=list(self.site.need_types or []),
+        )
+
+    async def _current(self, session: AsyncSession, point: PointInfo) -> DeskCurrent | None:
+        ticket = await repository.at_point(session, point.id)
+        by_id = {s.id: s for s in self.servable.values()}
+        if ticket is None or ticket.service_id not in by_id:
+            return None
+        service = by_id[ticket.service_id]
+        return DeskCurrent(
+            ticket.id, ticket.number, ticket.status, service.slug, dict(service.names),
+            ticket.called_at, ticket.recall_count, list(ticket.needs or []),
+            ticket.needs_confirmed,
+        )  # fmt: skip
+
+
+def _point(point: PointInfo) -> DeskPoint:
+    return DeskPoint(point.slug, dict(point.labels), point.unit)
+
+
+def _queue(service: ServiceInfo, rows: Sequence[Any]) -> DeskQueue:
+    now = utcnow()
+    tickets = [
+        DeskTicket(
+            r.id,
+            r.number,
+            int((now - r.ranked_at).total_seconds()),
+            r.priority,
+            r.language,
+            list(r.needs or []),
+            r.needs_confirmed,
+        )
+        for r in rows
+    ]
+    oldest = max((t.waited_seconds for t in tickets), default=None)
+    return DeskQueue(
+        service=service.slug,
+        labels=dict(service.names),
+        unit=service.unit,
+        waiting=len(tickets),
+        oldest_wait_seconds=oldest,
+        target_seconds=int(service.target_seconds),
+        target_share=service.target_share,
+        tickets=tickets,
+    )
