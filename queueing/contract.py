@@ -33,6 +33,7 @@ MEANING = {
     408: "The request body did not arrive in time.",
     409: "It conflicts with the current state (a full slot, a ticket already served ...).",
     413: "The request body is too large.",
+    415: "The request body is not application/json.",
     422: "Invalid input; `field` names the offending field.",
     429: "Too many requests or attempts (sign-in, booking codes) from this client; see "
     "Retry-After.",
@@ -55,7 +56,7 @@ def _error_statuses(route: HTTPRoute, handler: Any) -> set[int]:
     inputs = [name for name in fields if name not in RESERVED and name not in dependencies]
     statuses = {400, 422} if inputs else set()
     if "data" in fields:
-        statuses |= {408, 413}
+        statuses |= {408, 413, 415}
     if route.path_parameters:
         statuses.add(404)
     access = handler.opt.get(KEY)  # the merged opt of app, controller and handler

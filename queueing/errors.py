@@ -69,6 +69,12 @@ class RequestTimeout(QueueingError):
     headers = {"Connection": "close"}
 
 
+class UnsupportedMediaType(QueueingError):
+    status_code = 415
+    title = "Unsupported media type"
+    kind = "unsupported-media-type"
+
+
 class PayloadTooLarge(QueueingError):
     status_code = 413
     title = "Payload too large"
@@ -173,13 +179,15 @@ def _validation_problem(request: Request[Any, Any, Any], exc: ValidationExceptio
     names = _wire_names(request)
     errors = [_field_error(item, names) for item in (exc.extra or []) if isinstance(item, dict)]
     if not errors:
-        errors = [{"field": "body", "message": str(exc.detail)}]
+        missing = _MISSING.search(str(exc.detail))
+        errors = [{"field": missing.group(1) if missing else "body", "message": str(exc.detail)}]
     detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
     return problem(request, 422, "Invalid input", detail, "invalid-input", errors)
 
 
 _AT_PATH = re.compile(r" - at `\$\.?([^`]*)`$")
 _NAMED = re.compile(r"(?:unknown|missing required) field `([^`]+)`")
+_MISSING = re.compile(r"Missing required (?:query|header|cookie|path) parameter '([^']+)'")
 
 
 def _wire_names(request: Request[Any, Any, Any]) -> dict[str, str]:

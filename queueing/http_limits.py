@@ -21,7 +21,7 @@ from litestar.middleware import ASGIMiddleware
 from litestar.params import Parameter
 from litestar.types import ASGIApp, Receive, ReceiveMessage, Scope, Send
 
-from queueing.errors import PayloadTooLarge, QueueingError, RequestTimeout
+from queueing.errors import PayloadTooLarge, QueueingError, RequestTimeout, UnsupportedMediaType
 
 MAX_BODY_BYTES = 64 * 1024
 MAX_JSON_DEPTH = 32
@@ -42,6 +42,13 @@ class LimitedRequest(Request[Any, Any, Any]):
             raise PayloadTooLarge(f"the body is larger than {limit} bytes", field="body") from None
 
     async def json(self) -> Any:
+        media_type = self.content_type[0].lower()
+        if media_type != "application/json" and not media_type.endswith("+json"):
+            # A form post from any web page would otherwise take tickets in visitors' names.
+            raise UnsupportedMediaType(
+                f"the body must be application/json, not {media_type or 'unnamed'}",
+                field="content-type",
+            )
         body = await self.body()
         if json_depth(body) > MAX_JSON_DEPTH:
             raise QueueingError(f"JSON nested deeper than {MAX_JSON_DEPTH} levels", field="body")

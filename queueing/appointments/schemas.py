@@ -21,16 +21,22 @@ class SlotView(msgspec.Struct):
     capacity: int
 
 
+# Text a person typed, shown to staff as it is: no control characters and no bidirectional
+# overrides (U+202A-U+202E, U+2066-U+2069), which can make a name read as something else.
+PLAIN = r"^[^\x00-\x1f\x7f\u202a-\u202e\u2066-\u2069]*$"
+PLAIN_LINES = r"^[^\x00-\x09\x0b-\x1f\x7f\u202a-\u202e\u2066-\u2069]*$"
+
+
 class BookAppointment(msgspec.Struct, forbid_unknown_fields=True):
     """A customer books a slot; the contact details are for the confirmation and reminders."""
 
     service: Slug
     start: AwareDateTime
-    name: Annotated[str, msgspec.Meta(min_length=1, max_length=200)] | None = None
+    name: Annotated[str, msgspec.Meta(min_length=1, max_length=200, pattern=PLAIN)] | None = None
     phone: Phone | None = None
     email: Email | None = None
     language: Language | None = None  # default: the site's first language
-    notes: Annotated[str, msgspec.Meta(max_length=1000)] | None = None
+    notes: Annotated[str, msgspec.Meta(max_length=1000, pattern=PLAIN_LINES)] | None = None
 
 
 class WithCode(msgspec.Struct, forbid_unknown_fields=True):

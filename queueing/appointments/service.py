@@ -331,7 +331,7 @@ class AppointmentService:
         _in_range(day, "date")
         async with self.db.read() as session:
             site = await _site(session, site_slug)
-            principal.require_site(site.id)
+            principal.require_serving(site.id)
             service = await _service(session, site, service_slug) if service_slug else None
             if service is not None:
                 principal.require_serve(site.id, service.id)

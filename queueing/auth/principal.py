@@ -101,6 +101,12 @@ class Principal:
         if not self.may_use_point(site_id, point_unit_id):
             raise Forbidden("this service point belongs to a unit this account is not staff of")
 
+    def require_serving(self, site_id: int) -> None:
+        """Lists of customers (day lists): staff and managers (filtered) and admins; no guide."""
+        self.require_site(site_id)
+        if self.role not in SERVING_ROLES and not self.is_admin:
+            raise Forbidden("this account serves no line, so it sees no list of customers")
+
     def require_desk(self, site_id: int) -> None:
         """Issue tickets for customers (staff channel, needs) and check bookings in."""
         self.require_site(site_id)

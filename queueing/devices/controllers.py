@@ -9,6 +9,7 @@ from queueing.auth.principal import Principal
 from queueing.auth.routes import ACCOUNT
 from queueing.devices.schemas import DeviceView, NewDevice
 from queueing.devices.service import DeviceService
+from queueing.http_limits import RowId
 
 
 class DeviceController(Controller):
@@ -33,7 +34,7 @@ class DeviceController(Controller):
 
     @post("/{device_id:int}/revoke", status_code=HTTP_200_OK, summary="Revoke a device token")
     async def revoke(
-        self, site: str, device_id: int, devices: DeviceService, principal: Principal
+        self, site: str, device_id: RowId, devices: DeviceService, principal: Principal
     ) -> DeviceView:
         """The device's token stops working at once."""
         return await devices.revoke(site, device_id, principal)

@@ -154,6 +154,8 @@ class Housekeeping:
         result.tickets += 1
         ctx = await load_context(session, site, ticket)
         ctx.point = None
+        resource = f"ticket:{ticket.id}"
+        audit.record(session, site.id, "system", "ticket.closed", resource, ctx.unit.id)
         return await events_repo.append(
             session, site.id, "ticket.closed", event_payload(ctx), ticket.id
         )

@@ -59,6 +59,8 @@ class StaffingService:
                 session, site.id, _midnight(day, zone), _midnight(day + timedelta(1), zone)
             )
             services = await sites_repo.services(session, site.id)
+            if principal is not None:  # a manager: the services their units own or serve
+                services = [s for s in services if principal.may_serve(site.id, s.id)]
             learning = await self.learning.learning(session, site)
         observed = _observed(zone, issued, booked, outcomes)
         demands = _demands(site, day, history, services, observed, learning.stats)

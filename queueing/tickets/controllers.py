@@ -84,9 +84,11 @@ class CustomerTicketController(Controller):
         return await tickets.get(ticket_id)
 
     @post("/tickets/{ticket_id:uuid}/cancel", status_code=HTTP_200_OK, summary="Cancel a ticket")
-    async def cancel(self, ticket_id: uuid.UUID, tickets: TicketService) -> TicketView:
-        """The customer gives up their place."""
-        return await tickets.cancel(ticket_id)
+    async def cancel(
+        self, ticket_id: uuid.UUID, tickets: TicketService, maybe_principal: Principal | None
+    ) -> TicketView:
+        """The customer gives up their place (or someone signed in does it for them)."""
+        return await tickets.cancel(ticket_id, maybe_principal)
 
 
 class StaffTicketController(Controller):

@@ -220,9 +220,10 @@ class TicketService:
         # Estimated after the session is given back: the lobby read takes a connection of its own.
         return await self._estimated(ctx, ticket_view(ctx))
 
-    async def cancel(self, ticket_id: uuid.UUID) -> TicketView:
-        """The customer gives up their place."""
-        return await self._step(ticket_id, Step.CANCEL, None)
+    async def cancel(self, ticket_id: uuid.UUID, actor: Principal | None = None) -> TicketView:
+        """The holder gives up the place; `actor` is the signed-in account doing it, if any
+        (the ticket's UUID is the capability either way; the audit log names who used it)."""
+        return await self._step(ticket_id, Step.CANCEL, None, actor)
 
     # --- staff side ----------------------------------------------------------------------
 
@@ -320,6 +321,11 @@ class TicketService:
                 principal.require_serve(site.id, target.id)
             self._check(ticket, Step.TRANSFER)
             now = self.clock()
+            moved = {"from_service": ctx.service.slug, "to_service": target.slug,
+                     "placement": placement.value}  # fmt: skip
+            # The unit the customer leaves sees the move in its audit log too.
+            audit.record(session, site.id, principal, "ticket.transferred_out",
+                         f"ticket:{ticket.id}", ctx.unit.id, **moved)  # fmt: skip
             heads = await repository.waiting_ranked_at(session, target.id)
             await self._end_step(session, ticket.id, now, "transferred")
             ticket.ranked_at = transfer_ranked_at(placement, now, ticket.issued_at, heads)
@@ -337,7 +343,7 @@ class TicketService:
             ctx = await load_context(session, site, ticket)
             view = ticket_view(ctx)
             event = await self._event(
-                session, ctx, "ticket.transferred", principal, placement=placement.value
+                session, ctx, "ticket.transferred", principal, moved, placement=placement.value
             )
         await self.published(site, [event])
         return await self._estimated(ctx, view)
@@ -345,8 +351,13 @@ class TicketService:
     # --- shared steps --------------------------------------------------------------------
 
     async def _step(
-        self, ticket_id: uuid.UUID, step: Step, principal: Principal | None
+        self,
+        ticket_id: uuid.UUID,
+        step: Step,
+        principal: Principal | None,
+        actor: Principal | None = None,
     ) -> TicketView:
+        """One step of a ticket; `principal` must be allowed to serve it, `actor` is only named."""
         async with self.db.write() as session:
             ticket = await self._ticket(session, ticket_id, lock=True)
             site = await self._site_by_id(session, ticket.site_id)
@@ -359,7 +370,7 @@ class TicketService:
             await session.flush()
             view = ticket_view(ctx)
             kind = f"ticket.{_EVENT_NAMES[step]}"
-            event = await self._event(session, ctx, kind, principal, **extra)
+            event = await self._event(session, ctx, kind, principal or actor, **extra)
         await self.published(site, [event])
         return await self._estimated(ctx, view)
 
@@ -421,13 +432,15 @@ class TicketService:
         ctx: TicketContext,
         kind: str,
         actor: Principal | str | None,
+        detail: dict[str, str] | None = None,
         **extra: Any,
     ) -> Event:
         """The step's event for displays and its audit entry, in the step's transaction."""
         payload = event_payload(ctx, **extra)
         resource = f"ticket:{ctx.ticket.id}"
         point = {"service_point": ctx.point.slug} if ctx.point else {}
-        audit.record(session, ctx.site.id, actor, kind, resource, ctx.unit.id, **point)
+        audit.record(session, ctx.site.id, actor, kind, resource, ctx.unit.id,
+                     **point, **(detail or {}))  # fmt: skip
         return await events_repo.append(session, ctx.site.id, kind, payload, ctx.ticket.id)
 
     # --- lookups -------------------------------------------------------------------------

@@ -112,6 +112,32 @@ async def test_ids_beyond_the_integer_columns_are_a_422_naming_them(
     token = f"/api/sites/{SITE}/displays/lobby/tokens/{huge}/revoke"
     revoke = await client.post(token, headers=admin)
     assert_problem(revoke, 422, "token_id")
+    device = await client.post(f"/api/sites/{SITE}/devices/{huge}/revoke", headers=admin)
+    assert_problem(device, 422, "device_id")
+    audit = await client.get(f"/api/sites/{SITE}/audit", params={"before": huge}, headers=admin)
+    assert_problem(audit, 422, "before")
+
+
+async def test_a_json_body_sent_as_text_or_a_form_is_a_415_and_issues_nothing(
+    client: Client,
+) -> None:
+    body = '{"service": "kela-benefits"}'
+    for media_type in ("text/plain", "application/x-www-form-urlencoded"):
+        response = await client.post(TICKETS, content=body, headers={"content-type": media_type})
+        assert_problem(response, 415, "content-type")
+    first = await client.post(TICKETS, json={"service": "kela-benefits"})
+    assert first.json()["number"] == "K001", "the refused requests issued no ticket"
+
+
+async def test_a_missing_query_parameter_is_named(client: Client, admin: dict[str, str]) -> None:
+    response = await client.get(f"/api/sites/{SITE}/staffing", headers=admin)
+    assert_problem(response, 422, "date")
+
+
+async def test_a_name_with_a_bidirectional_override_is_a_422_naming_it(client: Client) -> None:
+    body = {"service": SERVICE, "start": "2030-01-01T10:00:00+02:00", "name": "Ann\u202eaknaM"}
+    response = await client.post(f"/api/sites/{SITE}/appointments", json=body)
+    assert_problem(response, 422, "name")
 
 
 def test_a_body_announced_and_never_sent_is_a_408_after_the_timeout(

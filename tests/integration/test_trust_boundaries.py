@@ -330,3 +330,69 @@ async def test_an_organisation_admin_administers_every_site_of_it_a_site_admin_o
     for slug in ("iso-omena", "leppavaara"):
         assert (await client.get(f"/api/sites/{slug}/displays", headers=city)).status_code == 200
     assert (await client.get("/api/sites/leppavaara/displays", headers=admin)).status_code == 403
+
+
+async def test_a_managers_staffing_advice_covers_only_their_units_services(
+    client: Client, database_url: str
+) -> None:
+    await open_round_the_clock(client, BOTH_BOOKABLE)
+    start = slot_start(24 * 60)
+    for service in ("kela-appointment", "reception-appointment"):
+        body = {"service": service, "start": start.isoformat()}
+        assert (await client.post(f"{SITE}/appointments", json=body)).status_code == 201
+    await _user(database_url, "kela-boss", ["kela"], role="manager")
+    day = start.astimezone(ZoneInfo("Europe/Helsinki")).date().isoformat()
+    advice = await client.get(
+        f"{SITE}/staffing", params={"date": day}, headers=await _login(client, "kela-boss")
+    )
+    assert advice.status_code == 200
+    assert "kela-appointment" in advice.json() and "reception-appointment" not in advice.json()
+    assert set(advice.json()) <= {"kela-benefits", "kela-appointment"}
+
+
+async def test_a_guide_sees_no_day_list(client: Client, database_url: str) -> None:
+    await _user(database_url, "lobby-guide", ["citizen-services"], role="guide")
+    response = await client.get(
+        f"{SITE}/appointments",
+        params={"date": "2026-12-02"},
+        headers=await _login(client, "lobby-guide"),
+    )
+    assert response.status_code == 403
+
+
+async def test_a_signed_in_cancel_is_audited_as_that_account(
+    client: Client, admin: dict[str, str]
+) -> None:
+    ticket = await _ticket(client)
+    staff = await _login(client, "staff")
+    assert (
+        await client.post(f"/api/tickets/{ticket['id']}/cancel", headers=staff)
+    ).status_code == 200
+    log = await client.get(
+        f"{SITE}/audit", params={"resource": f"ticket:{ticket['id']}"}, headers=admin
+    )
+    cancelled = next(e for e in log.json() if e["action"] == "ticket.cancelled")
+    assert cancelled["actor"] == "staff"
+
+
+async def test_a_transfer_is_in_both_units_audit_logs_with_where_from_and_to(
+    client: Client, database_url: str
+) -> None:
+    ticket = await _ticket(client)
+    staff = await _login(client, "staff")
+    await client.post(f"{SITE}/service-points/counter-4/call-next", headers=staff)
+    moved = await client.post(
+        f"/api/tickets/{ticket['id']}/transfer", json={"service": "lab-walk-in"}, headers=staff
+    )
+    assert moved.status_code == 200
+    await _user(database_url, "kela-boss", ["kela"], role="manager")
+    await _user(database_url, "lab-boss", ["hus-laboratory"], role="manager")
+    for manager, action in (
+        ("kela-boss", "ticket.transferred_out"),
+        ("lab-boss", "ticket.transferred"),
+    ):
+        log = await client.get(f"{SITE}/audit", headers=await _login(client, manager))
+        entry = next(e for e in log.json() if e["action"] == action)
+        assert entry["detail"]["from_service"] == "kela-benefits"
+        assert entry["detail"]["to_service"] == "lab-walk-in"
+        assert entry["detail"]["placement"] == "original"
