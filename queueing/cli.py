@@ -17,6 +17,8 @@ from queueing import bootstrap
 from queueing.settings import Settings, from_env
 from queueing.simulation.cli import simulate
 
+WORKER_COMMAND = ("-m", "workers")
+
 
 @click.group()
 def main() -> None:
@@ -92,7 +94,7 @@ def _spawn_worker(settings: Settings) -> subprocess.Popen[bytes]:
         "QUEUEING_REDIS_URL": settings.redis_url,
         "QUEUEING_SECRET_KEY": settings.secret_key,
     }
-    command = [sys.executable, "-m", "queueing.cli", "worker", "--with-scheduler"]
+    command = [sys.executable, *WORKER_COMMAND, "--with-scheduler"]
     return subprocess.Popen(command, env=env)
 
 
@@ -160,9 +162,9 @@ def api(host: str, port: int, workers: int) -> None:
 @click.option("--burst", is_flag=True, help="Stop when the job queues are empty.")
 def worker(with_scheduler: bool, burst: bool) -> None:
     """Run an RQ worker on the service's job queues."""
-    from workers.worker import run_worker
-
-    run_worker(from_env(), with_scheduler=with_scheduler, burst=burst)
+    # The worker is its own program (workers/__main__.py): queueing/ never imports workers/.
+    flags = [f for f, on in (("--with-scheduler", with_scheduler), ("--burst", burst)) if on]
+    os.execv(sys.executable, [sys.executable, *WORKER_COMMAND, *flags])
 
 
 @main.group()
