@@ -9,12 +9,12 @@ from typing import Any
 import structlog
 from rq import Queue
 
+from queueing.housekeeping.service import Housekeeping
 from queueing.models import Event, Site
 from queueing.notifications.dispatch import Dispatcher
-from queueing.notifications.enqueue import enqueue_events, schedule_message
-from queueing.notifications.housekeeping import Housekeeping
-from queueing.notifications.outbox import Planned
 from queueing.notifications.sender import Sender
+from queueing.outbox.enqueue import enqueue_events, schedule_message
+from queueing.outbox.plan import Planned
 from workers import reconciler
 from workers.runtime import Runtime, run
 

@@ -14,8 +14,8 @@ from rq.exceptions import NoSuchJobError
 from rq.job import Job, JobStatus
 
 from queueing.models import utcnow
-from queueing.notifications import repository
-from queueing.notifications.enqueue import enqueue_events, message_job_id, schedule_message
+from queueing.outbox import repository
+from queueing.outbox.enqueue import enqueue_events, message_job_id, schedule_message
 from queueing.sites import repository as sites_repo
 from workers.runtime import Runtime
 

@@ -19,7 +19,7 @@ from rq import Queue
 from queueing import logs
 from queueing.db import Database
 from queueing.events.publisher import Publisher
-from queueing.notifications.enqueue import DEFAULT, NOTIFICATIONS
+from queueing.outbox.enqueue import DEFAULT, NOTIFICATIONS
 from queueing.settings import Settings, from_env
 from queueing.tickets.service import TicketService
 

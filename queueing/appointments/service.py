@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import uuid
-from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -13,6 +12,7 @@ import msgspec
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from queueing.access.principal import Principal
 from queueing.appointments import calendar, repository
 from queueing.appointments import config as appointments_config
 from queueing.appointments.schemas import (
@@ -23,7 +23,7 @@ from queueing.appointments.schemas import (
     StaffAppointmentView,
 )
 from queueing.audit import repository as audit
-from queueing.auth.principal import Principal
+from queueing.clock import Clock
 from queueing.db import Database
 from queueing.domain import booking_code, checkin
 from queueing.domain.days import DayOutOfRange, check_day
@@ -45,8 +45,8 @@ from queueing.models import (
     SiteClosure,
     utcnow,
 )
-from queueing.notifications import outbox
-from queueing.notifications.enqueue import JobEnqueuer
+from queueing.outbox import plan as outbox
+from queueing.outbox.enqueue import JobEnqueuer
 from queueing.settings import Settings
 from queueing.sites import repository as sites_repo
 from queueing.sites.config import ConfigError
@@ -55,7 +55,6 @@ from queueing.tickets.schemas import Contact, IssueTicket, TicketView
 from queueing.tickets.service import TicketService
 from queueing.tickets.views import load_context, service_label, ticket_view
 
-Clock = Callable[[], datetime]
 BOOKABLE = ("appointment", "both")
 
 

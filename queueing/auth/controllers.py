@@ -9,8 +9,8 @@ from litestar import Controller, Request, post
 from litestar.exceptions import NotAuthorizedException
 from litestar.status_codes import HTTP_200_OK, HTTP_204_NO_CONTENT
 
-from queueing.auth.principal import Principal
-from queueing.auth.routes import ACCOUNT, PUBLIC
+from queueing.access.principal import Principal
+from queueing.access.routes import ACCOUNT, PUBLIC
 from queueing.auth.service import AuthService
 from queueing.clients import client_key
 from queueing.errors import TooManyAttempts

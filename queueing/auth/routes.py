@@ -1,35 +1,7 @@
-"""Each route's access rule, declared on its handler (`opt`), so none can go without one.
+"""Moved to queueing/access/routes.py; kept for modules being moved to lobby/."""
 
-The rule says who may reach a route at all; what a signed-in account may see or change there is
-decided per resource by `Principal` (queueing/auth/principal.py). tests/integration/
-test_access_matrix.py walks every route of the app and fails for one without a rule.
-"""
+from queueing.access.routes import ACCOUNT as ACCOUNT
+from queueing.access.routes import DISPLAY as DISPLAY
+from queueing.access.routes import HOLDER as HOLDER
 
-from __future__ import annotations
-
-from enum import StrEnum
-from typing import Any
-
-KEY = "access"
-
-
-class Access(StrEnum):
-    # Anyone; the answer carries no personal data and no sensitive service's name.
-    PUBLIC = "public"
-    # Whoever holds the capability: a ticket's UUID, a booking's code.
-    HOLDER = "holder"
-    # A lobby or counter display: public ones for anyone, others with their device token.
-    DISPLAY = "display"
-    # A signed-in account (401 without); the Principal decides per resource (403).
-    ACCOUNT = "account"
-
-
-def rule(access: Access) -> dict[str, Any]:
-    """The `opt` of a handler or controller with this rule."""
-    return {KEY: access.value}
-
-
-PUBLIC = rule(Access.PUBLIC)
-HOLDER = rule(Access.HOLDER)
-DISPLAY = rule(Access.DISPLAY)
-ACCOUNT = rule(Access.ACCOUNT)
+__all__ = ["ACCOUNT", "DISPLAY", "HOLDER"]

@@ -3,22 +3,19 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
-from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from queueing.access.principal import Principal
 from queueing.audit import repository as audit
-from queueing.auth.principal import Principal
+from queueing.clock import Clock
 from queueing.db import Database
 from queueing.errors import Conflict, NotFound
 from queueing.models import OutboxMessage, Site, utcnow
-from queueing.notifications import repository
-from queueing.notifications.enqueue import JobEnqueuer
-from queueing.notifications.outbox import Planned
 from queueing.notifications.schemas import OutboxView, Status
+from queueing.outbox import repository
+from queueing.outbox.enqueue import JobEnqueuer
+from queueing.outbox.plan import Planned
 from queueing.sites import repository as sites_repo
-
-Clock = Callable[[], datetime]
 
 
 class OutboxService:

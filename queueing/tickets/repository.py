@@ -220,3 +220,13 @@ def remember_result(
             status_code=201,
         )
     )
+
+
+async def waiting_with_contact(session: AsyncSession, site_id: int) -> list[Ticket]:
+    """The site's waiting tickets with a phone or an e-mail to tell."""
+    query = select(Ticket).where(
+        Ticket.site_id == site_id,
+        Ticket.status == "waiting",
+        or_(Ticket.phone.is_not(None), Ticket.email.is_not(None)),
+    )
+    return list(await session.scalars(query))

@@ -12,8 +12,10 @@ import msgspec
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from queueing.access.issuer import Issuer
+from queueing.access.principal import Principal
 from queueing.audit import repository as audit
-from queueing.auth.principal import Principal
+from queueing.clock import Clock
 from queueing.db import Database
 from queueing.domain.hours import next_opening
 from queueing.domain.lifecycle import (
@@ -42,12 +44,7 @@ from queueing.models import (
 from queueing.sites import repository as sites_repo
 from queueing.sites.config import expand_opening_hours
 from queueing.tickets import repository
-from queueing.tickets.issuers import (
-    Issuer,
-    check_issuer,
-    has_priority_need,
-    servable_profile,
-)
+from queueing.tickets.issuers import check_issuer, has_priority_need, servable_profile
 from queueing.tickets.schemas import IssueTicket, TicketView
 from queueing.tickets.views import (
     TicketContext,
@@ -57,7 +54,6 @@ from queueing.tickets.views import (
     ticket_view,
 )
 
-Clock = Callable[[], datetime]
 AfterCommit = Callable[[list[Event]], Awaitable[None]]
 
 
