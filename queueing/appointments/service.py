@@ -122,7 +122,7 @@ class AppointmentService:
             )
             if key is not None:
                 tickets_repo.remember_result(session, scope, key, request_hash, appointment.id)
-            _audit(session, appointment, service, None, "appointment.booked")
+            _audit(session, self.clock(), appointment, service, None, "appointment.booked")
             view = _view(site, service, appointment)
         await self._wake(planned)
         return view
@@ -190,7 +190,7 @@ class AppointmentService:
             view = await self._view_of(session, appointment)
             service = await _service_by_id(session, appointment.service_id)
         async with self.db.write() as session:  # a read of the booking's personal data
-            _audit(session, appointment, service, None, "appointment.read")
+            _audit(session, self.clock(), appointment, service, None, "appointment.read")
         return view
 
     async def cancel(self, appointment_id: uuid.UUID, code: str) -> AppointmentView:
@@ -207,7 +207,7 @@ class AppointmentService:
             )  # fmt: skip
             planned = await outbox.plan_cancellation(session, self.settings, appointment, now)
             service = await _service_by_id(session, appointment.service_id)
-            _audit(session, appointment, service, None, "appointment.cancelled")
+            _audit(session, now, appointment, service, None, "appointment.cancelled")
             view = await self._view_of(session, appointment)
         await self._wake(planned)
         return view
@@ -232,7 +232,7 @@ class AppointmentService:
             planned = await outbox.plan_booking(
                 session, self.settings, appointment, "rescheduled", now
             )
-            _audit(session, appointment, service, None, "appointment.rescheduled")
+            _audit(session, now, appointment, service, None, "appointment.rescheduled")
             view = _view(site, service, appointment)
         await self._wake(planned)
         return view
@@ -316,7 +316,15 @@ class AppointmentService:
             session, site, _ticket_request(service, appointment, by_staff), decision.ranked_at,
             staff,
         )  # fmt: skip
-        _audit(session, appointment, service, staff, "appointment.checked_in", ticket=str(view.id))
+        _audit(
+            session,
+            now,
+            appointment,
+            service,
+            staff,
+            "appointment.checked_in",
+            ticket=str(view.id),
+        )
         appointment.status, appointment.ticket_id = "checked_in", view.id
         appointment.checked_in_at = appointment.updated_at = now
         return view, event
@@ -348,7 +356,7 @@ class AppointmentService:
                 count = sum(1 for r in rows if services[r.service_id].unit_id == unit_id)
                 resource = f"appointments:{day.isoformat()}"
                 audit.record(session, site.id, principal, "appointments.read", resource, unit_id,
-                             count=count)  # fmt: skip
+                             at=self.clock(), count=count)  # fmt: skip
         return [_staff_view(site, services[row.service_id].slug, row) for row in rows]
 
     async def import_config(self, config: appointments_config.AppointmentsConfig) -> list[str]:
@@ -487,6 +495,7 @@ def _closure(
 
 def _audit(
     session: AsyncSession,
+    at: datetime,
     appointment: Appointment,
     service: Service,
     actor: Principal | None,
@@ -494,7 +503,9 @@ def _audit(
     **detail: str,
 ) -> None:
     resource = f"appointment:{appointment.id}"
-    audit.record(session, appointment.site_id, actor, action, resource, service.unit_id, **detail)
+    audit.record(
+        session, appointment.site_id, actor, action, resource, service.unit_id, at=at, **detail
+    )
 
 
 async def _site(session: AsyncSession, slug: str) -> Site:

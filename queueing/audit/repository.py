@@ -23,12 +23,15 @@ def record(
     action: str,
     resource: str,
     unit_id: int | None = None,
+    *,
+    at: datetime | None = None,
     **detail: Any,
 ) -> AuditEntry:
     """Add an audit entry to the caller's transaction: it commits, or rolls back, with the step.
 
     `principal` is the signed-in account, a device or system name, or None for a customer;
-    `detail` holds identifiers and counts only, never names, phones, e-mails or free text.
+    `detail` holds identifiers and counts only, never names, phones, e-mails or free text;
+    `at` is the step's time by the service's clock (now when not given).
     """
     if isinstance(principal, Principal):
         actor, actor_id = principal.username, principal.user_id or None
@@ -36,7 +39,7 @@ def record(
         actor, actor_id = principal or ANONYMOUS, None
     entry = AuditEntry(
         site_id=site_id,
-        at=utcnow(),
+        at=at or utcnow(),
         actor=actor[:80],
         actor_id=actor_id,
         action=action[:48],

@@ -71,7 +71,9 @@ class AuthService:
         async with self.db.write() as session:
             site_id = user.site_id if user is not None else None
             action = "auth.signed_in" if valid else "auth.sign_in_failed"
-            entry = audit.record(session, site_id, username, action, f"user:{username}")
+            entry = audit.record(
+                session, site_id, username, action, f"user:{username}", at=self.clock()
+            )
             entry.actor_id = user.id if user is not None else None
         if not valid or user is None:
             raise NotAuthenticated("wrong username or password")
@@ -154,7 +156,12 @@ class AuthService:
                 raise NotAuthenticated("no such account")
             end_tokens(user)
             audit.record(
-                session, user.site_id, principal, "auth.signed_out", f"user:{user.username}"
+                session,
+                user.site_id,
+                principal,
+                "auth.signed_out",
+                f"user:{user.username}",
+                at=self.clock(),
             )
         self.forget(principal.user_id)
 

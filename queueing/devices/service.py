@@ -40,7 +40,7 @@ class DeviceService:
             session.add(row)
             await session.flush()
             audit.record(session, site.id, principal, "device.created", f"device:{row.id}",
-                         kind=data.kind)  # fmt: skip
+                         at=self.clock(), kind=data.kind)  # fmt: skip
             return _view(row, token)
 
     async def listing(self, site_slug: str, principal: Principal) -> list[DeviceView]:
@@ -58,7 +58,9 @@ class DeviceService:
             if row is None or row.site_id != site.id:
                 raise NotFound("no such device")
             row.revoked_at = row.revoked_at or self.clock()
-            audit.record(session, site.id, principal, "device.revoked", f"device:{row.id}")
+            audit.record(
+                session, site.id, principal, "device.revoked", f"device:{row.id}", at=self.clock()
+            )
             return _view(row)
 
     async def issuer(self, token: str | None) -> Issuer | None:

@@ -138,7 +138,7 @@ class Housekeeping:
         ctx = await load_context(session, site, ticket)
         ctx.point = None
         return await events_repo.append(
-            session, site.id, "ticket.closed", event_payload(ctx), ticket.id
+            session, site.id, "ticket.closed", event_payload(ctx), ticket.id, now
         )
 
     # --- appointments --------------------------------------------------------------------

@@ -37,7 +37,7 @@ class OutboxService:
             rows = await repository.listing(session, site.id, status, kind, limit, before)
         async with self.db.write() as session:  # messages carry recipients: personal data
             audit.record(session, site.id, principal, "outbox.read", f"outbox:{site.slug}",
-                         count=len(rows))  # fmt: skip
+                         at=self.clock(), count=len(rows))  # fmt: skip
         return [_view(site, row) for row in rows]
 
     async def resend(self, message_id: int, principal: Principal) -> OutboxView:
@@ -56,7 +56,9 @@ class OutboxService:
             message.message_key, message.lease_token = uuid.uuid4().hex, None
             site = await session.get(Site, message.site_id)
             assert site is not None
-            audit.record(session, site.id, principal, "outbox.resent", f"message:{message.id}")
+            audit.record(
+                session, site.id, principal, "outbox.resent", f"message:{message.id}", at=now
+            )
             view = _view(site, message)
         if self.enqueuer is not None:
             await self.enqueuer.messages([Planned(message_id, now)])

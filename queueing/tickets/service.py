@@ -421,8 +421,9 @@ class TicketService:
         payload = event_payload(ctx, **extra)
         resource = f"ticket:{ctx.ticket.id}"
         point = {"service_point": ctx.point.slug} if ctx.point else {}
-        audit.record(session, ctx.site.id, actor, kind, resource, ctx.unit.id, **point)
-        return await events_repo.append(session, ctx.site.id, kind, payload, ctx.ticket.id)
+        now = self.clock()
+        audit.record(session, ctx.site.id, actor, kind, resource, ctx.unit.id, at=now, **point)
+        return await events_repo.append(session, ctx.site.id, kind, payload, ctx.ticket.id, now)
 
     # --- lookups -------------------------------------------------------------------------
 
