@@ -28,7 +28,6 @@ from displays.common import language, page
 from queueing.access.principal import Principal
 from queueing.access.routes import ACCOUNT, PUBLIC
 from queueing.auth.service import AuthService
-from queueing.clients import client_key
 from queueing.domain.routing import Placement
 from queueing.errors import NotAuthenticated, TooManyAttempts
 from queueing.staffdesk.schemas import Desk
@@ -127,9 +126,9 @@ class StaffPages(Controller):
         request: Request[Any, Any, Any],
         data: Annotated[LoginForm, Body(media_type=RequestEncodingType.URL_ENCODED)],
         auth: AuthService,
+        client: str,
     ) -> Response[Any]:
         """Check the password; on success set the session cookie and go to the workstation."""
-        client = client_key(request, request.app.state.settings)
         try:
             token = await auth.issue_token(data.username, data.password, client)
         except NotAuthenticated:

@@ -105,7 +105,8 @@ def create_app(
             },
             "principal": Provide(_principal),
             "maybe_principal": Provide(_maybe_principal),
-            "code_attempts": Provide(_code_attempts, sync_to_thread=False),
+            "client": Provide(_client_key(settings), sync_to_thread=False),
+            "code_attempts": Provide(_code_attempts(parts.code_attempts), sync_to_thread=False),
         },
         exception_handlers=EXCEPTION_HANDLERS,
         lifespan=[_lifespan, hub_lifespan],
@@ -165,10 +166,20 @@ def _part(part: Any) -> Callable[[], Any]:
     return provide
 
 
-def _code_attempts(request: Request[Any, Any, Any], state: State) -> ClientCodeAttempts:
-    """The booking-code attempts of the client making this request."""
-    parts: Components = state.components
-    return parts.code_attempts.for_client(client_key(request, parts.settings))
+def _client_key(settings: Settings) -> Callable[[Request[Any, Any, Any]], str]:
+    def provide(request: Request[Any, Any, Any]) -> str:
+        """The key the abuse limits count this request's client by."""
+        return client_key(request, settings)
+
+    return provide
+
+
+def _code_attempts(attempts: CodeAttempts) -> Callable[[str], ClientCodeAttempts]:
+    def provide(client: str) -> ClientCodeAttempts:
+        """The booking-code attempts of the client making this request."""
+        return attempts.for_client(client)
+
+    return provide
 
 
 async def _principal(request: Request[Any, Any, Any], auth: AuthService) -> Principal:
