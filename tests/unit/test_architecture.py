@@ -150,3 +150,22 @@ def test_sql_is_written_only_in_repository_modules() -> None:
         if calls := _sql_calls(path):
             offenders[relative] = calls
     assert not offenders, f"SQL outside repository modules: {offenders}"
+
+
+def test_handlers_never_build_a_service() -> None:
+    """create_app builds each service once; controllers and pages receive them by name."""
+    built = {}
+    for _, path in modules():
+        relative = path.relative_to(ROOT).as_posix()
+        if not (path.name == "controllers.py" or relative.startswith("displays/")):
+            continue
+        calls = [
+            f"{node.func.id}() at line {node.lineno}"
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+            if isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Name)
+            and node.func.id.endswith("Service")
+        ]
+        if calls:
+            built[relative] = calls
+    assert not built, f"services built per request: {built}"
