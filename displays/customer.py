@@ -13,8 +13,8 @@ from litestar.response import Template
 
 from displays import catalogs
 from displays.common import language, page
-from displays.screens import PAGE_DEPENDENCIES, error_page
-from queueing.auth.routes import HOLDER, PUBLIC
+from displays.screens import error_page
+from queueing.access.routes import HOLDER, PUBLIC
 from queueing.displays_api.service import DisplayService
 from queueing.errors import InvalidInput, QueueingError
 
@@ -49,7 +49,6 @@ def idle_setting(value: int | None) -> dict[str, int]:
 
 class CustomerPages(Controller):
     include_in_schema = False
-    dependencies = PAGE_DEPENDENCIES
     opt = PUBLIC
 
     @get("/sites/{site:str}/kiosk")

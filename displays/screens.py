@@ -8,26 +8,16 @@ from urllib.parse import urlencode
 import msgspec
 import structlog
 from litestar import Controller, Request, get
-from litestar.datastructures import State
-from litestar.di import Provide
 from litestar.response import Template
 
 from displays import catalogs
 from displays.common import language, page
-from queueing.auth.routes import DISPLAY
+from queueing.access.routes import DISPLAY
 from queueing.displays_api.schemas import DisplaySnapshot
 from queueing.displays_api.service import DisplayService, Screen
 from queueing.errors import QueueingError
 
 log = structlog.get_logger(__name__)
-
-
-def displays_service(state: State) -> DisplayService:
-    service: DisplayService = state["displays"]
-    return service
-
-
-PAGE_DEPENDENCIES = {"displays": Provide(displays_service, sync_to_thread=False)}
 
 
 def error_page(request: Request[Any, Any, Any], exc: QueueingError) -> Template:
@@ -51,7 +41,6 @@ async def first_snapshot(displays: DisplayService, screen: Screen) -> dict[str, 
 class ScreenPages(Controller):
     path = "/sites/{site:str}"
     include_in_schema = False
-    dependencies = PAGE_DEPENDENCIES
     opt = DISPLAY
 
     @get("/lobby")

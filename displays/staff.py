@@ -14,7 +14,7 @@ from typing import Annotated, Any, Literal
 import msgspec
 from litestar import Controller, Request, Response, Router, get, post
 from litestar.config.csrf import CSRFConfig
-from litestar.datastructures import Cookie, State
+from litestar.datastructures import Cookie
 from litestar.di import Provide
 from litestar.enums import RequestEncodingType
 from litestar.middleware import DefineMiddleware
@@ -25,10 +25,9 @@ from litestar.status_codes import HTTP_200_OK, HTTP_204_NO_CONTENT
 
 from displays import catalogs
 from displays.common import language, page
-from queueing.auth.principal import Principal
-from queueing.auth.routes import ACCOUNT, PUBLIC
+from queueing.access.principal import Principal
+from queueing.access.routes import ACCOUNT, PUBLIC
 from queueing.auth.service import AuthService
-from queueing.clients import client_key
 from queueing.domain.routing import Placement
 from queueing.errors import NotAuthenticated, TooManyAttempts
 from queueing.lobby.desk import StaffDeskService
@@ -56,37 +55,21 @@ class CallBody(msgspec.Struct, forbid_unknown_fields=True):
     ]
 
 
-def _auth(state: State) -> AuthService:
-    auth: AuthService = state["auth"]
-    return auth
-
-
-def _tickets(state: State) -> TicketService:
-    tickets: TicketService = state["tickets"]
-    return tickets
-
-
-def _desk(state: State) -> StaffDeskService:
-    return StaffDeskService(state["db"])
-
-
-async def _session(request: Request[Any, Any, Any], state: State) -> Principal:
+async def _session(request: Request[Any, Any, Any], auth: AuthService) -> Principal:
     """The signed-in staff member from the session cookie, or 401."""
     token = request.cookies.get(COOKIE)
-    return await _auth(state).authenticate(f"Bearer {token}" if token else None)
+    return await auth.authenticate(f"Bearer {token}" if token else None)
 
 
-async def _optional_session(request: Request[Any, Any, Any], state: State) -> Principal | None:
+async def _optional_session(request: Request[Any, Any, Any], auth: AuthService) -> Principal | None:
     try:
-        return await _session(request, state)
+        return await _session(request, auth)
     except NotAuthenticated:
         return None
 
 
+# auth, tickets and desk come from create_app, built once for the process.
 DEPENDENCIES = {
-    "auth": Provide(_auth, sync_to_thread=False),
-    "tickets": Provide(_tickets, sync_to_thread=False),
-    "desk": Provide(_desk, sync_to_thread=False),
     "staff": Provide(_session),
     "maybe_staff": Provide(_optional_session),
 }
@@ -143,9 +126,9 @@ class StaffPages(Controller):
         request: Request[Any, Any, Any],
         data: Annotated[LoginForm, Body(media_type=RequestEncodingType.URL_ENCODED)],
         auth: AuthService,
+        client: str,
     ) -> Response[Any]:
         """Check the password; on success set the session cookie and go to the workstation."""
-        client = client_key(request, request.app.state.settings)
         try:
             token = await auth.issue_token(data.username, data.password, client)
         except NotAuthenticated:

@@ -10,7 +10,7 @@ from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
 from displays.controllers import page_handlers
-from queueing.auth.routes import PUBLIC
+from queueing.access.routes import PUBLIC
 
 HERE = Path(__file__).resolve().parent
 

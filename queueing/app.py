@@ -13,26 +13,28 @@ from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
-from litestar.openapi.spec import Components, SecurityScheme
+from litestar.openapi.spec import Components as OpenAPIComponents
+from litestar.openapi.spec import SecurityScheme
 from litestar.plugins.prometheus import PrometheusConfig
 from litestar.types import Scope
 from redis.asyncio import Redis
 
 from displays import wiring as pages
 from queueing import logs
+from queueing.access.principal import Principal
 from queueing.aio import stop_task
-from queueing.appointments.attempts import CodeAttempts
-from queueing.appointments.wiring import DEPENDENCIES as APPOINTMENT_DEPENDENCIES
-from queueing.appointments.wiring import HANDLERS as APPOINTMENT_HANDLERS
-from queueing.appointments.wiring import appointments_state
+from queueing.appointments.attempts import ClientCodeAttempts, CodeAttempts
+from queueing.appointments.controllers import AppointmentController, StaffAppointmentController
+from queueing.appointments.service import AppointmentService
 from queueing.audit.context import ClientAddressMiddleware
 from queueing.audit.controllers import AuditController
 from queueing.audit.service import AuditService
 from queueing.auth.controllers import AuthController
-from queueing.auth.principal import Principal
 from queueing.auth.service import AuthService
 from queueing.auth.throttle import SignInThrottle
-from queueing.clients import client_address, trusted_networks
+from queueing.clients import client_address, client_key, trusted_networks
+from queueing.clock import Clock
+from queueing.components import INJECTED, Components
 from queueing.contract import document_errors
 from queueing.db import Database
 from queueing.devices.controllers import DeviceController
@@ -42,10 +44,14 @@ from queueing.displays_api.wiring import display_state, hub_lifespan
 from queueing.errors import EXCEPTION_HANDLERS
 from queueing.events.publisher import Publisher, relay_forever
 from queueing.http_limits import MAX_BODY_BYTES, BodyTimeout, LimitedRequest
+from queueing.lobby.desk import StaffDeskService
 from queueing.lobby.learning import EtaSource
 from queueing.lobby.reader import LobbyReader
-from queueing.notifications.enqueue import JobEnqueuer
+from queueing.models import utcnow
+from queueing.notifications.controllers import OutboxController
+from queueing.notifications.service import OutboxService
 from queueing.ops.controllers import HealthController
+from queueing.outbox.enqueue import JobEnqueuer
 from queueing.ratelimit import RateLimiter
 from queueing.settings import Settings, from_env
 from queueing.sites.controllers import SiteController
@@ -57,7 +63,9 @@ from queueing.tickets.service import TicketService
 
 
 def create_app(
-    settings: Settings | None = None, extra_handlers: list[Any] | None = None
+    settings: Settings | None = None,
+    extra_handlers: list[Any] | None = None,
+    clock: Clock = utcnow,
 ) -> Litestar:
     """Build the API with its database, Redis, services and routes."""
     settings = settings or from_env()
@@ -65,38 +73,7 @@ def create_app(
         raise RuntimeError("QUEUEING_SECRET_KEY must be set (queueing serve sets one for you)")
     logs.configure(settings.log_format, settings.log_level)
     trusted_networks(settings.trusted_proxies)  # a mistyped proxy list fails here, not per request
-    db = Database(settings.database_url)
-    redis = Redis.from_url(settings.redis_url, socket_connect_timeout=1, socket_timeout=2)
-    publisher = Publisher(redis)
-    throttle = SignInThrottle(redis, enabled=settings.sign_in_throttle)
-    auth = AuthService(db, settings.secret_key, settings.token_minutes, throttle)
-    # Wakes the message jobs after ticket changes commit (docs/notifications.md).
-    enqueuer = JobEnqueuer(settings.redis_url)
-    # One lobby read model: what tickets, displays and staffing learn and show of the lobby.
-    learning = EtaSource()
-    lobby = LobbyReader(db, learning)
-    tickets = TicketService(db, publisher, after_commit=enqueuer.after_commit, lobby=lobby)
-    state = State(
-        {
-            "settings": settings,
-            "db": db,
-            "redis": redis,
-            "publisher": publisher,
-            "auth": auth,
-            "tickets": tickets,
-            "sites": SiteService(db, publisher),
-            "lobby": lobby,
-            "staffing": StaffingService(db, learning),
-            "audit": AuditService(db),
-            "devices": DeviceService(db),
-            "rate_limiter": RateLimiter(redis, settings.rate_limit),
-            "code_attempts": CodeAttempts(
-                redis, settings.code_attempts_per_booking, settings.code_attempts_per_client
-            ),
-            **display_state(db, lobby, settings.redis_url),
-            **appointments_state(db, tickets, settings, enqueuer),
-        }
-    )
+    parts = _components(settings, clock)
     prometheus = PrometheusConfig(
         app_name="queueing",
         prefix="queueing",
@@ -116,21 +93,22 @@ def create_app(
             StaffTicketController,
             StaffingController,
             *DISPLAY_HANDLERS,
-            *APPOINTMENT_HANDLERS,
+            AppointmentController,
+            StaffAppointmentController,
+            OutboxController,
             *pages.handlers(settings.secret_key),
             *(extra_handlers or []),
         ],
-        state=state,
+        state=State({"components": parts, **parts.as_state()}),
         dependencies={
-            "tickets": Provide(_from_state("tickets"), sync_to_thread=False),
-            "sites": Provide(_from_state("sites"), sync_to_thread=False),
-            "staffing": Provide(_from_state("staffing"), sync_to_thread=False),
-            "auth": Provide(_from_state("auth"), sync_to_thread=False),
+            **{
+                name: Provide(_part(getattr(parts, name)), sync_to_thread=False)
+                for name in INJECTED
+            },
             "principal": Provide(_principal),
             "maybe_principal": Provide(_maybe_principal),
-            "audit": Provide(_from_state("audit"), sync_to_thread=False),
-            "devices": Provide(_from_state("devices"), sync_to_thread=False),
-            **APPOINTMENT_DEPENDENCIES,
+            "client": Provide(_client_key(settings), sync_to_thread=False),
+            "code_attempts": Provide(_code_attempts(parts.code_attempts), sync_to_thread=False),
         },
         exception_handlers=EXCEPTION_HANDLERS,
         lifespan=[_lifespan, hub_lifespan],
@@ -148,25 +126,80 @@ def create_app(
     return app
 
 
-def _from_state(name: str) -> Any:
-    def provide(state: State) -> Any:
-        return state[name]
+def _components(settings: Settings, clock: Clock) -> Components:
+    """Every long-lived part, built once from one settings object and one clock."""
+    db = Database(settings.database_url)
+    redis = Redis.from_url(settings.redis_url, socket_connect_timeout=1, socket_timeout=2)
+    publisher = Publisher(redis)
+    throttle = SignInThrottle(redis, enabled=settings.sign_in_throttle)
+    # Wakes the message jobs after ticket changes commit (docs/notifications.md).
+    enqueuer = JobEnqueuer(settings.redis_url)
+    # One lobby read model: what tickets, displays and staffing learn and show of the lobby.
+    learning = EtaSource()
+    lobby = LobbyReader(db, learning)
+    tickets = TicketService(
+        db, publisher, clock=clock, after_commit=enqueuer.after_commit, lobby=lobby
+    )
+    displays = display_state(db, lobby, settings.redis_url)
+    return Components(
+        settings=settings,
+        clock=clock,
+        db=db,
+        redis=redis,
+        publisher=publisher,
+        enqueuer=enqueuer,
+        auth=AuthService(db, settings.secret_key, settings.token_minutes, throttle, clock=clock),
+        tickets=tickets,
+        sites=SiteService(db, publisher),
+        appointments=AppointmentService(db, tickets, settings, enqueuer, clock=clock),
+        outbox=OutboxService(db, enqueuer, clock=clock),
+        audit=AuditService(db),
+        devices=DeviceService(db, clock=clock),
+        rate_limiter=RateLimiter(redis, settings.rate_limit),
+        code_attempts=CodeAttempts(
+            redis, settings.code_attempts_per_booking, settings.code_attempts_per_client
+        ),
+        lobby=lobby,
+        staffing=StaffingService(db, learning),
+        desk=StaffDeskService(db),
+        displays=displays["displays"],
+        hub=displays["hub"],
+    )
+
+
+def _part(part: Any) -> Callable[[], Any]:
+    def provide() -> Any:
+        return part
 
     return provide
 
 
-async def _principal(request: Request[Any, Any, Any], state: State) -> Principal:
+def _client_key(settings: Settings) -> Callable[[Request[Any, Any, Any]], str]:
+    def provide(request: Request[Any, Any, Any]) -> str:
+        """The key the abuse limits count this request's client by."""
+        return client_key(request, settings)
+
+    return provide
+
+
+def _code_attempts(attempts: CodeAttempts) -> Callable[[str], ClientCodeAttempts]:
+    def provide(client: str) -> ClientCodeAttempts:
+        """The booking-code attempts of the client making this request."""
+        return attempts.for_client(client)
+
+    return provide
+
+
+async def _principal(request: Request[Any, Any, Any], auth: AuthService) -> Principal:
     """The signed-in account, or 401; handlers that need one take a `principal`."""
-    auth: AuthService = state.auth
     return await auth.authenticate(request.headers.get("authorization"))
 
 
-async def _maybe_principal(request: Request[Any, Any, Any], state: State) -> Principal | None:
+async def _maybe_principal(request: Request[Any, Any, Any], auth: AuthService) -> Principal | None:
     """The signed-in account, None for a customer; 401 for a header that is not a valid token."""
     header = request.headers.get("authorization")
     if header is None:
         return None
-    auth: AuthService = state.auth
     return await auth.authenticate(header)
 
 
@@ -181,17 +214,17 @@ def _client_of(settings: Settings) -> Callable[[Scope], str]:
 
 @contextlib.asynccontextmanager
 async def _lifespan(app: Litestar) -> AsyncIterator[None]:
-    state = app.state
+    parts: Components = app.state.components
     relay = asyncio.create_task(
-        relay_forever(state.publisher, state.db, state.settings.relay_interval_seconds)
+        relay_forever(parts.publisher, parts.db, parts.settings.relay_interval_seconds)
     )
     try:
         yield
     finally:
         await stop_task(relay)
-        await state.enqueuer.aclose()
-        await state.redis.aclose()
-        await state.db.dispose()
+        await parts.enqueuer.aclose()
+        await parts.redis.aclose()
+        await parts.db.dispose()
 
 
 def _openapi() -> OpenAPIConfig:
@@ -199,7 +232,7 @@ def _openapi() -> OpenAPIConfig:
         title="Queueing: service centre queues and appointments",
         version="0.1.0",
         description="Cross-unit ticketing for multi-unit public service centres (SPEC §4).",
-        components=Components(
+        components=OpenAPIComponents(
             security_schemes={
                 "BearerToken": SecurityScheme(
                     type="http",

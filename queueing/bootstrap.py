@@ -7,12 +7,11 @@ import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 
+from queueing.auth import repository as auth_repo
 from queueing.auth.service import set_user
 from queueing.db import Database
-from queueing.models import User
 from queueing.sites import config as site_config
 from queueing.sites import repository as sites_repo
 from queueing.sites.service import SiteService
@@ -81,7 +80,7 @@ async def load_demo(database_url: str, password: str | None) -> DemoSetup:
         config = site_config.load(site_config.DEMO_SITE)
         async with db.read() as session:
             site = await sites_repo.site_by_slug(session, config.slug)
-            users = await session.scalar(select(func.count()).select_from(User))
+            users = await auth_repo.user_count(session)
         if site is None:
             await SiteService(db).import_config(config)
         if users:

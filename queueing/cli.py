@@ -5,16 +5,14 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import signal
-import subprocess
 import sys
 from pathlib import Path
 from typing import Any
 
 import click
 
-from queueing import bootstrap
-from queueing.settings import Settings, from_env
+from queueing import serving
+from queueing.settings import from_env
 from queueing.simulation.cli import simulate
 
 
@@ -35,103 +33,7 @@ def main() -> None:
 @click.option("--worker/--no-worker", default=True, show_default=True, help="Start an RQ worker.")
 def serve(host: str, port: int, data_dir: Path | None, worker: bool) -> None:
     """Run everything on the embedded default: SQLite, Valkey, an RQ worker, the demo site."""
-    from queueing.embedded import start_redis
-
-    base = from_env(data_dir=data_dir)
-    # Whatever the caller's umask, what this process and its children (the embedded Redis, the
-    # worker, SQLite) create is the owner's only; existing files are tightened one by one below.
-    os.umask(os.umask(0o077) | 0o077)
-    data = bootstrap.private_dir(base.data_dir.resolve())
-    overrides: dict[str, Any] = {"data_dir": data}
-    if "QUEUEING_DATABASE_URL" not in os.environ:
-        overrides["database_url"] = f"sqlite+aiosqlite:///{data / 'queueing.db'}"
-    if not base.secret_key:
-        overrides["secret_key"] = bootstrap.secret_key(data)
-    redis_server = None
-    if "QUEUEING_REDIS_URL" not in os.environ:
-        redis_server = start_redis(data / "redis")
-        overrides["redis_url"] = redis_server.url
-    settings = from_env(**overrides)
-    children: list[subprocess.Popen[bytes]] = []
-    # uvicorn shuts down gracefully on SIGTERM, then re-raises the signal to the handler it found:
-    # make that handler a clean exit so the `finally` below always stops our children.
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-    try:
-        _prepare(settings)
-        if worker:
-            children.append(_spawn_worker(settings))
-        _print_urls(host, port)
-        _run_api(settings, host, port)
-    except KeyboardInterrupt:
-        pass  # Ctrl-C: uvicorn already stopped serving; fall through to stop the children
-    finally:
-        for child in children:
-            _stop(child)
-        if redis_server is not None:
-            redis_server.stop()
-        click.echo("queueing: stopped")
-
-
-def _prepare(settings: Settings) -> None:
-    from queueing.migrations import upgrade
-
-    bootstrap.private_sqlite(settings.database_url)
-    upgrade(settings.database_url)
-    demo = asyncio.run(bootstrap.load_demo(settings.database_url, settings.demo_password))
-    bootstrap.private_sqlite(settings.database_url)  # -wal/-shm left by an earlier, looser start
-    if demo.created_users:
-        click.echo(f"queueing: demo site {demo.site!r} with users 'admin' and 'staff'")
-        if demo.password:
-            click.echo(f"queueing: generated password for both (shown once): {demo.password}")
-
-
-def _spawn_worker(settings: Settings) -> subprocess.Popen[bytes]:
-    env = {
-        **os.environ,
-        "QUEUEING_DATABASE_URL": settings.database_url,
-        "QUEUEING_REDIS_URL": settings.redis_url,
-        "QUEUEING_SECRET_KEY": settings.secret_key,
-    }
-    command = [sys.executable, "-m", "queueing.cli", "worker", "--with-scheduler"]
-    return subprocess.Popen(command, env=env)
-
-
-def _stop(child: subprocess.Popen[bytes]) -> None:
-    if child.poll() is None:
-        child.terminate()
-        try:
-            child.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            child.kill()
-            child.wait()
-
-
-def _print_urls(host: str, port: int) -> None:
-    base = f"http://{host}:{port}"
-    click.echo(
-        "\n".join(
-            [
-                "queueing: serving the demo site 'iso-omena'",
-                f"  kiosk          {base}/sites/iso-omena/kiosk",
-                f"  lobby display  {base}/sites/iso-omena/lobby",
-                f"  staff          {base}/staff",
-                f"  API docs       {base}/schema  (OpenAPI: {base}/schema/openapi.json)",
-                f"  health         {base}/health/ready",
-                "Press Ctrl-C to stop.",
-            ]
-        )
-    )
-
-
-def _run_api(settings: Settings, host: str, port: int) -> None:
-    import uvicorn
-
-    from queueing.app import create_app
-
-    config = uvicorn.Config(
-        create_app(settings), host=host, port=port, log_level="warning", proxy_headers=False
-    )
-    uvicorn.Server(config).run()
+    serving.run(host, port, data_dir, worker)
 
 
 @main.command()
@@ -159,10 +61,9 @@ def api(host: str, port: int, workers: int) -> None:
 @click.option("--with-scheduler", is_flag=True, help="Also run RQ's scheduler for delayed jobs.")
 @click.option("--burst", is_flag=True, help="Stop when the job queues are empty.")
 def worker(with_scheduler: bool, burst: bool) -> None:
-    """Run an RQ worker on the service's job queues."""
-    from workers.worker import run_worker
-
-    run_worker(from_env(), with_scheduler=with_scheduler, burst=burst)
+    """Run an RQ worker on the service's job queues (the program `python -m workers`)."""
+    flags = [f for f, on in (("--with-scheduler", with_scheduler), ("--burst", burst)) if on]
+    os.execv(sys.executable, [sys.executable, *serving.WORKER_COMMAND, *flags])
 
 
 @main.group()

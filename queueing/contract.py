@@ -13,7 +13,7 @@ from litestar import Litestar
 from litestar.openapi import ResponseSpec
 from litestar.routes import HTTPRoute
 
-from queueing.auth.routes import KEY, Access
+from queueing.access.routes import KEY, Access
 from queueing.errors import PROBLEM_JSON, ProblemDocument
 from queueing.ratelimit import anonymous_rate_limit
 

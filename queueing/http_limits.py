@@ -27,6 +27,8 @@ MAX_BODY_BYTES = 64 * 1024
 MAX_JSON_DEPTH = 32
 # Row ids are INTEGER columns: a larger number in a path or query names no row, it is bad input.
 RowId = Annotated[int, Parameter(ge=1, le=2**31 - 1)]
+# A slug in a body: configuration's names for sites, services and service points.
+Slug = Annotated[str, msgspec.Meta(min_length=1, max_length=64, pattern=r"^[a-z0-9-]+$")]
 _STRINGS = re.compile(rb'"(?:[^"\\]|\\.)*"', re.DOTALL)
 _BRACKETS = re.compile(rb"[\[\]{}]")
 

@@ -16,7 +16,7 @@ from litestar.handlers import BaseRouteHandler
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
-from queueing.auth.principal import Principal
+from queueing.access.principal import Principal
 from queueing.auth.service import AuthService
 from queueing.clients import client_key
 from queueing.errors import NotAuthenticated

@@ -11,10 +11,9 @@ from rq import Queue
 
 from queueing.models import Event, Site
 from queueing.notifications.dispatch import Dispatcher
-from queueing.notifications.enqueue import enqueue_events, schedule_message
-from queueing.notifications.housekeeping import Housekeeping
-from queueing.notifications.outbox import Planned
 from queueing.notifications.sender import Sender
+from queueing.outbox.enqueue import enqueue_events, schedule_message
+from queueing.outbox.plan import Planned
 from workers import reconciler
 from workers.runtime import Runtime, run
 
@@ -28,7 +27,7 @@ def send_message(message_id: int) -> str:
 
 
 async def _send_message(rt: Runtime, message_id: int) -> str:
-    outcome = await Sender(rt.db, rt.settings).deliver(message_id)
+    outcome = await Sender(rt.db, rt.settings, rt.clock).deliver(message_id)
     if outcome.status == "retry" and outcome.retry_at is not None:
         schedule_message(rt.notifications, message_id, outcome.retry_at, outcome.attempts)
     return outcome.status
@@ -40,7 +39,7 @@ def process_events(site_id: int) -> int:
 
 
 async def _process_events(rt: Runtime, site_id: int) -> int:
-    dispatched = await Dispatcher(rt.db, rt.settings).process(site_id, DISPATCH_BATCH)
+    dispatched = await Dispatcher(rt.db, rt.settings, rt.clock).process(site_id, DISPATCH_BATCH)
     wake(rt.notifications, dispatched.planned)
     for ticket_id, recall_count, due in dispatched.expiries:
         rt.default.enqueue_at(
@@ -54,9 +53,7 @@ async def _process_events(rt: Runtime, site_id: int) -> int:
 
 def expire_call(ticket_id: str, recall_count: int) -> bool:
     """Automatic no-show: the ticket's last allowed call went unanswered for the set minutes."""
-    return run(lambda rt: Housekeeping(rt.db, rt.tickets, rt.settings).expire_call(
-        uuid.UUID(ticket_id), recall_count
-    ))  # fmt: skip
+    return run(lambda rt: rt.housekeeping.expire_call(uuid.UUID(ticket_id), recall_count))
 
 
 def close_days() -> int:
@@ -65,7 +62,7 @@ def close_days() -> int:
 
 
 async def _close_days(rt: Runtime) -> int:
-    closed = await Housekeeping(rt.db, rt.tickets, rt.settings).close_days()
+    closed = await rt.housekeeping.close_days()
     for site, events in closed.events:
         await publish(rt, site, events)
     wake(rt.notifications, closed.planned)
@@ -74,12 +71,12 @@ async def _close_days(rt: Runtime) -> int:
 
 def mark_missed_appointments() -> int:
     """Bookings not checked in by their slot's end plus the grace become no-shows."""
-    return run(lambda rt: Housekeeping(rt.db, rt.tickets, rt.settings).mark_missed_appointments())
+    return run(lambda rt: rt.housekeeping.mark_missed_appointments())
 
 
 def erase_personal_data() -> dict[str, int]:
     """Retention: erase names, phones, e-mails and free text past their days; keep statistics."""
-    return run(lambda rt: Housekeeping(rt.db, rt.tickets, rt.settings).erase_personal_data())
+    return run(lambda rt: rt.housekeeping.erase_personal_data())
 
 
 def reconcile() -> dict[str, Any]:
@@ -89,10 +86,9 @@ def reconcile() -> dict[str, Any]:
 
 async def _reconcile(rt: Runtime) -> dict[str, Any]:
     report = await reconciler.restore_wake_ups(rt)
-    housekeeping = Housekeeping(rt.db, rt.tickets, rt.settings)
-    report["no_shows"] = await housekeeping.expire_calls()
+    report["no_shows"] = await rt.housekeeping.expire_calls()
     report["closed"] = await _close_days(rt)
-    report["missed_appointments"] = await housekeeping.mark_missed_appointments()
+    report["missed_appointments"] = await rt.housekeeping.mark_missed_appointments()
     log.info("reconciled", **report)
     return report
 

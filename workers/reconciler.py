@@ -13,9 +13,8 @@ from redis import Redis
 from rq.exceptions import NoSuchJobError
 from rq.job import Job, JobStatus
 
-from queueing.models import utcnow
-from queueing.notifications import repository
-from queueing.notifications.enqueue import enqueue_events, message_job_id, schedule_message
+from queueing.outbox import repository
+from queueing.outbox.enqueue import enqueue_events, message_job_id, schedule_message
 from queueing.sites import repository as sites_repo
 from workers.runtime import Runtime
 
@@ -31,7 +30,7 @@ def job_waiting(connection: Redis, job_id: str) -> bool:
 
 
 async def restore_wake_ups(rt: Runtime) -> dict[str, Any]:
-    now = utcnow()
+    now = rt.clock()
     async with rt.db.read() as session:
         due = [(m.id, m.send_after, m.attempts) for m in await repository.due(session, now)]
         later = await repository.scheduled(session, now)

@@ -17,9 +17,11 @@ from redis.asyncio import Redis as AsyncRedis
 from rq import Queue
 
 from queueing import logs
+from queueing.clock import Clock, utcnow
 from queueing.db import Database
 from queueing.events.publisher import Publisher
-from queueing.notifications.enqueue import DEFAULT, NOTIFICATIONS
+from queueing.housekeeping.service import Housekeeping
+from queueing.outbox.enqueue import DEFAULT, NOTIFICATIONS
 from queueing.settings import Settings, from_env
 from queueing.tickets.service import TicketService
 
@@ -28,10 +30,14 @@ T = TypeVar("T")
 
 @dataclass(frozen=True, slots=True)
 class Runtime:
+    """One job's parts, built from one settings object and one clock, as create_app does."""
+
     settings: Settings
+    clock: Clock
     db: Database
     publisher: Publisher
     tickets: TicketService
+    housekeeping: Housekeeping
     notifications: Queue  # the job queue for sends
     default: Queue  # the job queue for dispatch and sweeps
 
@@ -44,12 +50,15 @@ async def opened(settings: Settings | None = None) -> AsyncIterator[Runtime]:
     redis = AsyncRedis.from_url(settings.redis_url, socket_connect_timeout=2, socket_timeout=5)
     connection = Redis.from_url(settings.redis_url, socket_connect_timeout=2, socket_timeout=5)
     publisher = Publisher(redis)
+    tickets = TicketService(db, publisher, clock=utcnow)
     try:
         yield Runtime(
             settings=settings,
+            clock=utcnow,
             db=db,
             publisher=publisher,
-            tickets=TicketService(db, publisher),
+            tickets=tickets,
+            housekeeping=Housekeeping(db, tickets, settings, utcnow),
             notifications=Queue(NOTIFICATIONS, connection=connection),
             default=Queue(DEFAULT, connection=connection),
         )

@@ -12,7 +12,7 @@ from multiprocessing.process import BaseProcess
 from redis import Redis
 from rq import Queue, Worker
 
-from queueing.notifications.enqueue import DEFAULT, NOTIFICATIONS
+from queueing.outbox.enqueue import DEFAULT, NOTIFICATIONS
 from queueing.settings import Settings
 
 JOB_QUEUES = (NOTIFICATIONS, DEFAULT)

@@ -10,6 +10,8 @@ from litestar import Controller, Response, get, post
 from litestar.params import QueryParameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
+from queueing.access.principal import Principal
+from queueing.access.routes import ACCOUNT, HOLDER, PUBLIC
 from queueing.appointments.attempts import ClientCodeAttempts
 from queueing.appointments.schemas import (
     AppointmentView,
@@ -20,8 +22,6 @@ from queueing.appointments.schemas import (
     WithCode,
 )
 from queueing.appointments.service import AppointmentService
-from queueing.auth.principal import Principal
-from queueing.auth.routes import ACCOUNT, HOLDER, PUBLIC
 from queueing.ratelimit import anonymous_rate_limit
 from queueing.tickets.controllers import STAFF, IdempotencyKey
 from queueing.tickets.schemas import TicketView

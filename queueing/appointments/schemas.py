@@ -8,7 +8,8 @@ from typing import Annotated
 
 import msgspec
 
-from queueing.tickets.schemas import Email, Language, Phone, Slug
+from queueing.http_limits import Slug
+from queueing.tickets.schemas import Email, Language, Phone
 
 AwareDateTime = Annotated[datetime, msgspec.Meta(tz=True)]
 CodeText = Annotated[str, msgspec.Meta(min_length=1, max_length=20)]

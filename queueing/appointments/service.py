@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import uuid
-from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -13,6 +12,7 @@ import msgspec
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from queueing.access.principal import Principal
 from queueing.appointments import calendar, repository
 from queueing.appointments import config as appointments_config
 from queueing.appointments.schemas import (
@@ -23,7 +23,7 @@ from queueing.appointments.schemas import (
     StaffAppointmentView,
 )
 from queueing.audit import repository as audit
-from queueing.auth.principal import Principal
+from queueing.clock import Clock
 from queueing.db import Database
 from queueing.domain import booking_code, checkin
 from queueing.domain.days import DayOutOfRange, check_day
@@ -45,8 +45,8 @@ from queueing.models import (
     SiteClosure,
     utcnow,
 )
-from queueing.notifications import outbox
-from queueing.notifications.enqueue import JobEnqueuer
+from queueing.outbox import plan as outbox
+from queueing.outbox.enqueue import JobEnqueuer
 from queueing.settings import Settings
 from queueing.sites import repository as sites_repo
 from queueing.sites.config import ConfigError
@@ -55,7 +55,6 @@ from queueing.tickets.schemas import Contact, IssueTicket, TicketView
 from queueing.tickets.service import TicketService
 from queueing.tickets.views import load_context, service_label, ticket_view
 
-Clock = Callable[[], datetime]
 BOOKABLE = ("appointment", "both")
 
 
@@ -123,7 +122,7 @@ class AppointmentService:
             )
             if key is not None:
                 tickets_repo.remember_result(session, scope, key, request_hash, appointment.id)
-            _audit(session, appointment, service, None, "appointment.booked")
+            _audit(session, self.clock(), appointment, service, None, "appointment.booked")
             view = _view(site, service, appointment)
         await self._wake(planned)
         return view
@@ -191,7 +190,7 @@ class AppointmentService:
             view = await self._view_of(session, appointment)
             service = await _service_by_id(session, appointment.service_id)
         async with self.db.write() as session:  # a read of the booking's personal data
-            _audit(session, appointment, service, None, "appointment.read")
+            _audit(session, self.clock(), appointment, service, None, "appointment.read")
         return view
 
     async def cancel(self, appointment_id: uuid.UUID, code: str) -> AppointmentView:
@@ -208,7 +207,7 @@ class AppointmentService:
             )  # fmt: skip
             planned = await outbox.plan_cancellation(session, self.settings, appointment, now)
             service = await _service_by_id(session, appointment.service_id)
-            _audit(session, appointment, service, None, "appointment.cancelled")
+            _audit(session, now, appointment, service, None, "appointment.cancelled")
             view = await self._view_of(session, appointment)
         await self._wake(planned)
         return view
@@ -233,7 +232,7 @@ class AppointmentService:
             planned = await outbox.plan_booking(
                 session, self.settings, appointment, "rescheduled", now
             )
-            _audit(session, appointment, service, None, "appointment.rescheduled")
+            _audit(session, now, appointment, service, None, "appointment.rescheduled")
             view = _view(site, service, appointment)
         await self._wake(planned)
         return view
@@ -317,7 +316,15 @@ class AppointmentService:
             session, site, _ticket_request(service, appointment, by_staff), decision.ranked_at,
             staff,
         )  # fmt: skip
-        _audit(session, appointment, service, staff, "appointment.checked_in", ticket=str(view.id))
+        _audit(
+            session,
+            now,
+            appointment,
+            service,
+            staff,
+            "appointment.checked_in",
+            ticket=str(view.id),
+        )
         appointment.status, appointment.ticket_id = "checked_in", view.id
         appointment.checked_in_at = appointment.updated_at = now
         return view, event
@@ -349,7 +356,7 @@ class AppointmentService:
                 count = sum(1 for r in rows if services[r.service_id].unit_id == unit_id)
                 resource = f"appointments:{day.isoformat()}"
                 audit.record(session, site.id, principal, "appointments.read", resource, unit_id,
-                             count=count)  # fmt: skip
+                             at=self.clock(), count=count)  # fmt: skip
         return [_staff_view(site, services[row.service_id].slug, row) for row in rows]
 
     async def import_config(self, config: appointments_config.AppointmentsConfig) -> list[str]:
@@ -488,6 +495,7 @@ def _closure(
 
 def _audit(
     session: AsyncSession,
+    at: datetime,
     appointment: Appointment,
     service: Service,
     actor: Principal | None,
@@ -495,7 +503,9 @@ def _audit(
     **detail: str,
 ) -> None:
     resource = f"appointment:{appointment.id}"
-    audit.record(session, appointment.site_id, actor, action, resource, service.unit_id, **detail)
+    audit.record(
+        session, appointment.site_id, actor, action, resource, service.unit_id, at=at, **detail
+    )
 
 
 async def _site(session: AsyncSession, slug: str) -> Site:

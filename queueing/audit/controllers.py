@@ -8,10 +8,10 @@ from typing import Annotated
 from litestar import Controller, get
 from litestar.params import Parameter, QueryParameter
 
+from queueing.access.principal import Principal
+from queueing.access.routes import ACCOUNT
 from queueing.audit.schemas import AuditEntryView
 from queueing.audit.service import AuditService
-from queueing.auth.principal import Principal
-from queueing.auth.routes import ACCOUNT
 
 Text = Annotated[str | None, Parameter(max_length=120)]
 

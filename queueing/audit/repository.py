@@ -9,9 +9,9 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from queueing.access.principal import Principal
 from queueing.audit.context import current_client
-from queueing.auth.principal import Principal
-from queueing.models import AuditEntry, utcnow
+from queueing.models import AuditEntry, Site, Unit, utcnow
 
 ANONYMOUS = "anonymous"
 
@@ -23,12 +23,15 @@ def record(
     action: str,
     resource: str,
     unit_id: int | None = None,
+    *,
+    at: datetime | None = None,
     **detail: Any,
 ) -> AuditEntry:
     """Add an audit entry to the caller's transaction: it commits, or rolls back, with the step.
 
     `principal` is the signed-in account, a device or system name, or None for a customer;
-    `detail` holds identifiers and counts only, never names, phones, e-mails or free text.
+    `detail` holds identifiers and counts only, never names, phones, e-mails or free text;
+    `at` is the step's time by the service's clock (now when not given).
     """
     if isinstance(principal, Principal):
         actor, actor_id = principal.username, principal.user_id or None
@@ -36,7 +39,7 @@ def record(
         actor, actor_id = principal or ANONYMOUS, None
     entry = AuditEntry(
         site_id=site_id,
-        at=utcnow(),
+        at=at or utcnow(),
         actor=actor[:80],
         actor_id=actor_id,
         action=action[:48],
@@ -80,3 +83,14 @@ async def forget_before(session: AsyncSession, cutoff: datetime) -> int:
     """The audit log's own retention: entries older than `cutoff` go."""
     result = await session.execute(delete(AuditEntry).where(AuditEntry.at < cutoff))
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+# The audit log reads the site and unit names it shows itself: every area writes the log, so it
+# stays below them all (sites included) in the import graph.
+async def site_id(session: AsyncSession, slug: str) -> int | None:
+    return await session.scalar(select(Site.id).where(Site.slug == slug))
+
+
+async def unit_slugs(session: AsyncSession, site_id: int) -> dict[int, str]:
+    rows = await session.execute(select(Unit.id, Unit.slug).where(Unit.site_id == site_id))
+    return {unit_id: slug for unit_id, slug in rows.all()}

@@ -5,12 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from queueing.access.principal import Principal
 from queueing.audit import repository
 from queueing.audit.schemas import AuditEntryView
-from queueing.auth.principal import Principal
 from queueing.db import Database
 from queueing.errors import InvalidInput, NotFound
-from queueing.sites import repository as sites_repo
 
 
 class AuditService:
@@ -28,14 +27,14 @@ class AuditService:
         """A page of the site's audit log, newest first, filtered; scoped to the reader's units."""
         _check_range(filters.get("from"), filters.get("to"))
         async with self.db.read() as session:
-            site = await sites_repo.site_by_slug(session, site_slug)
-            if site is None:
+            site_id = await repository.site_id(session, site_slug)
+            if site_id is None:
                 raise NotFound(f"no site {site_slug!r}")
-            units = principal.managed_units(site.id)
-            slugs = {u.id: u.slug for u in await sites_repo.units(session, site.id)}
+            units = principal.managed_units(site_id)
+            slugs = await repository.unit_slugs(session, site_id)
             if (unit := filters.pop("unit", None)) is not None:
                 filters["unit_id"] = _unit_id(slugs, unit)
-            rows = await repository.entries(session, site.id, units, filters, limit, before)
+            rows = await repository.entries(session, site_id, units, filters, limit, before)
         return [
             AuditEntryView(
                 id=r.id,

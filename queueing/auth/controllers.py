@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 import msgspec
-from litestar import Controller, Request, post
+from litestar import Controller, post
 from litestar.exceptions import NotAuthorizedException
 from litestar.status_codes import HTTP_200_OK, HTTP_204_NO_CONTENT
 
-from queueing.auth.principal import Principal
-from queueing.auth.routes import ACCOUNT, PUBLIC
+from queueing.access.principal import Principal
+from queueing.access.routes import ACCOUNT, PUBLIC
 from queueing.auth.service import AuthService
-from queueing.clients import client_key
 from queueing.errors import TooManyAttempts
 
 
@@ -39,11 +38,8 @@ class AuthController(Controller):
         # A wrong username or password; a sign-in locked after repeated failures.
         raises=[NotAuthorizedException, TooManyAttempts],  # type: ignore[list-item]
     )
-    async def token(
-        self, request: Request[Any, Any, Any], data: TokenRequest, auth: AuthService
-    ) -> TokenResponse:
+    async def token(self, data: TokenRequest, auth: AuthService, client: str) -> TokenResponse:
         """Exchange a staff or admin username and password for a bearer token."""
-        client = client_key(request, request.app.state.settings)
         token = await auth.issue_token(data.username, data.password, client)
         return TokenResponse(access_token=token, expires_in=auth.token_minutes * 60)
 

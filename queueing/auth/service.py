@@ -9,16 +9,17 @@ from datetime import timedelta
 from typing import Any
 
 import jwt
-from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from queueing.access.principal import ROLES, Principal
 from queueing.audit import repository as audit
+from queueing.auth import repository
 from queueing.auth.passwords import check_password, hash_password
-from queueing.auth.principal import ROLES, Principal
 from queueing.auth.throttle import SignInThrottle
+from queueing.clock import Clock
 from queueing.db import Database
 from queueing.errors import InvalidInput, NotAuthenticated
-from queueing.models import Service, ServingAgreement, Site, Unit, User, UserUnit, utcnow
+from queueing.models import User, utcnow
 
 ALGORITHM = "HS256"
 # A token must say when it ends, who it is for and which generation of the account it belongs to.
@@ -42,9 +43,10 @@ class Account:
 class AuthService:
     def __init__(
         self, db: Database, secret_key: str, token_minutes: int,
-        throttle: SignInThrottle | None = None,
+        throttle: SignInThrottle | None = None, clock: Clock = utcnow,
     ) -> None:  # fmt: skip
         self.db = db
+        self.clock = clock
         self.secret_key = secret_key
         self.token_minutes = token_minutes
         self.throttle = throttle or SignInThrottle.off()
@@ -60,7 +62,7 @@ class AuthService:
 
     async def _issue_token(self, username: str, password: str) -> str:
         async with self.db.read() as session:
-            user = await session.scalar(select(User).where(User.username == username))
+            user = await repository.user_by_name(session, username)
         valid = False
         if user is None or not user.active:
             await check_password(_DUMMY_HASH, password)
@@ -69,14 +71,16 @@ class AuthService:
         async with self.db.write() as session:
             site_id = user.site_id if user is not None else None
             action = "auth.signed_in" if valid else "auth.sign_in_failed"
-            entry = audit.record(session, site_id, username, action, f"user:{username}")
+            entry = audit.record(
+                session, site_id, username, action, f"user:{username}", at=self.clock()
+            )
             entry.actor_id = user.id if user is not None else None
         if not valid or user is None:
             raise NotAuthenticated("wrong username or password")
         return self._encode(user)
 
     def _encode(self, user: User) -> str:
-        now = utcnow()
+        now = self.clock()
         claims = {
             "sub": str(user.id),
             "name": user.username,
@@ -152,7 +156,12 @@ class AuthService:
                 raise NotAuthenticated("no such account")
             end_tokens(user)
             audit.record(
-                session, user.site_id, principal, "auth.signed_out", f"user:{user.username}"
+                session,
+                user.site_id,
+                principal,
+                "auth.signed_out",
+                f"user:{user.username}",
+                at=self.clock(),
             )
         self.forget(principal.user_id)
 
@@ -167,16 +176,11 @@ async def load_account(session: AsyncSession, user_id: int) -> Account | None:
     user = await session.get(User, user_id)
     if user is None:
         return None
-    unit_ids = frozenset(
-        await session.scalars(select(UserUnit.unit_id).where(UserUnit.user_id == user.id))
-    )
+    unit_ids = await repository.unit_ids_of(session, user.id)
     site_ids = {user.site_id}
     if user.role == "admin" and user.organisation_id is not None:
-        query = select(Site.id).where(Site.organisation_id == user.organisation_id)
-        site_ids |= set(await session.scalars(query))
-    own = select(Service.id).where(Service.unit_id.in_(unit_ids))
-    agreed = select(ServingAgreement.service_id).where(ServingAgreement.unit_id.in_(unit_ids))
-    service_ids = frozenset(await session.scalars(own.union(agreed))) if unit_ids else frozenset()
+        site_ids |= await repository.organisation_site_ids(session, user.organisation_id)
+    service_ids = await repository.servable_service_ids(session, unit_ids)
     principal = Principal(
         user_id=user.id,
         username=user.username,
@@ -207,7 +211,7 @@ async def set_user(
         raise InvalidInput(f"role must be one of {', '.join(ROLES)}", field="role")
     if organisation_id is not None and role != "admin":
         raise InvalidInput("only an admin can administer an organisation", field="organisation")
-    user = await session.scalar(select(User).where(User.username == username))
+    user = await repository.user_by_name(session, username)
     if user is None:
         user = User(username=username, site_id=site_id, role=role, password_hash="")
         session.add(user)
@@ -216,20 +220,19 @@ async def set_user(
     user.site_id, user.role, user.password_hash = site_id, role, hash_password(password)
     user.organisation_id, user.active = organisation_id, True
     await session.flush()
-    units = list(await session.scalars(select(Unit).where(Unit.site_id == site_id)))
+    units = await repository.site_units(session, site_id)
     chosen = [u for u in units if unit_slugs is None or u.slug in unit_slugs]
     unknown = set(unit_slugs or []) - {u.slug for u in units}
     if unknown:
         raise InvalidInput(f"unknown units: {', '.join(sorted(unknown))}", field="units")
-    await session.execute(delete(UserUnit).where(UserUnit.user_id == user.id))
-    session.add_all(UserUnit(user_id=user.id, unit_id=u.id) for u in chosen)
+    await repository.set_units(session, user.id, chosen)
     audit.record(session, site_id, "cli", "user.saved", f"user:{username}", role=role)
     return user
 
 
 async def disable_user(session: AsyncSession, username: str) -> User:
     """The account can no longer sign in, and its tokens stop working at once."""
-    user = await session.scalar(select(User).where(User.username == username))
+    user = await repository.user_by_name(session, username)
     if user is None:
         raise InvalidInput(f"no user {username!r}", field="username")
     user.active = False

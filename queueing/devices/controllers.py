@@ -5,8 +5,8 @@ from __future__ import annotations
 from litestar import Controller, get, post
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
-from queueing.auth.principal import Principal
-from queueing.auth.routes import ACCOUNT
+from queueing.access.principal import Principal
+from queueing.access.routes import ACCOUNT
 from queueing.devices.schemas import DeviceView, NewDevice
 from queueing.devices.service import DeviceService
 from queueing.http_limits import RowId

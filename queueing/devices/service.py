@@ -5,17 +5,18 @@ from __future__ import annotations
 import hashlib
 import secrets
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from queueing.access.issuer import Issuer
+from queueing.access.principal import Principal
 from queueing.audit import repository as audit
-from queueing.auth.principal import Principal
+from queueing.clock import Clock
 from queueing.db import Database
+from queueing.devices import repository
 from queueing.devices.schemas import DeviceView, NewDevice
 from queueing.errors import NotAuthenticated, NotFound
 from queueing.models import KioskToken, Site, utcnow
 from queueing.sites import repository as sites_repo
-from queueing.tickets.issuers import Issuer
 
 TOKEN_PREFIX = "qk_"
 
@@ -25,8 +26,9 @@ def _hash(token: str) -> str:
 
 
 class DeviceService:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, clock: Clock = utcnow) -> None:
         self.db = db
+        self.clock = clock
 
     async def create(self, site_slug: str, data: NewDevice, principal: Principal) -> DeviceView:
         """A new device token; its clear text is in this answer only."""
@@ -34,20 +36,18 @@ class DeviceService:
         async with self.db.write() as session:
             site = await _admin_site(session, site_slug, principal)
             row = KioskToken(site_id=site.id, kind=data.kind, label=data.label,
-                             token_hash=_hash(token), created_at=utcnow())  # fmt: skip
+                             token_hash=_hash(token), created_at=self.clock())  # fmt: skip
             session.add(row)
             await session.flush()
             audit.record(session, site.id, principal, "device.created", f"device:{row.id}",
-                         kind=data.kind)  # fmt: skip
+                         at=self.clock(), kind=data.kind)  # fmt: skip
             return _view(row, token)
 
     async def listing(self, site_slug: str, principal: Principal) -> list[DeviceView]:
         """The site's device tokens, without their secrets."""
         async with self.db.read() as session:
             site = await _admin_site(session, site_slug, principal)
-            rows = await session.scalars(
-                select(KioskToken).where(KioskToken.site_id == site.id).order_by(KioskToken.id)
-            )
+            rows = await repository.tokens_of_site(session, site.id)
             return [_view(r) for r in rows]
 
     async def revoke(self, site_slug: str, device_id: int, principal: Principal) -> DeviceView:
@@ -57,8 +57,10 @@ class DeviceService:
             row = await session.get(KioskToken, device_id)
             if row is None or row.site_id != site.id:
                 raise NotFound("no such device")
-            row.revoked_at = row.revoked_at or utcnow()
-            audit.record(session, site.id, principal, "device.revoked", f"device:{row.id}")
+            row.revoked_at = row.revoked_at or self.clock()
+            audit.record(
+                session, site.id, principal, "device.revoked", f"device:{row.id}", at=self.clock()
+            )
             return _view(row)
 
     async def issuer(self, token: str | None) -> Issuer | None:
@@ -68,11 +70,7 @@ class DeviceService:
         if not token.startswith(TOKEN_PREFIX) or len(token) > 128:
             raise NotAuthenticated("the device token is invalid or revoked")
         async with self.db.read() as session:
-            row = await session.scalar(
-                select(KioskToken).where(
-                    KioskToken.token_hash == _hash(token), KioskToken.revoked_at.is_(None)
-                )
-            )
+            row = await repository.active_token(session, _hash(token))
         if row is None:
             raise NotAuthenticated("the device token is invalid or revoked")
         name = f"{row.kind}:{row.label or row.id}"

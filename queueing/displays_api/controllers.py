@@ -12,8 +12,8 @@ from litestar.params import HeaderParameter, QueryParameter
 from litestar.response import ServerSentEvent
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CONTENT
 
-from queueing.auth.principal import Principal
-from queueing.auth.routes import ACCOUNT, DISPLAY, HOLDER
+from queueing.access.principal import Principal
+from queueing.access.routes import ACCOUNT, DISPLAY, HOLDER
 from queueing.displays_api.hub import Hub
 from queueing.displays_api.schemas import (
     DisplayConfigIn,

@@ -13,8 +13,8 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from queueing.access.principal import Principal
 from queueing.audit import repository as audit
-from queueing.auth.principal import Principal
 from queueing.db import Database
 from queueing.displays_api import repository
 from queueing.displays_api.live import DisplayView, queue_row

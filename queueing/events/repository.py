@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select, update
@@ -17,6 +18,7 @@ async def append(
     kind: str,
     payload: dict[str, Any],
     ticket_id: uuid.UUID | None = None,
+    at: datetime | None = None,
 ) -> Event:
     """Append an event with the site's next sequence number.
 
@@ -37,7 +39,7 @@ async def append(
         kind=kind,
         ticket_id=ticket_id,
         payload=payload,
-        created_at=utcnow(),
+        created_at=at or utcnow(),
     )
     session.add(event)
     return event

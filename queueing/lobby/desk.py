@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from queueing.auth.principal import Principal
+from queueing.access.principal import Principal
 from queueing.db import Database
 from queueing.errors import NotFound
 from queueing.lobby import repository

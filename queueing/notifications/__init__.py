@@ -1,1 +1,4 @@
-"""Messages to customers: the outbox, texts in fi/sv/en, and the SMTP and SMS channel adapters."""
+"""Messages to customers: planned from events, rendered in fi/sv/en and sent over SMTP and SMS.
+
+Their rows and wake-ups are the outbox's (queueing/outbox/).
+"""

@@ -8,8 +8,8 @@ from litestar import Controller, get, post
 from litestar.params import Parameter
 from litestar.status_codes import HTTP_200_OK
 
-from queueing.auth.principal import Principal
-from queueing.auth.routes import ACCOUNT
+from queueing.access.principal import Principal
+from queueing.access.routes import ACCOUNT
 from queueing.http_limits import RowId
 from queueing.notifications.schemas import OutboxView, Status
 from queueing.notifications.service import OutboxService

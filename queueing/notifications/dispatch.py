@@ -7,24 +7,22 @@ messages, so a crash or a lost wake-up never skips an event or plans a message t
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from queueing.clock import Clock
 from queueing.db import Database
 from queueing.domain.reminders import no_show_due, turn_is_near
 from queueing.events import repository as events_repo
 from queueing.lobby import repository as lobby_repo
 from queueing.models import Event, Ticket, utcnow
-from queueing.notifications import repository
-from queueing.notifications.outbox import Planned, add_message
+from queueing.outbox import repository
+from queueing.outbox.plan import Planned, add_message
 from queueing.settings import Settings
 from queueing.tickets import repository as tickets_repo
 
-Clock = Callable[[], datetime]
 CALLS = ("ticket.called", "ticket.recalled")
 # Events that take a waiting ticket out of its line, moving those behind it forward.
 LEAVES_LINE = ("ticket.called", "ticket.cancelled", "ticket.transferred")
@@ -106,7 +104,7 @@ class Dispatcher:
         position on the kiosk or their phone. Its position then is its position now plus the
         tickets of its line called or gone since, as this batch of the log shows.
         """
-        for ticket in await _waiting_with_contact(session, site_id):
+        for ticket in await tickets_repo.waiting_with_contact(session, site_id):
             threshold = ticket.notify_at_position or self.settings.turn_near_position
             position = await lobby_repo.place_in_line(session, ticket)
             if not turn_is_near(position, threshold):
@@ -161,12 +159,3 @@ async def ticket_key(session: AsyncSession, kind: str, ticket: Ticket) -> str:
     """One message per kind and step of the visit: a transfer to another line is a new step."""
     step = await tickets_repo.open_step(session, ticket.id)
     return f"{kind}:ticket:{ticket.id}:s{step.id if step else 0}"
-
-
-async def _waiting_with_contact(session: AsyncSession, site_id: int) -> list[Ticket]:
-    query = select(Ticket).where(
-        Ticket.site_id == site_id,
-        Ticket.status == "waiting",
-        or_(Ticket.phone.is_not(None), Ticket.email.is_not(None)),
-    )
-    return list(await session.scalars(query))

@@ -15,17 +15,16 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 import structlog
 
+from queueing.clock import Clock
 from queueing.db import Database
 from queueing.domain.reminders import backoff
 from queueing.models import OutboxMessage, utcnow
-from queueing.notifications import repository
 from queueing.notifications.channels import (
     AmbiguousFailure,
     ChannelFailure,
@@ -35,10 +34,10 @@ from queueing.notifications.channels import (
 from queueing.notifications.channels import sms as sms_adapter
 from queueing.notifications.channels import smtp as smtp_adapter
 from queueing.notifications.context import Obsolete, Rendered, message_for
+from queueing.outbox import repository
 from queueing.settings import Settings
 
 log = structlog.get_logger(__name__)
-Clock = Callable[[], datetime]
 HANDED_OVER = "handed-over"
 
 

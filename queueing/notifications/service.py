@@ -3,22 +3,19 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
-from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from queueing.access.principal import Principal
 from queueing.audit import repository as audit
-from queueing.auth.principal import Principal
+from queueing.clock import Clock
 from queueing.db import Database
 from queueing.errors import Conflict, NotFound
 from queueing.models import OutboxMessage, Site, utcnow
-from queueing.notifications import repository
-from queueing.notifications.enqueue import JobEnqueuer
-from queueing.notifications.outbox import Planned
 from queueing.notifications.schemas import OutboxView, Status
+from queueing.outbox import repository
+from queueing.outbox.enqueue import JobEnqueuer
+from queueing.outbox.plan import Planned
 from queueing.sites import repository as sites_repo
-
-Clock = Callable[[], datetime]
 
 
 class OutboxService:
@@ -40,7 +37,7 @@ class OutboxService:
             rows = await repository.listing(session, site.id, status, kind, limit, before)
         async with self.db.write() as session:  # messages carry recipients: personal data
             audit.record(session, site.id, principal, "outbox.read", f"outbox:{site.slug}",
-                         count=len(rows))  # fmt: skip
+                         at=self.clock(), count=len(rows))  # fmt: skip
         return [_view(site, row) for row in rows]
 
     async def resend(self, message_id: int, principal: Principal) -> OutboxView:
@@ -59,7 +56,9 @@ class OutboxService:
             message.message_key, message.lease_token = uuid.uuid4().hex, None
             site = await session.get(Site, message.site_id)
             assert site is not None
-            audit.record(session, site.id, principal, "outbox.resent", f"message:{message.id}")
+            audit.record(
+                session, site.id, principal, "outbox.resent", f"message:{message.id}", at=now
+            )
             view = _view(site, message)
         if self.enqueuer is not None:
             await self.enqueuer.messages([Planned(message_id, now)])

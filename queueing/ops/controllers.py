@@ -12,7 +12,7 @@ from redis.exceptions import RedisError
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
-from queueing.auth.routes import PUBLIC
+from queueing.access.routes import PUBLIC
 
 
 class HealthController(Controller):

@@ -7,11 +7,10 @@ from typing import Annotated, Literal
 from litestar import Controller, get, put
 from litestar.params import QueryParameter
 
-from queueing.auth.principal import Principal
-from queueing.auth.routes import ACCOUNT, PUBLIC
-from queueing.sites.schemas import SiteDetail, SiteSummary
+from queueing.access.principal import Principal
+from queueing.access.routes import ACCOUNT, PUBLIC
+from queueing.sites.schemas import ProfileView, SetProfile, SiteDetail, SiteSummary
 from queueing.sites.service import SiteService
-from queueing.tickets.schemas import ProfileView, SetProfile
 
 Lang = Annotated[
     Literal["fi", "sv", "en"] | None,

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from queueing.models import (
@@ -144,3 +145,8 @@ async def servable_by_unit(session: AsyncSession, unit_id: int) -> set[int]:
     own = select(Service.id).where(Service.unit_id == unit_id)
     agreed = select(ServingAgreement.service_id).where(ServingAgreement.unit_id == unit_id)
     return set(await session.scalars(own.union(agreed)))
+
+
+async def referenced(session: AsyncSession, condition: Any) -> bool:
+    """Whether any row meets `condition` (a row still referring to one being removed)."""
+    return bool(await session.scalar(select(exists().where(condition))))

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 import msgspec
+
+from queueing.http_limits import Slug
 
 
 class SiteSummary(msgspec.Struct):
@@ -51,3 +53,12 @@ class SiteDetail(msgspec.Struct):
     service_points: list[ServicePointSummary]
     # Needs a customer may ask for when taking a ticket (`needs` of the ticket request).
     need_types: list[NeedTypeSummary] = msgspec.field(default_factory=list)
+
+
+class SetProfile(msgspec.Struct, forbid_unknown_fields=True):
+    services: Annotated[list[Slug], msgspec.Meta(max_length=50)]
+
+
+class ProfileView(msgspec.Struct):
+    service_point: str
+    services: list[str]

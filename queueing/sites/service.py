@@ -6,11 +6,10 @@ from collections.abc import Sequence
 from typing import Any
 
 import msgspec
-from sqlalchemy import exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from queueing.access.principal import Principal
 from queueing.audit import repository as audit
-from queueing.auth.principal import Principal
 from queueing.db import Database
 from queueing.domain.public_units import public_units
 from queueing.errors import Forbidden, InvalidInput, NotFound
@@ -19,16 +18,16 @@ from queueing.events.publisher import Publisher
 from queueing.models import Organisation, Service, ServicePoint, Site, TicketStep, Unit
 from queueing.sites import config as cfg
 from queueing.sites import repository
+from queueing.sites.labels import service_label
 from queueing.sites.schemas import (
     NeedTypeSummary,
+    ProfileView,
     ServicePointSummary,
     ServiceSummary,
     SiteDetail,
     SiteSummary,
     UnitSummary,
 )
-from queueing.tickets.schemas import ProfileView
-from queueing.tickets.views import service_label
 
 
 class SiteService:
@@ -260,7 +259,7 @@ class SiteImport:
     async def _remove(self, row: Any, *used_by: Any, what: str) -> None:
         """Delete a row the file no longer names, unless history or other rows still refer to it."""
         for condition in used_by:
-            if not await self.session.scalar(select(exists().where(condition))):
+            if not await repository.referenced(self.session, condition):
                 continue
             self.warnings.append(
                 f"{what} {row.slug} is not in the file but is kept: still referred to"

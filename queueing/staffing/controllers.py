@@ -7,8 +7,8 @@ from typing import Annotated
 from litestar import Controller, get
 from litestar.params import QueryParameter
 
-from queueing.auth.principal import Principal
-from queueing.auth.routes import ACCOUNT
+from queueing.access.principal import Principal
+from queueing.access.routes import ACCOUNT
 from queueing.staffing.service import StaffingJson, StaffingService
 
 Day = Annotated[str, QueryParameter(name="date", description="The local day to staff, YYYY-MM-DD.")]

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 import anyio.to_thread
 
-from queueing.auth.principal import Principal
+from queueing.access.principal import Principal
 from queueing.db import Database
 from queueing.domain.days import DayOutOfRange, check_day
 from queueing.domain.eta import ServiceTimeStats

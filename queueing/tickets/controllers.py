@@ -10,12 +10,12 @@ from litestar.openapi import ResponseSpec
 from litestar.params import HeaderParameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CONTENT
 
-from queueing.auth.principal import Principal
-from queueing.auth.routes import ACCOUNT, HOLDER, PUBLIC
+from queueing.access.issuer import Issuer
+from queueing.access.principal import Principal
+from queueing.access.routes import ACCOUNT, HOLDER, PUBLIC
 from queueing.devices.service import DeviceService
 from queueing.domain.routing import Placement
 from queueing.ratelimit import anonymous_rate_limit
-from queueing.tickets.issuers import Issuer
 from queueing.tickets.schemas import CallTicket, IssueTicket, TicketView, TransferTicket
 from queueing.tickets.service import TicketService
 

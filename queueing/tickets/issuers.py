@@ -9,25 +9,12 @@ need (a wheelchair, an escort) puts the ticket first in its line.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 
-from queueing.auth.principal import Principal
+from queueing.access.issuer import Issuer
+from queueing.access.principal import Principal
 from queueing.errors import Forbidden, InvalidInput
 from queueing.models import Service, Site
 from queueing.tickets.schemas import IssueTicket
-
-
-@dataclass(frozen=True, slots=True)
-class Issuer:
-    """A signed-in account or a kiosk device (its token checked) issuing for a customer."""
-
-    principal: Principal | None = None
-    device_site_id: int | None = None
-    device: str | None = None  # "kiosk:Lobby entrance", as the audit log names it
-
-    @property
-    def actor(self) -> Principal | str | None:
-        return self.principal or self.device
 
 
 def check_issuer(site: Site, data: IssueTicket, issuer: Issuer | None) -> bool:

@@ -7,7 +7,7 @@ from collections.abc import Collection, Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import func, select, union_all, update
+from sqlalchemy import func, or_, select, union_all, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -187,3 +187,13 @@ def remember_result(
             status_code=201,
         )
     )
+
+
+async def waiting_with_contact(session: AsyncSession, site_id: int) -> list[Ticket]:
+    """The site's waiting tickets with a phone or an e-mail to tell."""
+    query = select(Ticket).where(
+        Ticket.site_id == site_id,
+        Ticket.status == "waiting",
+        or_(Ticket.phone.is_not(None), Ticket.email.is_not(None)),
+    )
+    return list(await session.scalars(query))

@@ -8,10 +8,11 @@ from typing import Annotated, Literal
 
 import msgspec
 
+from queueing.http_limits import Slug
+
 Language = Literal["fi", "sv", "en"]
 Channel = Literal["kiosk", "web", "staff", "phone"]
 PlacementName = Literal["original", "front", "back"]
-Slug = Annotated[str, msgspec.Meta(min_length=1, max_length=64, pattern=r"^[a-z0-9-]+$")]
 Phone = Annotated[str, msgspec.Meta(min_length=5, max_length=32, pattern=r"^\+?[0-9 ()-]{5,31}$")]
 Email = Annotated[str, msgspec.Meta(max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
 
@@ -47,10 +48,6 @@ class TransferTicket(msgspec.Struct, forbid_unknown_fields=True):
     placement: PlacementName = "original"
 
 
-class SetProfile(msgspec.Struct, forbid_unknown_fields=True):
-    services: Annotated[list[Slug], msgspec.Meta(max_length=50)]
-
-
 class TicketView(msgspec.Struct):
     """A ticket as its holder and staff see it. Never carries a phone or an e-mail."""
 
@@ -73,8 +70,3 @@ class TicketView(msgspec.Struct):
     estimated_wait_range_seconds: list[int] | None = None
     needs: list[str] = msgspec.field(default_factory=list)
     needs_confirmed: bool = False
-
-
-class ProfileView(msgspec.Struct):
-    service_point: str
-    services: list[str]

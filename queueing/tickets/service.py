@@ -12,8 +12,10 @@ import msgspec
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from queueing.access.issuer import Issuer
+from queueing.access.principal import Principal
 from queueing.audit import repository as audit
-from queueing.auth.principal import Principal
+from queueing.clock import Clock
 from queueing.db import Database
 from queueing.domain.hours import next_opening
 from queueing.domain.lifecycle import (
@@ -43,12 +45,7 @@ from queueing.models import (
 from queueing.sites import repository as sites_repo
 from queueing.sites.config import expand_opening_hours
 from queueing.tickets import repository
-from queueing.tickets.issuers import (
-    Issuer,
-    check_issuer,
-    has_priority_need,
-    servable_profile,
-)
+from queueing.tickets.issuers import check_issuer, has_priority_need, servable_profile
 from queueing.tickets.schemas import IssueTicket, TicketView
 from queueing.tickets.views import (
     TicketContext,
@@ -58,7 +55,6 @@ from queueing.tickets.views import (
     ticket_view,
 )
 
-Clock = Callable[[], datetime]
 AfterCommit = Callable[[list[Event]], Awaitable[None]]
 
 
@@ -325,7 +321,7 @@ class TicketService:
                      "placement": placement.value}  # fmt: skip
             # The unit the customer leaves sees the move in its audit log too.
             audit.record(session, site.id, principal, "ticket.transferred_out",
-                         f"ticket:{ticket.id}", ctx.unit.id, **moved)  # fmt: skip
+                         f"ticket:{ticket.id}", ctx.unit.id, at=now, **moved)  # fmt: skip
             heads = await repository.waiting_ranked_at(session, target.id)
             await self._end_step(session, ticket.id, now, "transferred")
             ticket.ranked_at = transfer_ranked_at(placement, now, ticket.issued_at, heads)
@@ -439,9 +435,10 @@ class TicketService:
         payload = event_payload(ctx, **extra)
         resource = f"ticket:{ctx.ticket.id}"
         point = {"service_point": ctx.point.slug} if ctx.point else {}
-        audit.record(session, ctx.site.id, actor, kind, resource, ctx.unit.id,
+        now = self.clock()
+        audit.record(session, ctx.site.id, actor, kind, resource, ctx.unit.id, at=now,
                      **point, **(detail or {}))  # fmt: skip
-        return await events_repo.append(session, ctx.site.id, kind, payload, ctx.ticket.id)
+        return await events_repo.append(session, ctx.site.id, kind, payload, ctx.ticket.id, now)
 
     # --- lookups -------------------------------------------------------------------------
 

@@ -15,6 +15,7 @@ from queueing.domain.public_units import public_units
 from queueing.lobby.reader import LobbyReader
 from queueing.models import Service, ServicePoint, Site, Ticket, Unit
 from queueing.sites import repository as sites_repo
+from queueing.sites.labels import service_label
 from queueing.tickets.schemas import TicketView
 
 
@@ -43,14 +44,6 @@ async def load_context(session: AsyncSession, site: Site, ticket: Ticket) -> Tic
 def local(site: Site, moment: datetime | None) -> datetime | None:
     """A stored UTC time as the site's local time, offset included (Invariant 7)."""
     return None if moment is None else moment.astimezone(ZoneInfo(site.timezone))
-
-
-def service_label(service: Service, language: str) -> str:
-    """The name customers may see: a sensitive service shows only its neutral label."""
-    names = service.neutral_label if service.sensitive and service.neutral_label else service.names
-    if service.sensitive and not service.neutral_label:
-        names = {"fi": "Vastaanotto", "sv": "Mottagning", "en": "Reception"}
-    return str(names.get(language) or names["fi"])
 
 
 def public_unit(ctx: TicketContext) -> str:

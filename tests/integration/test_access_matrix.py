@@ -24,8 +24,8 @@ import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
+from queueing.access.routes import KEY, Access
 from queueing.app import create_app
-from queueing.auth.routes import KEY, Access
 from queueing.auth.service import set_user
 from queueing.db import Database
 from queueing.sites import config as site_config

@@ -16,9 +16,9 @@ from sqlalchemy import select
 
 from queueing.db import Database
 from queueing.events.publisher import Publisher
+from queueing.housekeeping.service import Housekeeping
 from queueing.models import Appointment, OutboxMessage, Ticket, utcnow
-from queueing.notifications.enqueue import JobEnqueuer
-from queueing.notifications.housekeeping import Housekeeping
+from queueing.outbox.enqueue import JobEnqueuer
 from queueing.settings import Settings
 from queueing.tickets.service import TicketService
 from tests.conftest import make_settings, token_for

@@ -10,8 +10,8 @@ import pytest
 
 from queueing.appointments import config as appointments_config
 from queueing.notifications.channels import sms
-from queueing.notifications.outbox import choose_channel
 from queueing.notifications.texts import local_time, render
+from queueing.outbox.plan import choose_channel
 from queueing.settings import Settings
 from queueing.sites.config import ConfigError
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from queueing.auth.principal import Principal
+from queueing.access.principal import Principal
 from queueing.errors import Forbidden
 
 KELA, CITIZEN = 1, 2

@@ -5,18 +5,18 @@ a long outage, does what one timely run would have done."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import String, and_, cast, delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from queueing.access.principal import Principal
 from queueing.appointments import config as appointments_config
 from queueing.appointments import repository as appointments_repo
 from queueing.audit import repository as audit
-from queueing.auth.principal import Principal
+from queueing.clock import Clock
 from queueing.db import Database
 from queueing.domain.checkin import is_no_show
 from queueing.domain.dayclose import closing_time, retention_cutoff
@@ -25,18 +25,10 @@ from queueing.domain.lifecycle import Step, TicketStatus, allowed_from
 from queueing.domain.reminders import no_show_due
 from queueing.errors import Conflict
 from queueing.events import repository as events_repo
-from queueing.models import (
-    Appointment,
-    Event,
-    IdempotencyRecord,
-    OutboxMessage,
-    Service,
-    Site,
-    Ticket,
-    utcnow,
-)
+from queueing.housekeeping import repository
+from queueing.models import Appointment, Event, Service, Site, Ticket, utcnow
 from queueing.notifications.dispatch import ticket_key
-from queueing.notifications.outbox import Planned, add_message
+from queueing.outbox.plan import Planned, add_message
 from queueing.settings import Settings
 from queueing.sites import repository as sites_repo
 from queueing.sites.config import expand_opening_hours
@@ -44,8 +36,6 @@ from queueing.tickets import repository as tickets_repo
 from queueing.tickets.service import TicketService
 from queueing.tickets.views import event_payload, load_context
 
-Clock = Callable[[], datetime]
-BATCH = 500
 # An Idempotency-Key is honoured this long (retries come within minutes; Stripe keeps 24 h).
 IDEMPOTENCY_KEY_LIFETIME = timedelta(hours=24)
 
@@ -92,14 +82,7 @@ class Housekeeping:
         """The sweep behind the timed jobs: every call past its last chance becomes a no-show."""
         latest = self.clock() - timedelta(minutes=self.settings.no_show_after_minutes)
         async with self.db.read() as session:
-            rows = await session.execute(
-                select(Ticket.id, Ticket.recall_count).where(
-                    Ticket.status == "called",
-                    Ticket.recall_count >= self.settings.max_calls - 1,
-                    Ticket.called_at <= latest,
-                )
-            )
-            due = [(row.id, row.recall_count) for row in rows]
+            due = await repository.calls_past(session, latest, self.settings.max_calls - 1)
         return sum([await self.expire_call(ticket_id, count) for ticket_id, count in due])
 
     # --- end of day ----------------------------------------------------------------------
@@ -123,7 +106,7 @@ class Housekeeping:
                 self.settings.day_close_grace_minutes,
             )  # fmt: skip
             last_day = today if now >= ends else today - timedelta(days=1)
-            tickets = await _open_unserved(session, site.id, last_day.isoformat())
+            tickets = await repository.open_unserved(session, site.id, last_day.isoformat())
             events = []
             for ticket in tickets:
                 event = await self._close_ticket(session, site, ticket, now, result)
@@ -157,7 +140,7 @@ class Housekeeping:
         resource = f"ticket:{ticket.id}"
         audit.record(session, site.id, "system", "ticket.closed", resource, ctx.unit.id)
         return await events_repo.append(
-            session, site.id, "ticket.closed", event_payload(ctx), ticket.id
+            session, site.id, "ticket.closed", event_payload(ctx), ticket.id, now
         )
 
     # --- appointments --------------------------------------------------------------------
@@ -182,10 +165,10 @@ class Housekeeping:
         bookings = retention_cutoff(now, self.settings.retention_appointment_days)
         async with self.db.write() as session:
             counts = {
-                "tickets": await _erase_tickets(session, visits),
-                "appointments": await _erase_appointments(session, bookings, now),
-                "messages": await _erase_messages(session, visits, bookings),
-                "idempotency_records": await _forget_idempotency_keys(
+                "tickets": await repository.erase_tickets(session, visits),
+                "appointments": await repository.erase_appointments(session, bookings, now),
+                "messages": await repository.erase_messages(session, visits, bookings),
+                "idempotency_records": await repository.forget_idempotency_keys(
                     session, now - IDEMPOTENCY_KEY_LIFETIME
                 ),
                 # The audit log has its own, longer retention: it holds no personal data.
@@ -208,81 +191,8 @@ def _end(text: str) -> time:
     return time.max if text == "24:00" else time.fromisoformat(text)
 
 
-async def _open_unserved(session: AsyncSession, site_id: int, last_day: str) -> list[Ticket]:
-    statuses = [s.value for s in allowed_from(Step.CLOSE)]
-    query = select(Ticket).where(
-        Ticket.site_id == site_id, Ticket.status.in_(statuses), Ticket.service_day <= last_day
-    )
-    return list(await session.scalars(query.limit(BATCH)))
-
-
 async def _grace(session: AsyncSession, appointment: Appointment) -> int:
     service = await sites_repo.service_by_id(session, appointment.service_id)
     assert service is not None
     row = await appointments_repo.schedule(session, service.id)
     return appointments_config.schedule_of(service, row).no_show_grace_minutes
-
-
-async def _erase_tickets(session: AsyncSession, before: datetime) -> int:
-    result = await session.execute(
-        update(Ticket)
-        .where(
-            Ticket.issued_at < before,
-            # Needs (a wheelchair, an interpreter) say something of the person too.
-            or_(
-                Ticket.phone.is_not(None),
-                Ticket.email.is_not(None),
-                cast(Ticket.needs, String) != "[]",
-            ),
-        )
-        .values(phone=None, email=None, needs=[], needs_confirmed=False)
-        .execution_options(synchronize_session=False)
-    )
-    return int(result.rowcount)  # type: ignore[attr-defined]
-
-
-async def _forget_idempotency_keys(session: AsyncSession, before: datetime) -> int:
-    """A retry comes within seconds or minutes; a day's records are plenty, and the table would
-    otherwise grow by every kiosk press forever."""
-    result = await session.execute(
-        delete(IdempotencyRecord)
-        .where(IdempotencyRecord.created_at < before)
-        .execution_options(synchronize_session=False)
-    )
-    return int(result.rowcount)  # type: ignore[attr-defined]
-
-
-async def _erase_appointments(session: AsyncSession, before: datetime, now: datetime) -> int:
-    result = await session.execute(
-        update(Appointment)
-        .where(Appointment.end < before, Appointment.erased_at.is_(None))
-        .values(name=None, phone=None, email=None, notes=None, erased_at=now)
-        .execution_options(synchronize_session=False)
-    )
-    return int(result.rowcount)  # type: ignore[attr-defined]
-
-
-async def _erase_messages(session: AsyncSession, visits: datetime, bookings: datetime) -> int:
-    old = or_(
-        and_(OutboxMessage.ticket_id.is_not(None), OutboxMessage.created_at < visits),
-        and_(OutboxMessage.appointment_id.is_not(None), OutboxMessage.created_at < bookings),
-        and_(
-            OutboxMessage.ticket_id.is_(None),
-            OutboxMessage.appointment_id.is_(None),
-            OutboxMessage.created_at < visits,
-        ),
-    )
-    # A message still unsent after its retention period will never be worth sending.
-    await session.execute(
-        update(OutboxMessage)
-        .where(old, OutboxMessage.status.in_(("pending", "sending")))
-        .values(status="cancelled", last_error="expired before it could be sent")
-        .execution_options(synchronize_session=False)
-    )
-    result = await session.execute(
-        update(OutboxMessage)
-        .where(old, OutboxMessage.recipient.is_not(None))
-        .values(recipient=None, subject=None, body=None, provider_reply=None)
-        .execution_options(synchronize_session=False)
-    )
-    return int(result.rowcount)  # type: ignore[attr-defined]

@@ -1,7 +1,7 @@
 """Each route's access rule, declared on its handler (`opt`), so none can go without one.
 
 The rule says who may reach a route at all; what a signed-in account may see or change there is
-decided per resource by `Principal` (queueing/auth/principal.py). tests/integration/
+decided per resource by `Principal` (queueing/access/principal.py). tests/integration/
 test_access_matrix.py walks every route of the app and fails for one without a rule.
 """
 

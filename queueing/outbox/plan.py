@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from queueing.domain.reminders import parse_offsets, planned_reminders, reminder_kind
 from queueing.models import Appointment
-from queueing.notifications import repository
+from queueing.outbox import repository
 from queueing.settings import Settings
 
 # Which channel a kind goes by when the customer gave both: e-mail carries the calendar file and

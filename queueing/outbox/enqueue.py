@@ -16,7 +16,7 @@ from redis.exceptions import RedisError
 from rq import Queue
 
 from queueing.models import Event, utcnow
-from queueing.notifications.outbox import Planned
+from queueing.outbox.plan import Planned
 
 log = structlog.get_logger(__name__)
 SEND_MESSAGE = "workers.jobs.send_message"

@@ -1,0 +1,1 @@
+"""Who may do what: the principal every service asks, and each route's declared access rule."""

@@ -1,0 +1,62 @@
+"""The long-lived parts of one API process, built once by create_app and typed in one place."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+from redis.asyncio import Redis
+
+from queueing.appointments.attempts import CodeAttempts
+from queueing.appointments.service import AppointmentService
+from queueing.audit.service import AuditService
+from queueing.auth.service import AuthService
+from queueing.clock import Clock
+from queueing.db import Database
+from queueing.devices.service import DeviceService
+from queueing.displays_api.hub import Hub
+from queueing.displays_api.service import DisplayService
+from queueing.events.publisher import Publisher
+from queueing.lobby.desk import StaffDeskService
+from queueing.lobby.reader import LobbyReader
+from queueing.notifications.service import OutboxService
+from queueing.outbox.enqueue import JobEnqueuer
+from queueing.ratelimit import RateLimiter
+from queueing.settings import Settings
+from queueing.sites.service import SiteService
+from queueing.staffing.service import StaffingService
+from queueing.tickets.service import TicketService
+
+# The parts handlers receive by name (`tickets: TicketService`); the rest only the app uses.
+INJECTED = (
+    "tickets", "sites", "staffing", "auth", "audit", "devices", "appointments", "outbox",
+    "desk", "displays",
+)  # fmt: skip
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Components:
+    settings: Settings
+    clock: Clock
+    db: Database
+    redis: Redis
+    publisher: Publisher
+    enqueuer: JobEnqueuer
+    auth: AuthService
+    tickets: TicketService
+    sites: SiteService
+    appointments: AppointmentService
+    outbox: OutboxService
+    audit: AuditService
+    devices: DeviceService
+    rate_limiter: RateLimiter
+    code_attempts: CodeAttempts
+    lobby: LobbyReader
+    staffing: StaffingService
+    desk: StaffDeskService
+    displays: DisplayService
+    hub: Hub
+
+    def as_state(self) -> dict[str, Any]:
+        """Each part under its field name: app.state.tickets, state["db"], ..."""
+        return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}

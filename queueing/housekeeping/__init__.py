@@ -1,0 +1,1 @@
+"""The timed sweeps: automatic no-shows, day close, missed appointments, retention."""
