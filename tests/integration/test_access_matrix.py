@@ -1,7 +1,7 @@
 """Every route of the app x every kind of caller: each has an access decision, and it holds.
 
 The routes come from the router, not from a list here: a new endpoint without an access rule
-(`queueing/auth/routes.py`) fails `test_every_route_declares_an_access_rule`, and one whose rule
+(`queueing/access/routes.py`) fails `test_every_route_declares_an_access_rule`, and one whose rule
 needs a caller but that has no sample request below fails `test_every_route_has_a_sample`.
 
 Callers: anonymous; staff of the unit that owns the resource (Kela); staff of a unit with a
