@@ -29,11 +29,17 @@ async def calls_past(
     return [(row.id, row.recall_count) for row in rows]
 
 
-async def open_unserved(session: AsyncSession, site_id: int, last_day: str) -> list[Ticket]:
+async def open_unserved(
+    session: AsyncSession, site_id: int, last_day: str, issued_before: datetime | None = None
+) -> list[Ticket]:
+    """Open tickets of service days up to `last_day`; of `last_day` itself only those issued
+    before `issued_before` (a ticket staff issued after the day closed lasts until midnight)."""
     statuses = [s.value for s in allowed_from(Step.CLOSE)]
     query = select(Ticket).where(
         Ticket.site_id == site_id, Ticket.status.in_(statuses), Ticket.service_day <= last_day
     )
+    if issued_before is not None:
+        query = query.where(or_(Ticket.service_day < last_day, Ticket.issued_at < issued_before))
     return list(await session.scalars(query.limit(BATCH)))
 
 

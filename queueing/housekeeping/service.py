@@ -105,8 +105,13 @@ class Housekeeping:
                 today, site.timezone, _closes(services, today),
                 self.settings.day_close_grace_minutes,
             )  # fmt: skip
-            last_day = today if now >= ends else today - timedelta(days=1)
-            tickets = await repository.open_unserved(session, site.id, last_day.isoformat())
+            ended = now >= ends
+            last_day = today if ended else today - timedelta(days=1)
+            # Staff may issue after the day closed (an errand at the door): such a ticket
+            # stays open until the service day ends at midnight instead of closing at once.
+            tickets = await repository.open_unserved(
+                session, site.id, last_day.isoformat(), ends if ended else None
+            )
             events = []
             for ticket in tickets:
                 event = await self._close_ticket(session, site, ticket, now, result)

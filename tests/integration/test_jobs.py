@@ -104,9 +104,10 @@ async def test_at_closing_time_waiting_tickets_close_and_their_holders_are_told(
     settings = overrides(smtp, sms)
     worker = workers.start(settings)
     async with app_client(database_url, redis_url, settings) as client:
+        # Issued yesterday; the closing time (the last service's, plus the grace) has passed.
+        client.app.state.tickets.clock = lambda: utcnow() - timedelta(days=1)
         told = await issue(client, language="sv", contact={"phone": "+358401234567"})
         silent = await issue(client)
-        # Closing time (the last service's, plus the grace) passed a day ago.
         app_settings = replace(client.app.state.settings, day_close_grace_minutes=-24 * 60)
         closed = await housekeeping(app_settings, utcnow, "close_days")
         assert closed.tickets == 2
@@ -122,6 +123,26 @@ async def test_at_closing_time_waiting_tickets_close_and_their_holders_are_told(
         f"Esbo servicetorg Iso Omena har stängt för i dag och ditt nummer {told['number']} "
         "hann inte betjänas. Vi ber om ursäkt. Välkommen tillbaka nästa öppetdag."
     ]
+
+
+def tomorrow() -> datetime:
+    return utcnow() + timedelta(days=1)
+
+
+async def test_a_ticket_issued_after_the_day_closed_stays_open_until_the_day_ends(
+    database_url: str, redis_url: str
+) -> None:
+    async with app_client(database_url, redis_url, {}) as client:
+        ticket = await issue(client)
+        # The day closed at its first minute (the grace takes a day off the last closing time):
+        # the ticket came after, as one staff issue at the door after hours.
+        settings = replace(client.app.state.settings, day_close_grace_minutes=-24 * 60)
+        tonight = await housekeeping(settings, utcnow, "close_days")
+        assert tonight.tickets == 0
+        assert (await client.get(f"/api/tickets/{ticket['id']}")).json()["status"] == "waiting"
+        next_day = await housekeeping(settings, tomorrow, "close_days")
+        assert next_day.tickets == 1
+        assert (await client.get(f"/api/tickets/{ticket['id']}")).json()["status"] == "closed"
 
 
 async def test_before_closing_time_nothing_closes(database_url: str, redis_url: str) -> None:
