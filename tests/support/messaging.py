@@ -5,7 +5,8 @@
   run here). Like real gateways it honours an Idempotency-Key: a repeated key is answered from
   the first delivery and not sent to a phone again. It records every request and every delivery.
 - WorkerProcess: `queueing worker --with-scheduler` (RQ worker, scheduler and cron) in a session
-  of its own, so a test can SIGKILL the whole process group mid-job.
+  of its own, so a test can SIGKILL every process of that session mid-job (RQ's work horses
+  leave the worker's process group with setpgrp, but not its session).
 """
 
 from __future__ import annotations
@@ -181,8 +182,20 @@ class WorkerProcess:
 
     def kill(self) -> None:
         """SIGKILL the worker and everything it started, mid-whatever it was doing."""
-        os.killpg(self.process.pid, signal.SIGKILL)
+        for pid in self.session_pids():  # the horses first: a horse alive would finish its send
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
         self.process.wait(10)
+
+    def session_pids(self) -> list[int]:
+        """Every live process of the worker's session: worker, scheduler, cron child, horses."""
+        pids = []
+        for entry in Path("/proc").iterdir():
+            if entry.name.isdigit():
+                with contextlib.suppress(OSError):
+                    if os.getsid(int(entry.name)) == self.process.pid:
+                        pids.append(int(entry.name))
+        return sorted(pids, key=lambda pid: pid == self.process.pid)
 
     def stop(self) -> None:
         if self.process.poll() is None:
@@ -191,8 +204,9 @@ class WorkerProcess:
                 self.process.wait(15)
             except subprocess.TimeoutExpired:
                 self.kill()
-        with contextlib.suppress(ProcessLookupError):  # the cron child and horses share it
-            os.killpg(self.process.pid, signal.SIGKILL)
+        for pid in self.session_pids():  # the cron child and horses left behind
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
 
     def tail(self) -> str:
         return self.log.read_text()[-4000:] if self.log.exists() else ""
