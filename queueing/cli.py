@@ -55,6 +55,11 @@ def api(host: str, port: int, workers: int) -> None:
         workers=workers,
         # The standard loop, as the tests and benches run it: uvloop is not one of our packages.
         loop=Loops.asyncio,
+        # An event stream is a request that never ends, and granian holds new connections back
+        # once `backpressure` requests are open in a worker (default: the backlog, 1024); a
+        # process is meant to carry 10,000 idle screens (SPEC §7).
+        backlog=4096,
+        backpressure=16384,
         log_level=LogLevels.warning,
         log_access=False,
         # Granian passes the socket's peer as the client and rewrites nothing from
