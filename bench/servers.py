@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -64,13 +65,14 @@ class Server:
         return sum(_rss_mib(pid) for pid in process_tree(self.process.pid))
 
     def stop(self) -> None:
+        """SIGTERM, then SIGKILL to its session: granian's worker outlives a killed supervisor."""
         if self.process.poll() is None:
             self.process.terminate()
-            try:
+            with contextlib.suppress(subprocess.TimeoutExpired):
                 self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait()
 
 
 def start(
@@ -95,6 +97,7 @@ def start(
             cwd=cwd,
             stdout=out,
             stderr=subprocess.STDOUT,
+            start_new_session=True,  # one process group to stop, whatever the server forked
         )
     running = Server(process, f"http://127.0.0.1:{port}", port, log)
     deadline = time.monotonic() + 60

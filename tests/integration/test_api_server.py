@@ -4,6 +4,8 @@ limits, and the client address left to the app (SQLite; the server does not depe
 
 from __future__ import annotations
 
+import contextlib
+import os
 import signal
 import socket
 import subprocess
@@ -38,15 +40,25 @@ def api_command(
         env=stack.env_for(sqlite_url, redis_url, **env),
         stdout=log.open("ab"),
         stderr=subprocess.STDOUT,
+        start_new_session=True,
     )
     url = f"http://127.0.0.1:{port}"
     try:
         stack.wait_ready(url, process, 30, log)  # ready means the lifespan startup ran
         yield url, process
     finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait()
+        stop_group(process)
+
+
+def stop_group(process: subprocess.Popen[bytes]) -> None:
+    """SIGTERM, then SIGKILL to the whole session: granian's workers outlive a killed parent."""
+    if process.poll() is None:
+        process.terminate()
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            process.wait(timeout=30)
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
 
 
 def open_streams(url: str) -> float:
