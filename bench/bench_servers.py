@@ -6,6 +6,8 @@ Run:  python bench/bench_servers.py                  (about 1 minute)
 Needs `wrk` (Debian: apt-get install -y wrk). Everything on 127.0.0.1, one worker of each server
 with the flags of bench/servers.py, wrk with one thread and 32 connections (bench/ticketing.lua):
   hello-world  a bare Litestar app defined here: POST /hello answers {"hello": "world"};
+  baseline     bench_ticketing's bare INSERT+COMMIT endpoint on a fresh SQLite database, the
+               baseline the ticketing targets are stated against;
   issue        the real app on a fresh SQLite database with an embedded Valkey, POST
                /api/sites/iso-omena/tickets rotating over the walk-in services, no history;
 each server in turn, interleaved, `--rounds` times. Prints requests/s, the server's CPU
@@ -31,6 +33,7 @@ sys.path[:0] = [str(BENCH_DIR), str(BENCH_DIR.parent)]
 
 import servers  # noqa: E402
 from bench_ticketing import (  # noqa: E402
+    BASELINE_ENV,
     PASSWORD,
     SITE,
     Load,
@@ -71,6 +74,17 @@ def hello(name: str, workdir: Path, args: argparse.Namespace) -> Load:
     server = servers.start(name, "bench_servers:hello_app", env, "/health", log, app_dir=BENCH_DIR)
     try:
         return measure(server, [("/hello", "{}")], args)
+    finally:
+        server.stop()
+
+
+def baseline(name: str, workdir: Path, run: int, args: argparse.Namespace) -> Load:
+    env = {**os.environ, BASELINE_ENV: SqliteKind(workdir).fresh(f"baseline-{name}-{run}")}
+    log = workdir / f"baseline-{name}-{run}.log"
+    target = "bench_ticketing:baseline_app"
+    server = servers.start(name, target, env, "/health", log, app_dir=BENCH_DIR)
+    try:
+        return measure(server, [("/insert", '{"service":"kela-benefits"}')], args)
     finally:
         server.stop()
 
@@ -139,10 +153,12 @@ def main() -> None:
         template = prepare(workdir)
         rows = []
         for run in range(1, args.rounds + 1):
-            print(f"round {run}: hello-world, issue", flush=True)
+            print(f"round {run}: hello-world, INSERT+COMMIT, issue", flush=True)
             rows.append(
                 (f"hello-world ({run})", {n: hello(n, workdir, args) for n in servers.SERVERS})
             )
+            loads = {n: baseline(n, workdir, run, args) for n in servers.SERVERS}
+            rows.append((f"INSERT+COMMIT ({run})", loads))
             loads = {n: issue(n, template, run, redis.url, args) for n in servers.SERVERS}
             rows.append((f"issue ({run})", loads))
         report(rows, args)
