@@ -133,7 +133,7 @@ def _components(settings: Settings, clock: Clock) -> Components:
     redis = Redis.from_url(settings.redis_url, socket_connect_timeout=1, socket_timeout=2)
     # Issue and call-next read the configuration from here; the publisher drops what changed.
     config = ConfigCache(settings.config_cache_seconds)
-    publisher = Publisher(redis, config)
+    publisher = Publisher(redis, config.drop)
     throttle = SignInThrottle(redis, enabled=settings.sign_in_throttle)
     # Wakes the message jobs after ticket changes commit (docs/notifications.md).
     enqueuer = JobEnqueuer(settings.redis_url)

@@ -14,6 +14,7 @@ relay (a loop in each API process) publishes from there once Redis answers again
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 
 import msgspec
 import structlog
@@ -24,13 +25,19 @@ from redis.exceptions import RedisError
 from queueing.db import Database
 from queueing.events import repository
 from queueing.models import Event
-from queueing.sites.cache import CONFIG_CHANNEL, CONFIG_KINDS, ConfigCache
 
 log = structlog.get_logger(__name__)
 PUBLISH_FAILURES = Counter(
     "queueing_event_publish_failures_total", "Events that could not be published to Redis"
 )
 RELAYED = Counter("queueing_events_relayed_total", "Events published late by the relay")
+
+
+# Where a process says "this site's configuration changed" to the others (sites/cache.py).
+CONFIG_CHANNEL = "queueing:config"
+# The events that change the configuration the hot path caches; every other kind leaves it be.
+# (A site import is announced on CONFIG_CHANNEL without an event: Publisher.configured.)
+CONFIG_KINDS = frozenset({"profile.changed"})
 
 
 def channel(site_slug: str) -> str:
@@ -68,9 +75,10 @@ class _Outgoing(msgspec.Struct):
 class Publisher:
     """Publishes events after commit; holds what failed until the relay succeeds."""
 
-    def __init__(self, redis: Redis, cache: ConfigCache | None = None) -> None:
+    def __init__(self, redis: Redis, forget: Callable[[str], None] | None = None) -> None:
         self.redis = redis
-        self.cache = cache
+        # Drops a site's cached configuration in this process (ConfigCache.drop).
+        self.forget = forget
         self.pending: dict[str, _Backlog] = {}
         self._outgoing: list[_Outgoing] = []
         self._sent: asyncio.Future[None] | None = None  # resolved when `_outgoing` is sent
@@ -85,8 +93,8 @@ class Publisher:
             return
         kinds = [event.kind for event in events]
         announce = not CONFIG_KINDS.isdisjoint(kinds)
-        if announce and self.cache is not None:
-            self.cache.drop(site_slug)
+        if announce and self.forget is not None:
+            self.forget(site_slug)
         self._outgoing.append(_Outgoing(site_slug, site_id, events, announce))
         if self._sent is None:
             self._sent = asyncio.get_running_loop().create_future()
@@ -96,8 +104,8 @@ class Publisher:
     async def configured(self, site_slug: str) -> None:
         """A change of the site's configuration outside the event log (a site import): drop it
         here and tell the other processes (sites/cache.py); the cache's TTL covers a failure."""
-        if self.cache is not None:
-            self.cache.drop(site_slug)
+        if self.forget is not None:
+            self.forget(site_slug)
         try:
             await self.redis.publish(CONFIG_CHANNEL, site_slug)
         except (RedisError, OSError) as exc:

@@ -27,16 +27,13 @@ from redis.exceptions import RedisError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from queueing.domain.hours import next_opening
+from queueing.events.publisher import CONFIG_CHANNEL
 from queueing.models import Service, ServicePoint, Site
 from queueing.sites import repository
 from queueing.sites.config import expand_opening_hours
 from queueing.sites.labels import service_label
 
 log = structlog.get_logger(__name__)
-CONFIG_CHANNEL = "queueing:config"
-# The events that change what the snapshot holds; every other kind leaves it as it is.
-# (A site import is announced on CONFIG_CHANNEL without an event: Publisher.configured.)
-CONFIG_KINDS = frozenset({"profile.changed"})
 Week = dict[str, tuple[str, str] | None]
 _M = TypeVar("_M", Site, Service)
 
@@ -204,8 +201,3 @@ async def _listen(redis: Redis, drop: Callable[[str], None]) -> None:
                 drop(data.decode() if isinstance(data, bytes) else str(data))
     finally:
         await pubsub.aclose()
-
-
-async def announce(redis: Redis, slug: str) -> None:
-    """Tell every process that `slug`'s configuration changed."""
-    await redis.publish(CONFIG_CHANNEL, slug)
