@@ -98,6 +98,13 @@ class Database:
         async with self._read_sessions() as session:
             yield session
 
+    def sync_engines(self) -> list[Any]:
+        """Every engine statements go through (for tools that watch them, e.g. the bench)."""
+        engines = [self.writer.sync_engine, self.reader.sync_engine]
+        if self._thread_writer is not None:
+            engines.append(self._thread_writer.engine)
+        return list(dict.fromkeys(engines))
+
     async def dispose(self) -> None:
         if self._thread_writer is not None:
             await self._thread_writer.close()
@@ -187,7 +194,7 @@ class SqliteWriter:
     """
 
     def __init__(self, url: str) -> None:
-        self.url = url.replace("+aiosqlite", "+pysqlite", 1)
+        self.engine = _sync_sqlite_engine(url.replace("+aiosqlite", "+pysqlite", 1))
         self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
         self._start = threading.Lock()
@@ -231,13 +238,12 @@ class SqliteWriter:
         return self._queue
 
     def _serve(self) -> None:
-        engine = _sync_sqlite_engine(self.url)
         try:
-            with engine.connect() as conn:
+            with self.engine.connect() as conn:
                 while self._serve_batch(conn):
                     pass
         finally:
-            engine.dispose()
+            self.engine.dispose()
 
     def _serve_batch(self, conn: Connection) -> bool:
         """Take what is pending and run it; False when told to stop."""
