@@ -82,6 +82,7 @@ class Publisher:
         self.pending: dict[str, _Backlog] = {}
         self._outgoing: list[_Outgoing] = []
         self._sent: asyncio.Future[None] | None = None  # resolved when `_outgoing` is sent
+        self._sender: asyncio.Task[None] | None = None
 
     async def publish(self, site_slug: str, site_id: int, events: list[Event]) -> None:
         """Publish committed events in order; on failure remember where to resume.
@@ -97,8 +98,10 @@ class Publisher:
             self.forget(site_slug)
         self._outgoing.append(_Outgoing(site_slug, site_id, events, announce))
         if self._sent is None:
-            self._sent = asyncio.get_running_loop().create_future()
-            asyncio.get_running_loop().create_task(self._send_all())
+            loop = asyncio.get_running_loop()
+            self._sent = loop.create_future()
+            # Held, so the task is not collected before it is done.
+            self._sender = loop.create_task(self._send_all())
         await asyncio.shield(self._sent)
 
     async def configured(self, site_slug: str) -> None:

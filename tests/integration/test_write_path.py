@@ -19,10 +19,11 @@ from typing import Any
 
 import pytest
 from litestar.testing import AsyncTestClient
-from sqlalchemy import text
+from sqlalchemy import text, update
 
 from queueing.app import create_app
 from queueing.db import Database, Work
+from queueing.models import Service
 from queueing.sites import config as site_config
 from queueing.sites.service import SiteService
 from tests.conftest import make_settings, token_for
@@ -90,7 +91,7 @@ async def test_async_writes_and_units_take_turns(sqlite_url: str) -> None:
 
 KILLED_AFTER_ACK = """
 import asyncio, os, signal, sys
-from sqlalchemy import text
+from sqlalchemy import text, update
 from queueing.db import Database
 
 def insert():
@@ -185,3 +186,30 @@ async def test_a_site_import_is_seen_by_a_running_process(
             break
         await asyncio.sleep(0.05)
     assert response.status_code == 409, response.text
+
+
+async def test_a_change_nobody_announced_is_seen_after_the_ttl(
+    database_url: str, redis_url: str
+) -> None:
+    """The safety net: hours changed in the database behind every process's back."""
+    app = create_app(make_settings(database_url, redis_url, config_cache_seconds=0.2))
+    async with AsyncTestClient(app=app) as client:
+        issued = await client.post(f"{SITE}/tickets", json={"service": "kela-benefits"})
+        assert issued.status_code == 201
+        await _close_every_service(database_url)
+        for _ in range(100):
+            response = await client.post(f"{SITE}/tickets", json={"service": "kela-benefits"})
+            if response.status_code == 409:
+                break
+            await asyncio.sleep(0.05)
+        assert response.status_code == 409, response.text
+
+
+async def _close_every_service(database_url: str) -> None:
+    db = Database(database_url)
+    try:
+        async with db.write() as session:
+            closed = {"mon-sun": "closed"}
+            await session.execute(update(Service).values(opening_hours=closed))
+    finally:
+        await db.dispose()
