@@ -17,6 +17,7 @@ Two ways to write:
 from __future__ import annotations
 
 import asyncio
+import os
 import queue
 import threading
 from collections.abc import AsyncIterator, Callable, Generator
@@ -197,6 +198,7 @@ class SqliteWriter:
         self.engine = _sync_sqlite_engine(url.replace("+aiosqlite", "+pysqlite", 1))
         self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
+        self._pid = os.getpid()
         self._start = threading.Lock()
 
     async def run(self, work: Callable[[Connection], T]) -> T:
@@ -208,7 +210,7 @@ class SqliteWriter:
     @asynccontextmanager
     async def parked(self) -> AsyncIterator[None]:
         """Hold the thread between batches for as long as the block lasts."""
-        if self._thread is None:  # never started: nothing to park
+        if self._thread is None or self._pid != os.getpid():  # no thread here: nothing to park
             yield
             return
         loop = asyncio.get_running_loop()
@@ -230,6 +232,9 @@ class SqliteWriter:
 
     def _started(self) -> queue.SimpleQueue[Any]:
         with self._start:
+            if self._pid != os.getpid():  # a forked child (an RQ work horse): no thread came along
+                self._pid, self._thread, self._queue = os.getpid(), None, queue.SimpleQueue()
+                self.engine.dispose(close=False)
             if self._thread is None:
                 self._thread = threading.Thread(
                     target=self._serve, name="sqlite-writer", daemon=True
