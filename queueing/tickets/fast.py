@@ -11,6 +11,7 @@ site's next sequence in the same transaction, a claim that only a waiting ticket
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -43,6 +44,8 @@ class NewTicket:
     values: dict[str, Any]  # the tickets row without number and sequence
     entry: dict[str, Any]  # the audit entry (audit.entry_values, read in the request)
     key: tuple[str, str, str] | None  # (scope, key, request hash)
+    # Raises ServiceClosed when a walk-in may not be issued now (None: staff, at any hour).
+    closed: Callable[[], None] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +68,8 @@ def issue(dialect: str, new: NewTicket) -> Work[Issued | Replayed]:
                     field="Idempotency-Key",
                 )
             return Replayed(found.resource_id)
+    if new.closed is not None:
+        new.closed()
     sequence = yield from _draw(dialect, site.id, service.prefix, new.day)
     number = format_number(service.prefix, sequence)
     ticket_id, now = values["id"], values["issued_at"]

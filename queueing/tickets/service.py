@@ -10,6 +10,7 @@ import hashlib
 import uuid
 from collections.abc import Awaitable, Callable
 from datetime import datetime
+from functools import partial
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -139,12 +140,11 @@ class TicketService:
         if service.accepts == "appointment":
             raise InvalidInput("this service takes appointments only", field="service")
         now = self.clock()
-        if issuer is None or issuer.principal is None:  # staff may issue after hours
-            _refuse_when_service_closed(site, service, now)
+        day = service_day(now, site.timezone)
         ticket_id, contact = uuid.uuid4(), data.contact
         values = {
             "id": ticket_id, "site_id": site.id, "prefix": service.prefix,
-            "service_day": service_day(now, site.timezone).isoformat(),
+            "service_day": day.isoformat(),
             "service_id": service.id, "status": TicketStatus.WAITING.value,
             "priority": data.priority or (confirmed and has_priority_need(site, data.needs)),
             "needs": list(data.needs), "needs_confirmed": confirmed and bool(data.needs),
@@ -156,8 +156,11 @@ class TicketService:
         }  # fmt: skip
         entry = audit.entry_values(site.id, _actor(issuer), "ticket.issued",
                                    f"ticket:{ticket_id}", service.unit_id, now)  # fmt: skip
-        day = service_day(now, site.timezone)
-        return fast.NewTicket(site, service, day, values, entry, None)
+        new = fast.NewTicket(site, service, day, values, entry, None)
+        if issuer is None or issuer.principal is None:  # staff may issue after hours
+            # Checked in the unit, after a keyed retry has been answered with the first ticket.
+            new.closed = partial(_refuse_when_service_closed, site, service, now)
+        return new
 
     async def _placed(
         self, site: SiteConf, service: ServiceConf, values: dict[str, Any], view: TicketView

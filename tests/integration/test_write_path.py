@@ -213,3 +213,18 @@ async def _close_every_service(database_url: str) -> None:
             await session.execute(update(Service).values(opening_hours=closed))
     finally:
         await db.dispose()
+
+
+async def test_a_keyed_retry_after_closing_time_gets_the_first_ticket(
+    database_url: str, redis_url: str
+) -> None:
+    app = create_app(make_settings(database_url, redis_url, config_cache_seconds=0))
+    async with AsyncTestClient(app=app) as client:
+        body, key = {"service": "kela-benefits"}, {"Idempotency-Key": "a-retry-after-closing-1"}
+        first = await client.post(f"{SITE}/tickets", json=body, headers=key)
+        assert first.status_code == 201, first.text
+        await _close_every_service(database_url)
+        retry = await client.post(f"{SITE}/tickets", json=body, headers=key)
+        assert retry.status_code == 201 and retry.json()["id"] == first.json()["id"]
+        other = {"Idempotency-Key": "a-retry-after-closing-2"}
+        assert (await client.post(f"{SITE}/tickets", json=body, headers=other)).status_code == 409
