@@ -23,6 +23,7 @@ from queueing.notifications.service import OutboxService
 from queueing.outbox.enqueue import JobEnqueuer
 from queueing.ratelimit import RateLimiter
 from queueing.settings import Settings
+from queueing.sites.cache import ConfigCache
 from queueing.sites.service import SiteService
 from queueing.staffing.service import StaffingService
 from queueing.tickets.service import TicketService
@@ -39,6 +40,7 @@ class Components:
     settings: Settings
     clock: Clock
     db: Database
+    config: ConfigCache
     redis: Redis
     publisher: Publisher
     enqueuer: JobEnqueuer
