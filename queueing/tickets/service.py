@@ -37,6 +37,7 @@ from queueing.models import (
     Event,
     Service,
     ServicePoint,
+    ShownEstimate,
     Site,
     Ticket,
     TicketStep,
@@ -123,7 +124,20 @@ class TicketService:
         if replay is not None:  # the first request's ticket, estimated now
             return await self.estimated_by_id(replay)
         await self.published(site, [event])
-        return await self._estimated(ctx, view)
+        shown = await self._estimated(ctx, view)
+        await self._remember_shown(shown)
+        return shown
+
+    async def _remember_shown(self, view: TicketView) -> None:
+        """Keep the estimate the kiosk or web page showed at issue: statistics measure it
+        against the wait that followed. A write of its own, as the estimate is read after the
+        ticket's commit (the lobby read must not hold the write lock)."""
+        if view.estimated_wait_seconds is None:
+            return
+        low, high = view.estimated_wait_range_seconds or (None, None)
+        async with self.db.write() as session:
+            session.add(ShownEstimate(ticket_id=view.id, seconds=view.estimated_wait_seconds,
+                                      low_seconds=low, high_seconds=high, shown_at=self.clock()))  # fmt: skip
 
     async def _replay(
         self, session: AsyncSession, scope: str, key: str, request_hash: str
