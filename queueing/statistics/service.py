@@ -91,7 +91,7 @@ def _statistics(
             UnitRow(unit=u.slug, name=dict(u.names), **figures("unit", u.id))
             for u in catalogue.units
             if mine(u.id)
-        ],  # fmt: skip
+        ],
         services=[
             ServiceRow(
                 service=s.slug,
@@ -100,7 +100,7 @@ def _statistics(
                 target_seconds=s.target_seconds,
                 target_share=s.target_share,
                 **figures("service", s.id),
-            )  # fmt: skip
+            )
             for s in catalogue.services
             if mine(s.unit_id)
         ],
@@ -110,7 +110,7 @@ def _statistics(
                 unit=units[p.unit_id],
                 label=dict(p.labels),
                 **figures("point", p.id),
-            )  # fmt: skip
+            )
             for p in catalogue.points
             if mine(p.unit_id)
         ],
@@ -164,7 +164,7 @@ def _flows(rows: Any, units: dict[int, str]) -> list[Flow]:
             units[r.serving_unit],
             int(r.tickets),
             r.service_unit != r.serving_unit,
-        )  # fmt: skip
+        )
         for r in rows
     ]
     return sorted(flows, key=lambda f: (-f.tickets, f.from_unit, f.to_unit))

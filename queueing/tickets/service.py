@@ -136,8 +136,9 @@ class TicketService:
             return
         low, high = view.estimated_wait_range_seconds or (None, None)
         async with self.db.write() as session:
-            session.add(ShownEstimate(ticket_id=view.id, seconds=view.estimated_wait_seconds,
-                                      low_seconds=low, high_seconds=high, shown_at=self.clock()))  # fmt: skip
+            seconds, at = view.estimated_wait_seconds, self.clock()
+            session.add(ShownEstimate(ticket_id=view.id, seconds=seconds, low_seconds=low,
+                                      high_seconds=high, shown_at=at))  # fmt: skip
 
     async def _replay(
         self, session: AsyncSession, scope: str, key: str, request_hash: str
