@@ -6,8 +6,9 @@ Not audited as a read: the figures are counts and durations, with no person's da
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from queueing.access.principal import Principal
 from queueing.clock import Clock
@@ -50,6 +51,15 @@ class StatisticsService:
             transfers = await repository.transfers(session, site.id, span, scope)
             catalogue = await repository.catalogue(session, site.id)
         return _statistics(site, span, scope, catalogue, rows, flows, transfers, self.clock())
+
+    async def last_days(self, site_slug: str, days: int) -> tuple[str, str]:
+        """The last `days` local days of the site up to today, as `from` and `to`."""
+        async with self.db.read() as session:
+            site = await repository.site_by_slug(session, site_slug)
+        if site is None:
+            raise NotFound(f"no site {site_slug!r}")
+        today = self.clock().astimezone(ZoneInfo(site.timezone)).date()
+        return (today - timedelta(days=days - 1)).isoformat(), today.isoformat()
 
 
 def _span(first: str | None, last: str | None, timezone: str) -> LocalRange:
