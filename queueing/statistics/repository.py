@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import Row, bindparam, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from queueing.domain.statistics import LocalRange
+from queueing.domain.statistics import PERCENTILES, LocalRange
 from queueing.models import Service, ServicePoint, Site, Unit, UTCDateTime
 
 DIMENSIONS = ("site", "unit", "service", "point", "hour")
@@ -114,35 +114,47 @@ def _visits_sql(span: LocalRange, postgres: bool) -> str:
     """
 
 
+# What the figures read of a visit: the fewer columns, the less each table row carries.
+MEASURES = (
+    "outcome, served, target_seconds, wait_s, service_s, booked, arrival_s, "
+    "est_s, est_low, est_high"
+)
+
+
 def _keyed_sql() -> str:
     """Each visit once per table it counts in: site, unit, service, service point, hour."""
     own = "WHERE own_service"
     return f"""
-      SELECT 'site' AS dim, 0 AS k, v.* FROM visits v {own}
-      UNION ALL SELECT 'unit', unit_id, v.* FROM visits v {own}
-      UNION ALL SELECT 'service', service_id, v.* FROM visits v {own}
-      UNION ALL SELECT 'point', point_id, v.* FROM visits v
+      SELECT 'site' AS dim, 0 AS k, {MEASURES} FROM visits {own}
+      UNION ALL SELECT 'unit', unit_id, {MEASURES} FROM visits {own}
+      UNION ALL SELECT 'service', service_id, {MEASURES} FROM visits {own}
+      UNION ALL SELECT 'point', point_id, {MEASURES} FROM visits
                 WHERE point_id IS NOT NULL AND own_point
-      UNION ALL SELECT 'hour', hour, v.* FROM visits v {own}
+      UNION ALL SELECT 'hour', hour, {MEASURES} FROM visits {own}
     """
 
 
-def _rank(column: str) -> str:
-    """ROW_NUMBER among a table row's non-null values of `column`, and how many there are."""
-    window = f"PARTITION BY dim, k, {column} IS NULL ORDER BY {column}"
-    return (
-        f"CASE WHEN {column} IS NOT NULL THEN ROW_NUMBER() OVER ({window}) END AS {column}_rank, "
-        f"COUNT({column}) OVER (PARTITION BY dim, k) AS {column}_n"
+def _percentiles(column: str) -> str:
+    """The CTE `<column>_pct`: median and p90 of `column` per table row, by nearest rank.
+
+    ROW_NUMBER over only the key and the value: SQLite's window sorter copies whole rows, so
+    the narrower the row the cheaper the sort. The rank ceil(n * p / 100) is integer arithmetic,
+    as domain.statistics.nearest_rank.
+    """
+    picks = ", ".join(
+        f"MIN(CASE WHEN rn >= (n * {p} + 99) / 100 THEN v END) AS {column}_p{p}"
+        for p in PERCENTILES
     )
+    return f"""{column}_pct AS (
+      SELECT dim, k, {picks}
+      FROM (SELECT dim, k, {column} AS v,
+                   ROW_NUMBER() OVER (PARTITION BY dim, k ORDER BY {column}) AS rn,
+                   COUNT(*) OVER (PARTITION BY dim, k) AS n
+            FROM keyed WHERE {column} IS NOT NULL) AS ranked
+      GROUP BY dim, k)"""
 
 
-def _pct(column: str, percent: int) -> str:
-    # The nearest rank ceil(n * p / 100) in integer arithmetic, as domain.nearest_rank.
-    rank = f"({column}_n * {percent} + 99) / 100"
-    return f"MIN(CASE WHEN {column}_rank >= {rank} THEN {column} END)"
-
-
-FIGURES = f"""
+AGGREGATES = """agg AS (
   SELECT dim, k,
     COUNT(*) AS tickets,
     SUM(CASE WHEN served THEN 1 ELSE 0 END) AS served,
@@ -151,17 +163,20 @@ FIGURES = f"""
     SUM(CASE WHEN outcome = 'closed' THEN 1 ELSE 0 END) AS closed_unserved,
     SUM(CASE WHEN outcome = 'transferred' AND NOT served THEN 1 ELSE 0 END) AS transferred_unserved,
     SUM(CASE WHEN outcome IS NULL THEN 1 ELSE 0 END) AS still_open,
-    COUNT(wait_s) AS called,
-    AVG(wait_s) AS mean_wait, {_pct("wait_s", 50)} AS median_wait, {_pct("wait_s", 90)} AS p90_wait,
+    COUNT(wait_s) AS called, AVG(wait_s) AS mean_wait,
     SUM(CASE WHEN wait_s <= target_seconds THEN 1 ELSE 0 END) AS within,
     COUNT(service_s) AS timed, AVG(service_s) AS mean_service,
-    {_pct("service_s", 50)} AS median_service, {_pct("service_s", 90)} AS p90_service,
     SUM(booked) AS appointments, COUNT(arrival_s) AS checked_in,
     AVG(arrival_s) AS mean_arrival, SUM(CASE WHEN arrival_s <= 0 THEN 1 ELSE 0 END) AS on_time,
     COUNT(est_s) AS estimated, AVG(ABS(wait_s - est_s)) AS estimate_mae,
     COUNT(est_low) AS ranged,
     SUM(CASE WHEN wait_s >= est_low AND wait_s <= est_high THEN 1 ELSE 0 END) AS inside_range
-  FROM ranked GROUP BY dim, k
+  FROM keyed GROUP BY dim, k)"""
+
+FIGURES = """
+  SELECT agg.*, wait_s_p50 AS median_wait, wait_s_p90 AS p90_wait,
+         service_s_p50 AS median_service, service_s_p90 AS p90_service
+  FROM agg LEFT JOIN wait_s_pct USING (dim, k) LEFT JOIN service_s_pct USING (dim, k)
 """
 
 
@@ -172,9 +187,9 @@ async def figures(
     postgres = session.get_bind().dialect.name == "postgresql"
     params, binds = _range_params(span, hours=True)
     sql = f"""
-      WITH visits AS ({_visits_sql(span, postgres)}),
-           keyed AS ({_keyed_sql()}),
-           ranked AS (SELECT keyed.*, {_rank("wait_s")}, {_rank("service_s")} FROM keyed)
+      WITH visits AS MATERIALIZED ({_visits_sql(span, postgres)}),
+           keyed AS MATERIALIZED ({_keyed_sql()}),
+           {AGGREGATES}, {_percentiles("wait_s")}, {_percentiles("service_s")}
       {FIGURES}
     """
     statement = text(sql).bindparams(*binds, bindparam("units", expanding=True))
