@@ -59,6 +59,8 @@ from queueing.sites.controllers import SiteController
 from queueing.sites.service import SiteService
 from queueing.staffing.controllers import StaffingController
 from queueing.staffing.service import StaffingService
+from queueing.statistics.controllers import StatisticsController
+from queueing.statistics.service import StatisticsService
 from queueing.tickets.controllers import CustomerTicketController, StaffTicketController
 from queueing.tickets.service import TicketService
 
@@ -93,6 +95,7 @@ def create_app(
             CustomerTicketController,
             StaffTicketController,
             StaffingController,
+            StatisticsController,
             *DISPLAY_HANDLERS,
             AppointmentController,
             StaffAppointmentController,
@@ -165,6 +168,7 @@ def _components(settings: Settings, clock: Clock) -> Components:
         ),
         lobby=lobby,
         staffing=StaffingService(db, learning),
+        statistics=StatisticsService(db, clock=clock),
         desk=StaffDeskService(db),
         displays=displays["displays"],
         hub=displays["hub"],

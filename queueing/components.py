@@ -26,12 +26,13 @@ from queueing.settings import Settings
 from queueing.sites.cache import ConfigCache
 from queueing.sites.service import SiteService
 from queueing.staffing.service import StaffingService
+from queueing.statistics.service import StatisticsService
 from queueing.tickets.service import TicketService
 
 # The parts handlers receive by name (`tickets: TicketService`); the rest only the app uses.
 INJECTED = (
     "tickets", "sites", "staffing", "auth", "audit", "devices", "appointments", "outbox",
-    "desk", "displays",
+    "desk", "displays", "statistics",
 )  # fmt: skip
 
 
@@ -55,6 +56,7 @@ class Components:
     code_attempts: CodeAttempts
     lobby: LobbyReader
     staffing: StaffingService
+    statistics: StatisticsService
     desk: StaffDeskService
     displays: DisplayService
     hub: Hub

@@ -152,6 +152,11 @@ def call_next(dialect: str, call: CallNext) -> Work[Called | None]:
     return Called(ticket_id, row, service, event)
 
 
+def remember_shown(row: dict[str, Any]) -> Work[None]:
+    """The estimate a new ticket was shown (statistics measure it against its wait)."""
+    yield repository.ADD_SHOWN, row
+
+
 def _logged(
     site: SiteConf,
     kind: str,

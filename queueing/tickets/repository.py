@@ -27,7 +27,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from queueing.domain.lifecycle import OPEN_STATUSES, TicketStatus
 from queueing.domain.numbering import MAX_NUMBER
 from queueing.domain.routing import Candidate
-from queueing.models import Call, IdempotencyRecord, NumberCounter, Ticket, TicketStep
+from queueing.models import (
+    Call,
+    IdempotencyRecord,
+    NumberCounter,
+    ShownEstimate,
+    Ticket,
+    TicketStep,
+)
 from queueing.models.base import UTCDateTime
 from queueing.models.tickets import OPEN_STATUS_SQL
 
@@ -263,6 +270,7 @@ NUMBER_HELD = select(
 ADD_TICKET = insert(_tickets)
 ADD_STEP = insert(_steps)
 ADD_CALL = insert(_calls)
+ADD_SHOWN = insert(cast(Table, ShownEstimate.__table__))
 _CALLABLE = [status.value for status in (TicketStatus.WAITING,)]
 _CALLED = {
     "status": TicketStatus.CALLED.value,

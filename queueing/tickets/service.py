@@ -128,7 +128,21 @@ class TicketService:
         values = {**new.values, "number": done.number}
         await self.published(site, [done.event])
         view = _issued_view(site, new.service, values)
-        return await self._placed(site, new.service, values, view)
+        shown = await self._placed(site, new.service, values, view)
+        await self._remember_shown(shown)
+        return shown
+
+    async def _remember_shown(self, view: TicketView) -> None:
+        """Keep the estimate the kiosk or web page showed at issue: statistics measure it
+        against the wait that followed. A unit of its own, as the estimate is read after the
+        ticket's commit (the lobby read must not hold the write lock); on SQLite it shares
+        the writer thread's next commit with the requests pending then."""
+        if view.estimated_wait_seconds is None:
+            return
+        low, high = view.estimated_wait_range_seconds or (None, None)
+        row = {"ticket_id": view.id, "seconds": view.estimated_wait_seconds,
+               "low_seconds": low, "high_seconds": high, "shown_at": self.clock()}  # fmt: skip
+        await self.db.run(lambda: fast.remember_shown(row))
 
     def _new(
         self, site: SiteConf, data: IssueTicket, confirmed: bool, issuer: Issuer | None
