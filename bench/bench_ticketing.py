@@ -874,9 +874,9 @@ async def count_queries(url: str, redis_url: str, samples: int) -> None:
     app = create_app(settings)
     statements: list[str] = []
     db = app.state.db
-    for engine in {db.writer, db.reader}:
+    for engine in db.sync_engines():
         event.listen(
-            engine.sync_engine,
+            engine,
             "before_cursor_execute",
             lambda _c, _cur, sql, *_a: statements.append(" ".join(sql.split())),
         )

@@ -7,8 +7,9 @@ from typing import Any
 from displays.customer import CustomerPages
 from displays.screens import ScreenPages
 from displays.staff import staff_router
+from displays.statistics import StatisticsPages
 
 
 def page_handlers(secret_key: str) -> list[Any]:
     """Every page route; the staff router carries its own CSRF middleware."""
-    return [ScreenPages, CustomerPages, staff_router(secret_key)]
+    return [ScreenPages, CustomerPages, StatisticsPages, staff_router(secret_key)]

@@ -54,10 +54,13 @@ from queueing.ops.controllers import HealthController
 from queueing.outbox.enqueue import JobEnqueuer
 from queueing.ratelimit import RateLimiter
 from queueing.settings import Settings, from_env
+from queueing.sites.cache import ConfigCache, follow
 from queueing.sites.controllers import SiteController
 from queueing.sites.service import SiteService
 from queueing.staffing.controllers import StaffingController
 from queueing.staffing.service import StaffingService
+from queueing.statistics.controllers import StatisticsController
+from queueing.statistics.service import StatisticsService
 from queueing.tickets.controllers import CustomerTicketController, StaffTicketController
 from queueing.tickets.service import TicketService
 
@@ -92,6 +95,7 @@ def create_app(
             CustomerTicketController,
             StaffTicketController,
             StaffingController,
+            StatisticsController,
             *DISPLAY_HANDLERS,
             AppointmentController,
             StaffAppointmentController,
@@ -130,7 +134,9 @@ def _components(settings: Settings, clock: Clock) -> Components:
     """Every long-lived part, built once from one settings object and one clock."""
     db = Database(settings.database_url)
     redis = Redis.from_url(settings.redis_url, socket_connect_timeout=1, socket_timeout=2)
-    publisher = Publisher(redis)
+    # Issue and call-next read the configuration from here; the publisher drops what changed.
+    config = ConfigCache(settings.config_cache_seconds)
+    publisher = Publisher(redis, config.drop)
     throttle = SignInThrottle(redis, enabled=settings.sign_in_throttle)
     # Wakes the message jobs after ticket changes commit (docs/notifications.md).
     enqueuer = JobEnqueuer(settings.redis_url)
@@ -138,13 +144,14 @@ def _components(settings: Settings, clock: Clock) -> Components:
     learning = EtaSource()
     lobby = LobbyReader(db, learning)
     tickets = TicketService(
-        db, publisher, clock=clock, after_commit=enqueuer.after_commit, lobby=lobby
+        db, publisher, clock=clock, after_commit=enqueuer.after_commit, lobby=lobby, config=config
     )
     displays = display_state(db, lobby, settings.redis_url)
     return Components(
         settings=settings,
         clock=clock,
         db=db,
+        config=config,
         redis=redis,
         publisher=publisher,
         enqueuer=enqueuer,
@@ -161,6 +168,7 @@ def _components(settings: Settings, clock: Clock) -> Components:
         ),
         lobby=lobby,
         staffing=StaffingService(db, learning),
+        statistics=StatisticsService(db, clock=clock),
         desk=StaffDeskService(db),
         displays=displays["displays"],
         hub=displays["hub"],
@@ -218,9 +226,12 @@ async def _lifespan(app: Litestar) -> AsyncIterator[None]:
     relay = asyncio.create_task(
         relay_forever(parts.publisher, parts.db, parts.settings.relay_interval_seconds)
     )
+    # Other processes' configuration changes (sites/cache.py).
+    follow_config = asyncio.create_task(follow(parts.redis, parts.config))
     try:
         yield
     finally:
+        await stop_task(follow_config)
         await stop_task(relay)
         await parts.enqueuer.aclose()
         await parts.redis.aclose()

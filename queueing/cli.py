@@ -111,10 +111,19 @@ def sites_import(file: Path) -> None:
         raise click.ClickException(f"{file}: {exc}") from exc
 
     async def run() -> list[str]:
-        database = Database(from_env().database_url)
+        from redis.asyncio import Redis
+
+        from queueing.events.publisher import Publisher
+
+        settings = from_env()
+        database = Database(settings.database_url)
+        # The running API processes hear of the change through Redis and drop their cached copy
+        # of the site; with Redis down they follow within QUEUEING_CONFIG_CACHE_SECONDS.
+        redis = Redis.from_url(settings.redis_url, socket_connect_timeout=1, socket_timeout=2)
         try:
-            return await SiteService(database).import_config(config)
+            return await SiteService(database, Publisher(redis)).import_config(config)
         finally:
+            await redis.aclose()
             await database.dispose()
 
     for warning in asyncio.run(run()):

@@ -23,14 +23,16 @@ from queueing.notifications.service import OutboxService
 from queueing.outbox.enqueue import JobEnqueuer
 from queueing.ratelimit import RateLimiter
 from queueing.settings import Settings
+from queueing.sites.cache import ConfigCache
 from queueing.sites.service import SiteService
 from queueing.staffing.service import StaffingService
+from queueing.statistics.service import StatisticsService
 from queueing.tickets.service import TicketService
 
 # The parts handlers receive by name (`tickets: TicketService`); the rest only the app uses.
 INJECTED = (
     "tickets", "sites", "staffing", "auth", "audit", "devices", "appointments", "outbox",
-    "desk", "displays",
+    "desk", "displays", "statistics",
 )  # fmt: skip
 
 
@@ -39,6 +41,7 @@ class Components:
     settings: Settings
     clock: Clock
     db: Database
+    config: ConfigCache
     redis: Redis
     publisher: Publisher
     enqueuer: JobEnqueuer
@@ -53,6 +56,7 @@ class Components:
     code_attempts: CodeAttempts
     lobby: LobbyReader
     staffing: StaffingService
+    statistics: StatisticsService
     desk: StaffDeskService
     displays: DisplayService
     hub: Hub

@@ -51,6 +51,9 @@ class Settings:
     outbox_max_attempts: int = 6
     outbox_retry_seconds: float = 10.0  # first backoff; tripled per attempt
     reconcile_interval_seconds: int = 60
+    # How long a process trusts its cached site configuration with no change heard of
+    # (sites/cache.py: changes are announced at once; this only bounds a missed announcement).
+    config_cache_seconds: float = 5.0
 
     @property
     def is_sqlite(self) -> bool:
@@ -106,6 +109,7 @@ def _messaging(env: dict[str, str]) -> dict[str, object]:
         "outbox_max_attempts": ("QUEUEING_OUTBOX_MAX_ATTEMPTS", int),
         "outbox_retry_seconds": ("QUEUEING_OUTBOX_RETRY_SECONDS", float),
         "reconcile_interval_seconds": ("QUEUEING_RECONCILE_INTERVAL", int),
+        "config_cache_seconds": ("QUEUEING_CONFIG_CACHE_SECONDS", float),
         "trusted_proxies": ("QUEUEING_TRUSTED_PROXIES", str),
         "sign_in_throttle": ("QUEUEING_SIGN_IN_THROTTLE", bool),
         "code_attempts_per_booking": ("QUEUEING_CODE_ATTEMPTS_PER_BOOKING", int),

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import delete, select
+from sqlalchemy import Table, delete, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from queueing.access.principal import Principal
@@ -94,3 +94,36 @@ async def site_id(session: AsyncSession, slug: str) -> int | None:
 async def unit_slugs(session: AsyncSession, site_id: int) -> dict[int, str]:
     rows = await session.execute(select(Unit.id, Unit.slug).where(Unit.site_id == site_id))
     return {unit_id: slug for unit_id, slug in rows.all()}
+
+
+ADD_ENTRY = insert(
+    cast(Table, AuditEntry.__table__)
+)  # `record` as a prebuilt statement, for the hot path
+
+
+def entry_values(
+    site_id: int | None,
+    principal: Principal | str | None,
+    action: str,
+    resource: str,
+    unit_id: int | None,
+    at: datetime,
+    **detail: Any,
+) -> dict[str, Any]:
+    """`record`'s row as parameters of ADD_ENTRY; call it in the request (the client address
+    is the request's), then run the statement wherever the transaction is."""
+    if isinstance(principal, Principal):
+        actor, actor_id = principal.username, principal.user_id or None
+    else:
+        actor, actor_id = principal or ANONYMOUS, None
+    return {
+        "site_id": site_id,
+        "at": at,
+        "actor": actor[:80],
+        "actor_id": actor_id,
+        "action": action[:48],
+        "resource": resource[:120],
+        "unit_id": unit_id,
+        "client": current_client() or ("" if actor != "system" else "job-queue"),
+        "detail": detail,
+    }

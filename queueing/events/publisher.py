@@ -1,5 +1,11 @@
 """Publishing committed events to Redis, one channel per site, and relaying what Redis missed.
 
+The database is the record; Redis only carries events. Requests publishing at the same moment
+(a group commit resolves many at once) share one pipelined round trip to Redis.
+
+A configuration event also drops the site's cached configuration here and, through the
+`queueing:config` channel, in every other process (sites/cache.py).
+
 The database is the record; Redis only carries events. If Redis is down the API goes on issuing
 and calling: the publisher remembers, per site, the first sequence it failed to publish, and the
 relay (a loop in each API process) publishes from there once Redis answers again.
@@ -8,6 +14,7 @@ relay (a loop in each API process) publishes from there once Redis answers again
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 
 import msgspec
 import structlog
@@ -24,6 +31,13 @@ PUBLISH_FAILURES = Counter(
     "queueing_event_publish_failures_total", "Events that could not be published to Redis"
 )
 RELAYED = Counter("queueing_events_relayed_total", "Events published late by the relay")
+
+
+# Where a process says "this site's configuration changed" to the others (sites/cache.py).
+CONFIG_CHANNEL = "queueing:config"
+# The events that change the configuration the hot path caches; every other kind leaves it be.
+# (A site import is announced on CONFIG_CHANNEL without an event: Publisher.configured.)
+CONFIG_KINDS = frozenset({"profile.changed"})
 
 
 def channel(site_slug: str) -> str:
@@ -51,29 +65,94 @@ class _Backlog(msgspec.Struct):
     last: int  # the newest sequence known to be unpublished
 
 
+class _Outgoing(msgspec.Struct):
+    site_slug: str
+    site_id: int
+    events: list[Event]
+    announce: bool  # a configuration change: tell the other processes too
+
+
 class Publisher:
     """Publishes events after commit; holds what failed until the relay succeeds."""
 
-    def __init__(self, redis: Redis) -> None:
+    def __init__(self, redis: Redis, forget: Callable[[str], None] | None = None) -> None:
         self.redis = redis
+        # Drops a site's cached configuration in this process (ConfigCache.drop).
+        self.forget = forget
         self.pending: dict[str, _Backlog] = {}
+        self._outgoing: list[_Outgoing] = []
+        self._sent: asyncio.Future[None] | None = None  # resolved when `_outgoing` is sent
+        self._sender: asyncio.Task[None] | None = None
 
     async def publish(self, site_slug: str, site_id: int, events: list[Event]) -> None:
-        """Publish committed events in order; on failure remember where to resume."""
-        if site_slug in self.pending:
-            # Keep the order displays see: the relay publishes these after the older ones.
-            self._remember(site_slug, site_id, events[0].sequence, events[-1].sequence)
+        """Publish committed events in order; on failure remember where to resume.
+
+        Returns once they are on Redis (or remembered for the relay). Events handed in while a
+        round trip is under way go together in the next one.
+        """
+        if not events:
             return
-        for index, event in enumerate(events):
+        kinds = [event.kind for event in events]
+        announce = not CONFIG_KINDS.isdisjoint(kinds)
+        if announce and self.forget is not None:
+            self.forget(site_slug)
+        self._outgoing.append(_Outgoing(site_slug, site_id, events, announce))
+        if self._sent is None:
+            loop = asyncio.get_running_loop()
+            self._sent = loop.create_future()
+            # Held, so the task is not collected before it is done.
+            self._sender = loop.create_task(self._send_all())
+        await asyncio.shield(self._sent)
+
+    async def configured(self, site_slug: str) -> None:
+        """A change of the site's configuration outside the event log (a site import): drop it
+        here and tell the other processes (sites/cache.py); the cache's TTL covers a failure."""
+        if self.forget is not None:
+            self.forget(site_slug)
+        try:
+            await self.redis.publish(CONFIG_CHANNEL, site_slug)
+        except (RedisError, OSError) as exc:
+            log.warning("config_announce_failed", site=site_slug, error=str(exc))
+
+    async def _send_all(self) -> None:
+        while self._outgoing:
+            batch, self._outgoing = self._outgoing, []
+            sent, self._sent = self._sent, asyncio.get_running_loop().create_future()
             try:
-                await self.redis.publish(channel(site_slug), message(site_slug, event))
-            except (RedisError, OSError) as exc:
-                PUBLISH_FAILURES.inc(len(events) - index)
-                log.warning(
-                    "event_publish_failed", site=site_slug, sequence=event.sequence, error=str(exc)
-                )
-                self._remember(site_slug, site_id, event.sequence, events[-1].sequence)
-                return
+                await self._send(batch)
+            except Exception:  # not Redis (that is handled): still let the requests go on
+                log.exception("event_publish_round_failed")
+            assert sent is not None
+            sent.set_result(None)
+        assert self._sent is not None
+        self._sent.set_result(None)
+        self._sent = None
+
+    async def _send(self, batch: list[_Outgoing]) -> None:
+        pipe = self.redis.pipeline(transaction=False)
+        sent: list[_Outgoing] = []
+        for item in batch:
+            if item.announce:
+                pipe.publish(CONFIG_CHANNEL, item.site_slug)
+            if item.site_slug in self.pending:
+                # Keep the order displays see: the relay publishes these after the older ones.
+                self._remember(item.site_slug, item.site_id, item.events[0].sequence,
+                               item.events[-1].sequence)  # fmt: skip
+                continue
+            for event in item.events:
+                pipe.publish(channel(item.site_slug), message(item.site_slug, event))
+            sent.append(item)
+        try:
+            await pipe.execute()
+        except (RedisError, OSError) as exc:
+            for item in sent:
+                self._failed(item, exc)
+
+    def _failed(self, item: _Outgoing, exc: Exception) -> None:
+        PUBLISH_FAILURES.inc(len(item.events))
+        first, last = item.events[0].sequence, item.events[-1].sequence
+        log.warning("event_publish_failed", site=item.site_slug, sequence=first, error=str(exc))
+        self._remember(item.site_slug, item.site_id, first, last)
 
     def _remember(self, site_slug: str, site_id: int, first: int, last: int) -> None:
         known = self.pending.get(site_slug)

@@ -9,6 +9,7 @@ from queueing.models.appointments import (
 )
 from queueing.models.base import Base, UTCDateTime, utcnow
 from queueing.models.displays import Display, DisplayToken
+from queueing.models.estimates import ShownEstimate
 from queueing.models.events import Event, IdempotencyRecord
 from queueing.models.outbox import EventCursor, OutboxMessage
 from queueing.models.sites import NumberCounter, ProfileEntry, Service, ServicePoint, Site, Unit
@@ -34,6 +35,7 @@ __all__ = [
     "Service",
     "ServicePoint",
     "ServingAgreement",
+    "ShownEstimate",
     "Site",
     "SiteClosure",
     "SlotCount",

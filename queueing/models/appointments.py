@@ -65,6 +65,8 @@ class Appointment(Base):
         UniqueConstraint("site_id", "code"),
         Index("ix_appointments_service_start", "service_id", "start"),
         Index("ix_appointments_status_end", "status", "end"),
+        # Statistics find a visit's appointment by its ticket.
+        Index("ix_appointments_ticket_id", "ticket_id"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)

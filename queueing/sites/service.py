@@ -42,7 +42,11 @@ class SiteService:
             site = await repository.site_by_slug(session, config.slug)
             assert site is not None
             audit.record(session, site.id, "cli", "site.imported", f"site:{config.slug}")
-            return warnings
+        if self.publisher is not None:
+            # Every API process drops its cached configuration of the site. Not an event of the
+            # log: displays and message jobs have nothing to do about it.
+            await self.publisher.configured(config.slug)
+        return warnings
 
     async def export_config(self, slug: str) -> cfg.SiteConfig:
         """The site as a configuration file that imports back to the same state."""

@@ -9,15 +9,32 @@ need (a wheelchair, an escort) puts the ticket first in its line.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any, Protocol, TypeVar
 
 from queueing.access.issuer import Issuer
 from queueing.access.principal import Principal
 from queueing.errors import Forbidden, InvalidInput
-from queueing.models import Service, Site
 from queueing.tickets.schemas import IssueTicket
 
 
-def check_issuer(site: Site, data: IssueTicket, issuer: Issuer | None) -> bool:
+class SiteNeeds(Protocol):
+    """A site row or its cached snapshot: what issuing checks of it."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def need_types(self) -> list[dict[str, Any]]: ...
+
+
+class HasId(Protocol):
+    @property
+    def id(self) -> int: ...
+
+
+S = TypeVar("S", bound=HasId)
+
+
+def check_issuer(site: SiteNeeds, data: IssueTicket, issuer: Issuer | None) -> bool:
     """Refuse what the issuer may not set; True when the ticket's needs count as confirmed."""
     _check_needs(site, data.needs)
     if issuer is not None and issuer.principal is not None:
@@ -36,7 +53,7 @@ def check_issuer(site: Site, data: IssueTicket, issuer: Issuer | None) -> bool:
     return False
 
 
-def _check_needs(site: Site, needs: Sequence[str]) -> None:
+def _check_needs(site: SiteNeeds, needs: Sequence[str]) -> None:
     known = {n["slug"] for n in site.need_types or []}
     for index, slug in enumerate(needs):
         if slug not in known:
@@ -45,14 +62,12 @@ def _check_needs(site: Site, needs: Sequence[str]) -> None:
         raise InvalidInput("a need is listed twice", field="needs")
 
 
-def has_priority_need(site: Site, needs: Sequence[str]) -> bool:
+def has_priority_need(site: SiteNeeds, needs: Sequence[str]) -> bool:
     priority = {n["slug"] for n in site.need_types or [] if n.get("priority")}
     return any(slug in priority for slug in needs)
 
 
-def servable_profile(
-    site_id: int, services: Sequence[Service], principal: Principal
-) -> list[Service]:
+def servable_profile(site_id: int, services: Sequence[S], principal: Principal) -> list[S]:
     """The profile's services the account may serve; 403 when it may serve none of them."""
     mine = [s for s in services if principal.may_serve(site_id, s.id)]
     if services and not mine:

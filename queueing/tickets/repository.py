@@ -5,15 +5,38 @@ from __future__ import annotations
 import uuid
 from collections.abc import Collection, Sequence
 from datetime import date, datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import func, or_, select, union_all, update
+from sqlalchemy import (
+    Date,
+    Table,
+    bindparam,
+    case,
+    exists,
+    func,
+    insert,
+    or_,
+    select,
+    text,
+    union_all,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from queueing.domain.lifecycle import OPEN_STATUSES, TicketStatus
+from queueing.domain.numbering import MAX_NUMBER
 from queueing.domain.routing import Candidate
-from queueing.models import Call, IdempotencyRecord, NumberCounter, Ticket, TicketStep
+from queueing.models import (
+    Call,
+    IdempotencyRecord,
+    NumberCounter,
+    ShownEstimate,
+    Ticket,
+    TicketStep,
+)
+from queueing.models.base import UTCDateTime
+from queueing.models.tickets import OPEN_STATUS_SQL
 
 OPEN = [status.value for status in OPEN_STATUSES]
 
@@ -197,3 +220,121 @@ async def waiting_with_contact(session: AsyncSession, site_id: int) -> list[Tick
         or_(Ticket.phone.is_not(None), Ticket.email.is_not(None)),
     )
     return list(await session.scalars(query))
+
+
+# --- the hot path: issue and call-next as statements built once (tickets/fast.py) -----------
+# Each is executed with a dict of parameters on a sync or async Core connection (db.Work); the
+# compiled form is cached by SQLAlchemy, so a request pays neither the ORM nor statement building.
+
+_tickets = cast(Table, Ticket.__table__)
+_counters = cast(Table, NumberCounter.__table__)
+_steps = cast(Table, TicketStep.__table__)
+_calls = cast(Table, Call.__table__)
+_records = cast(Table, IdempotencyRecord.__table__)
+_OPEN_SQL = text(OPEN_STATUS_SQL)  # literally the partial index's condition, so it is used
+
+RECORD = select(_records.c.request_hash, _records.c.resource_id).where(
+    _records.c.scope == bindparam("scope"), _records.c.key == bindparam("key")
+)
+ADD_RECORD = insert(_records)
+# The prefix's next number: 1 on a new service day, else the one after the last (999 -> 1).
+# The UPDATE locks the counter row until commit on PostgreSQL: kiosks issuing at once take
+# numbers one after the other.
+NEXT_NUMBER = (
+    update(_counters)
+    .where(_counters.c.site_id == bindparam("b_site"), _counters.c.prefix == bindparam("b_prefix"))
+    .values(
+        last_number=case(
+            (_counters.c.service_day == bindparam("b_day", type_=Date),
+             _counters.c.last_number % MAX_NUMBER + 1),
+            else_=1,
+        ),
+        service_day=bindparam("b_day", type_=Date),
+    )
+    .returning(_counters.c.last_number)
+)  # fmt: skip
+_NEW_COUNTER = {"site_id": bindparam("b_site"), "prefix": bindparam("b_prefix"),
+                "service_day": bindparam("b_day", type_=Date), "last_number": 0}  # fmt: skip
+NEW_COUNTER = {
+    "sqlite": sqlite.insert(_counters).values(_NEW_COUNTER).on_conflict_do_nothing(),
+    "postgresql": postgresql.insert(_counters).values(_NEW_COUNTER).on_conflict_do_nothing(),
+}
+# Whether an open ticket holds the number (one from an earlier day, or before a wrap).
+NUMBER_HELD = select(
+    exists().where(
+        _tickets.c.site_id == bindparam("site_id"),
+        _tickets.c.number == bindparam("number"),
+        _OPEN_SQL,
+    )
+)
+ADD_TICKET = insert(_tickets)
+ADD_STEP = insert(_steps)
+ADD_CALL = insert(_calls)
+ADD_SHOWN = insert(cast(Table, ShownEstimate.__table__))
+_CALLABLE = [status.value for status in (TicketStatus.WAITING,)]
+_CALLED = {
+    "status": TicketStatus.CALLED.value,
+    "service_point_id": bindparam("point_id"),
+    "called_at": bindparam("now", type_=UTCDateTime),
+    "recall_count": 0,
+    "updated_at": bindparam("now", type_=UTCDateTime),
+}
+_CLAIMED = (
+    _tickets.c.number,
+    _tickets.c.service_id,
+    _tickets.c.language,
+    _tickets.c.priority,
+    _tickets.c.issued_at,
+    _tickets.c.needs,
+    _tickets.c.needs_confirmed,
+)
+# The compare-and-set that stops two counters calling one ticket (see `claim`); on PostgreSQL a
+# ticket another transaction holds is skipped, not waited for (see `claim_unless_locked`).
+CLAIM = {
+    "sqlite": update(_tickets)
+    .where(_tickets.c.id == bindparam("ticket_id"), _tickets.c.status.in_(_CALLABLE))
+    .values(_CALLED)
+    .returning(*_CLAIMED),
+    "postgresql": update(_tickets)
+    .where(
+        _tickets.c.id
+        == select(_tickets.c.id)
+        .where(_tickets.c.id == bindparam("ticket_id"), _tickets.c.status.in_(_CALLABLE))
+        .with_for_update(skip_locked=True)
+        .scalar_subquery()
+    )
+    .values(_CALLED)
+    .returning(*_CLAIMED),
+}
+STEP_CALLED = (
+    update(_steps)
+    .where(_steps.c.ticket_id == bindparam("b_ticket"), _steps.c.ended_at.is_(None))
+    .values(called_at=bindparam("now", type_=UTCDateTime), service_point_id=bindparam("point_id"))
+)
+_heads: dict[int, Any] = {}
+
+
+def line_heads_statement(count: int, skip: Collection[uuid.UUID] = ()) -> Any:
+    """`line_heads` for `count` services bound as s0, s1, ...: built once per count (a ticket
+    another counter holds right now, `skip`, is rare: that statement is built when needed)."""
+    if not skip and count in _heads:
+        return _heads[count]
+    skipped = [_tickets.c.id.not_in(list(skip))] if skip else []
+    parts = [
+        select(_tickets.c.id, _tickets.c.service_id, _tickets.c.ranked_at, _tickets.c.priority)
+        .where(
+            _tickets.c.service_id == bindparam(f"s{index}"),
+            _tickets.c.status == TicketStatus.WAITING.value,
+            _tickets.c.priority.is_(priority),
+            *skipped,
+        )
+        .order_by(_tickets.c.ranked_at)
+        .limit(1)
+        .subquery()
+        for index in range(count)
+        for priority in (True, False)
+    ]
+    statement = union_all(*[select(part) for part in parts])
+    if not skip:
+        _heads[count] = statement
+    return statement

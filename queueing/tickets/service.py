@@ -1,4 +1,8 @@
-"""Ticket use cases. Each method is one transaction; events are published after it commits."""
+"""Ticket use cases. Each method is one transaction; events are published after it commits.
+
+Issue and call-next, the hot path, read the configuration from the process's cache and run as
+units of prebuilt statements (tickets/fast.py, db.Database.run); the other steps use the ORM.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +10,9 @@ import hashlib
 import uuid
 from collections.abc import Awaitable, Callable
 from datetime import datetime
+from functools import partial
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import msgspec
 from sqlalchemy.exc import IntegrityError
@@ -26,7 +32,8 @@ from queueing.domain.lifecycle import (
     apply_step,
 )
 from queueing.domain.numbering import NumbersExhausted, format_number, next_sequence, service_day
-from queueing.domain.routing import Placement, choose_next, transfer_ranked_at
+from queueing.domain.public_units import public_units
+from queueing.domain.routing import Placement, transfer_ranked_at
 from queueing.errors import Conflict, InvalidInput, NotFound, ServiceClosed
 from queueing.events import repository as events_repo
 from queueing.events.publisher import Publisher
@@ -43,8 +50,9 @@ from queueing.models import (
     utcnow,
 )
 from queueing.sites import repository as sites_repo
+from queueing.sites.cache import ConfigCache, ServiceConf, SiteConf
 from queueing.sites.config import expand_opening_hours
-from queueing.tickets import repository
+from queueing.tickets import fast, repository
 from queueing.tickets.issuers import check_issuer, has_priority_need, servable_profile
 from queueing.tickets.schemas import IssueTicket, TicketView
 from queueing.tickets.views import (
@@ -66,15 +74,19 @@ class TicketService:
         clock: Clock = utcnow,
         after_commit: AfterCommit | None = None,
         lobby: LobbyReader | None = None,
+        config: ConfigCache | None = None,
     ) -> None:
         self.db = db
+        # Shared with the publisher, which drops a site's entry when its configuration changes.
+        self.config = config or ConfigCache()
+        self.dialect = "sqlite" if db.is_sqlite else "postgresql"
         self.lobby = lobby or LobbyReader(db, EtaSource())
         self.publisher = publisher
         self.clock = clock
         # Told of committed events after they are published (the message jobs start from it).
         self.after_commit = after_commit
 
-    async def published(self, site: Site, events: list[Event]) -> None:
+    async def published(self, site: Site | SiteConf, events: list[Event]) -> None:
         """Publish committed events, then tell the after-commit hook."""
         await self.publisher.publish(site.slug, site.id, events)
         if self.after_commit is not None:
@@ -102,41 +114,92 @@ class TicketService:
     async def _issue(
         self, site_slug: str, data: IssueTicket, key: str | None, issuer: Issuer | None
     ) -> TicketView:
-        request_hash = hashlib.sha256(msgspec.json.encode(data)).hexdigest()
-        scope = f"tickets:{site_slug}"
-        async with self.db.write() as session:
-            replay = None
-            if key is not None:
-                replay = await self._replay(session, scope, key, request_hash)
-            if replay is None:
-                site = await self._site(session, site_slug)
-                confirmed = check_issuer(site, data, issuer)
-                after_hours = issuer is not None and issuer.principal is not None
-                ctx = await self._new_ticket(
-                    session, site, data, confirmed=confirmed, after_hours=after_hours
-                )
-                if key is not None:
-                    repository.remember_result(session, scope, key, request_hash, ctx.ticket.id)
-                await session.flush()
-                view = ticket_view(ctx)
-                event = await self._event(session, ctx, "ticket.issued", _actor(issuer))
-        if replay is not None:  # the first request's ticket, estimated now
-            return await self.estimated_by_id(replay)
-        await self.published(site, [event])
-        return await self._estimated(ctx, view)
+        site = await self._config(site_slug)
+        confirmed = check_issuer(site, data, issuer)
+        new = self._new(site, data, confirmed, issuer)
+        if key is not None:
+            request_hash = hashlib.sha256(msgspec.json.encode(data)).hexdigest()
+            new.key = (f"tickets:{site_slug}", key, request_hash)
+        done = await self.db.run(lambda: fast.issue(self.dialect, new))
+        if isinstance(done, fast.Replayed):  # the first request's ticket, estimated now
+            async with self.db.read() as session:
+                ctx = await self._context_by_id(session, done.ticket_id)
+            return await self._estimated(ctx, ticket_view(ctx))
+        values = {**new.values, "number": done.number}
+        await self.published(site, [done.event])
+        view = _issued_view(site, new.service, values)
+        shown = await self._placed(site, new.service, values, view)
+        await self._remember_shown(shown)
+        return shown
 
-    async def _replay(
-        self, session: AsyncSession, scope: str, key: str, request_hash: str
-    ) -> TicketView | None:
-        record = await repository.idempotency_record(session, scope, key)
-        if record is None:
-            return None
-        if record.request_hash != request_hash:
-            raise InvalidInput(
-                "this Idempotency-Key was already used for a different request",
-                field="Idempotency-Key",
-            )
-        return ticket_view(await self._context_by_id(session, record.resource_id))
+    async def _remember_shown(self, view: TicketView) -> None:
+        """Keep the estimate the kiosk or web page showed at issue: statistics measure it
+        against the wait that followed. A unit of its own, as the estimate is read after the
+        ticket's commit (the lobby read must not hold the write lock); on SQLite it shares
+        the writer thread's next commit with the requests pending then."""
+        if view.estimated_wait_seconds is None:
+            return
+        low, high = view.estimated_wait_range_seconds or (None, None)
+        row = {"ticket_id": view.id, "seconds": view.estimated_wait_seconds,
+               "low_seconds": low, "high_seconds": high, "shown_at": self.clock()}  # fmt: skip
+        await self.db.run(lambda: fast.remember_shown(row))
+
+    def _new(
+        self, site: SiteConf, data: IssueTicket, confirmed: bool, issuer: Issuer | None
+    ) -> fast.NewTicket:
+        """The ticket's row and audit entry, checked against the service and its hours."""
+        service = site.service(data.service)
+        if service is None:
+            raise InvalidInput(f"no service {data.service!r} in this site", field="service")
+        if service.accepts == "appointment":
+            raise InvalidInput("this service takes appointments only", field="service")
+        now = self.clock()
+        day = service_day(now, site.timezone)
+        ticket_id, contact = uuid.uuid4(), data.contact
+        values = {
+            "id": ticket_id, "site_id": site.id, "prefix": service.prefix,
+            "service_day": day.isoformat(),
+            "service_id": service.id, "status": TicketStatus.WAITING.value,
+            "priority": data.priority or (confirmed and has_priority_need(site, data.needs)),
+            "needs": list(data.needs), "needs_confirmed": confirmed and bool(data.needs),
+            "language": data.language, "channel": data.channel,
+            "phone": contact.phone if contact else None,
+            "email": contact.email if contact else None,
+            "notify_at_position": data.notify_at_position, "issued_at": now, "ranked_at": now,
+            "updated_at": now, "recall_count": 0,
+        }  # fmt: skip
+        entry = audit.entry_values(site.id, _actor(issuer), "ticket.issued",
+                                   f"ticket:{ticket_id}", service.unit_id, now)  # fmt: skip
+        new = fast.NewTicket(site, service, day, values, entry, None)
+        if issuer is None or issuer.principal is None:  # staff may issue after hours
+            # Checked in the unit, after a keyed retry has been answered with the first ticket.
+            new.closed = partial(_refuse_when_service_closed, site, service, now)
+        return new
+
+    async def _placed(
+        self, site: SiteConf, service: ServiceConf, values: dict[str, Any], view: TicketView
+    ) -> TicketView:
+        """`_estimated` for a ticket of the hot path (the lobby's API takes rows)."""
+        ticket = Ticket(id=values["id"], service_id=service.id, ranked_at=values["ranked_at"],
+                        priority=values["priority"], status=values["status"])  # fmt: skip
+        place = await self.lobby.ticket(site.row, ticket, service.row)
+        return msgspec.structs.replace(
+            view,
+            position=place.position,
+            estimated_wait_seconds=place.wait,
+            estimated_wait_range_seconds=list(place.range) if place.range else None,
+        )
+
+    async def _config(self, site_slug: str) -> SiteConf:
+        """The site's cached configuration; read with a session of its own when missing (no
+        other connection is held here, so the pool cannot deadlock on it)."""
+        site = self.config.cached(site_slug)
+        if site is None:
+            async with self.db.read() as session:
+                site = await self.config.get(session, site_slug)
+        if site is None:
+            raise NotFound(f"no site {site_slug!r}")
+        return site
 
     async def issue_checked_in(
         self,
@@ -227,42 +290,24 @@ class TicketService:
         self, site_slug: str, point_slug: str, principal: Principal
     ) -> TicketView | None:
         """Call the ticket the routing rule picks in the point's profile; None if nobody waits."""
-        async with self.db.write() as session:
-            site, point = await self._point(session, site_slug, point_slug)
-            principal.require_point(site.id, point.unit_id)
-            services = servable_profile(
-                site.id, await sites_repo.profile(session, point.id), principal
-            )
-            targets = {str(s.id): s.target_seconds for s in services}
-            now = self.clock()
-            called = await self._claim_best(session, point, [s.id for s in services], targets, now)
-            if called is None:
-                return None
-            view, event = await self._after_call(session, site, called, now, principal)
-        await self.published(site, [event])
-        return view
-
-    async def _claim_best(
-        self,
-        session: AsyncSession,
-        point: ServicePoint,
-        service_ids: list[int],
-        targets: dict[str, float],
-        now: datetime,
-    ) -> uuid.UUID | None:
-        """Claim the ticket the rule picks among the line heads; None when nobody waits.
-
-        A claim fails only when another counter is calling that ticket at the same moment
-        (PostgreSQL, where calls run in parallel): it is skipped and the heads read again.
-        """
-        skipped: list[uuid.UUID] = []
-        while heads := await repository.line_heads(session, service_ids, skipped):
-            chosen = choose_next(heads, targets, now)
-            assert chosen is not None
-            if await self._claim_call(session, chosen.key, point, now, wait=False):
-                return chosen.key
-            skipped.append(chosen.key)
-        return None
+        site = await self._config(site_slug)
+        point = site.point(point_slug)
+        if point is None:
+            raise NotFound(f"no service point {point_slug!r} in {site_slug!r}")
+        principal.require_point(site.id, point.unit_id)
+        profile = [site.services[service_id] for service_id in point.profile]
+        services = servable_profile(site.id, profile, principal)
+        if not services:
+            return None
+        now = self.clock()
+        entry = audit.entry_values(site.id, principal, "ticket.called", "", None, now,
+                                   service_point=point.slug)  # fmt: skip
+        work = fast.CallNext(site, point, services, now, entry)
+        called = await self.db.run(lambda: fast.call_next(self.dialect, work))
+        if called is None:
+            return None
+        await self.published(site, [called.event])
+        return _called_view(site, called, point.slug, point.label(called.row.language), now)
 
     async def call(self, ticket_id: uuid.UUID, point_slug: str, principal: Principal) -> TicketView:
         """Call one chosen waiting ticket to a service point."""
@@ -540,6 +585,67 @@ def _call_record(ctx: TicketContext, now: datetime) -> Call:
 
 def _actor(issuer: Issuer | None) -> Principal | str | None:
     return None if issuer is None else issuer.actor
+
+
+def _issued_view(site: SiteConf, service: ServiceConf, values: dict[str, Any]) -> TicketView:
+    """tickets.views.ticket_view of a ticket just issued, from its row and the snapshot."""
+    return TicketView(
+        id=values["id"],
+        number=values["number"],
+        service=service.slug,
+        service_label=service.label(values["language"]),
+        unit=_public_unit(site, service),
+        status=values["status"],
+        position=None,
+        estimated_wait_seconds=None,
+        issued_at=values["issued_at"].astimezone(ZoneInfo(site.timezone)),
+        language=values["language"],
+        priority=values["priority"],
+        needs=list(values["needs"]),
+        needs_confirmed=values["needs_confirmed"],
+    )
+
+
+def _called_view(
+    site: SiteConf, called: fast.Called, point: str, point_label: str, now: datetime
+) -> TicketView:
+    row, zone = called.row, ZoneInfo(site.timezone)
+    return TicketView(
+        id=called.ticket_id,
+        number=row.number,
+        service=called.service.slug,
+        service_label=called.service.label(row.language),
+        unit=_public_unit(site, called.service),
+        status=TicketStatus.CALLED.value,
+        position=None,
+        estimated_wait_seconds=None,
+        issued_at=row.issued_at.astimezone(zone),
+        language=row.language,
+        priority=row.priority,
+        service_point=point,
+        service_point_label=point_label,
+        called_at=now.astimezone(zone),
+        recall_count=0,
+        needs=list(row.needs or []),
+        needs_confirmed=row.needs_confirmed,
+    )
+
+
+def _public_unit(site: SiteConf, service: ServiceConf) -> str:
+    unit = site.units[service.unit_id].slug
+    return public_units([], site.neutral_unit).of_service(unit, service.sensitive)
+
+
+def _refuse_when_service_closed(site: SiteConf, service: ServiceConf, now: datetime) -> None:
+    """`_refuse_when_closed` from the snapshot (its hours are expanded once, when read)."""
+    opens = service.opens(now, site.timezone)
+    if opens == now:
+        return
+    when = opens.isoformat() if opens else None
+    raise ServiceClosed(
+        f"{service.slug} is closed now" + (f"; it opens at {when}" if when else ""),
+        opens_at=when,
+    )
 
 
 def _refuse_when_closed(site: Site, service: Service, now: datetime) -> None:

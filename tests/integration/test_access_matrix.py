@@ -134,6 +134,9 @@ SAMPLES: dict[tuple[str, str], Sample] = {
     ("POST", "/api/tickets/{ticket_id:uuid}/transfer"): Sample(
         f"/api/tickets/{T}/transfer", {"service": "citizen-advice"}, deny=STAFF_ONLY
     ),
+    ("GET", "/api/sites/{site:str}/statistics"): Sample(
+        f"{SITE}/statistics", query={"from": "{today}", "to": "{today}"}, deny=MANAGERS
+    ),
     ("GET", "/api/sites/{site:str}/staffing"): Sample(
         f"{SITE}/staffing", query={"date": "{today}"}, deny=MANAGERS
     ),
@@ -195,6 +198,14 @@ SAMPLES: dict[tuple[str, str], Sample] = {
     ("GET", "/sites/{site:str}/counter/{point:str}"): Sample("/sites/iso-omena/counter/counter-4"),
     ("GET", "/t/{ticket_id:uuid}"): Sample(f"/t/{T}"),
     ("GET", "/t/{ticket_id:uuid}/qr.svg"): Sample(f"/t/{T}/qr.svg"),
+    # The sign-in form for anyone; the figures with a manager's session (test_statistics_page).
+    ("GET", "/sites/{site:str}/statistics"): Sample("/sites/iso-omena/statistics/"),
+    ("POST", "/sites/{site:str}/statistics/login"): Sample(
+        "/sites/iso-omena/statistics/login", {"username": "staff", "password": "wrong"}, form=True
+    ),
+    ("POST", "/sites/{site:str}/statistics/logout"): Sample(
+        "/sites/iso-omena/statistics/logout", form=True
+    ),
     ("GET", "/staff"): Sample("/staff/"),
     ("POST", "/staff/login"): Sample(
         "/staff/login", {"username": "staff", "password": "wrong"}, form=True

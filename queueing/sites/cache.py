@@ -1,0 +1,203 @@
+"""The configuration the ticket hot path reads on every request, cached per process.
+
+Issue and call-next read a site, a service or a service point and its profile on every request,
+and that configuration changes a few times a day. Each process keeps one frozen snapshot per
+site, filled lazily, and drops it when the site's configuration changes:
+- at once in this process, when a configuration event is published here (`Publisher`);
+- at once in every other process, from the `queueing:config` Redis channel (`follow`);
+- after `ttl` seconds in any case, the safety net for a missed message or a change made with
+  no Redis at hand (QUEUEING_CONFIG_CACHE_SECONDS, default 5).
+
+Snapshots are msgspec Structs, not ORM rows: no session, no lazy loads, no mutation. The lobby's
+API takes ORM rows, so each snapshot also carries detached copies made for it alone.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any, TypeVar
+
+import msgspec
+import structlog
+from redis.asyncio import Redis
+from redis.exceptions import RedisError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from queueing.domain.hours import next_opening
+from queueing.events.publisher import CONFIG_CHANNEL
+from queueing.models import Service, ServicePoint, Site
+from queueing.sites import repository
+from queueing.sites.config import expand_opening_hours
+from queueing.sites.labels import service_label
+
+log = structlog.get_logger(__name__)
+Week = dict[str, tuple[str, str] | None]
+_M = TypeVar("_M", Site, Service)
+
+
+class UnitConf(msgspec.Struct, frozen=True):
+    id: int
+    slug: str
+
+
+class ServiceConf(msgspec.Struct, frozen=True):
+    id: int
+    slug: str
+    unit_id: int
+    prefix: str
+    accepts: str
+    sensitive: bool
+    target_seconds: float
+    # What customers may see of the name, per language (a sensitive service's neutral label).
+    labels: dict[str, str]
+    week: Week
+    # A detached copy for the lobby's API (LobbyReader.ticket takes ORM rows).
+    row: Service
+
+    def label(self, language: str) -> str:
+        return self.labels.get(language) or self.labels["fi"]
+
+    def opens(self, now: datetime, timezone: str) -> datetime | None:
+        return next_opening(self.week, now, timezone)
+
+
+class PointConf(msgspec.Struct, frozen=True):
+    id: int
+    slug: str
+    unit_id: int
+    labels: dict[str, Any]
+    profile: tuple[int, ...]  # service ids, in profile order
+
+    def label(self, language: str) -> str:
+        return str(self.labels.get(language) or self.labels["fi"])
+
+
+class SiteConf(msgspec.Struct, frozen=True):
+    id: int
+    slug: str
+    timezone: str
+    need_types: list[dict[str, Any]]
+    neutral_unit: dict[str, Any] | None
+    units: dict[int, UnitConf]
+    services: dict[int, ServiceConf]
+    service_slugs: dict[str, int]
+    points: dict[int, PointConf]
+    point_slugs: dict[str, int]
+    row: Site  # a detached copy for the lobby's API
+    loaded: float  # time.monotonic() when read
+
+    def service(self, slug: str) -> ServiceConf | None:
+        found = self.service_slugs.get(slug)
+        return None if found is None else self.services[found]
+
+    def point(self, slug: str) -> PointConf | None:
+        found = self.point_slugs.get(slug)
+        return None if found is None else self.points[found]
+
+
+class ConfigCache:
+    """Site snapshots by slug; `get` reads through the caller's session when one is missing.
+
+    Reading through the caller's session matters on PostgreSQL: a request that holds a pooled
+    connection and asks for a second one can deadlock the pool under load.
+    """
+
+    def __init__(self, ttl: float = 5.0, clock: Callable[[], float] = time.monotonic) -> None:
+        self.ttl = ttl
+        self.clock = clock
+        self._sites: dict[str, SiteConf] = {}
+
+    def cached(self, slug: str) -> SiteConf | None:
+        found = self._sites.get(slug)
+        if found is None or self.clock() - found.loaded > self.ttl:
+            return None
+        return found
+
+    async def get(self, session: AsyncSession, slug: str) -> SiteConf | None:
+        found = self.cached(slug)
+        if found is None:
+            found = await _load(session, slug, self.clock())
+            if found is not None:
+                self._sites[slug] = found
+        return found
+
+    def drop(self, slug: str) -> None:
+        self._sites.pop(slug, None)
+
+
+async def _load(session: AsyncSession, slug: str, now: float) -> SiteConf | None:
+    site = await repository.site_by_slug(session, slug)
+    if site is None:
+        return None
+    units = await repository.units(session, site.id)
+    services = await repository.services(session, site.id)
+    points = await repository.service_points(session, site.id)
+    profiles = await repository.profiles(session, site.id)
+    languages = list(dict.fromkeys([*site.languages, "fi", "sv", "en"]))
+    return SiteConf(
+        id=site.id,
+        slug=site.slug,
+        timezone=site.timezone,
+        need_types=list(site.need_types or []),
+        neutral_unit=site.neutral_unit,
+        units={u.id: UnitConf(u.id, u.slug) for u in units},
+        services={s.id: _service(s, languages) for s in services},
+        service_slugs={s.slug: s.id for s in services},
+        points={p.id: _point(p, profiles.get(p.id, [])) for p in points},
+        point_slugs={p.slug: p.id for p in points},
+        row=_detached(Site, site),
+        loaded=now,
+    )
+
+
+def _service(service: Service, languages: list[str]) -> ServiceConf:
+    return ServiceConf(
+        id=service.id,
+        slug=service.slug,
+        unit_id=service.unit_id,
+        prefix=service.prefix,
+        accepts=service.accepts,
+        sensitive=service.sensitive,
+        target_seconds=service.target_seconds,
+        labels={language: service_label(service, language) for language in languages},
+        week=expand_opening_hours(service.opening_hours or {}),
+        row=_detached(Service, service),
+    )
+
+
+def _point(point: ServicePoint, profile: list[int]) -> PointConf:
+    return PointConf(point.id, point.slug, point.unit_id, dict(point.labels), tuple(profile))
+
+
+def _detached(model: type[_M], row: _M) -> _M:
+    """A copy of a row's columns that belongs to no session."""
+    columns = model.__table__.columns.keys()
+    return model(**{name: getattr(row, name) for name in columns})
+
+
+async def follow(redis: Redis, cache: ConfigCache, retry_seconds: float = 1.0) -> None:
+    """Drop snapshots other processes say have changed; runs beside the API until cancelled.
+
+    A lost subscription is re-made; the TTL covers what was said meanwhile.
+    """
+    while True:
+        try:
+            await _listen(redis, cache.drop)
+        except (RedisError, OSError) as exc:
+            log.warning("config_follow_failed", error=str(exc))
+        await asyncio.sleep(retry_seconds)
+
+
+async def _listen(redis: Redis, drop: Callable[[str], None]) -> None:
+    pubsub = redis.pubsub()
+    try:
+        await pubsub.subscribe(CONFIG_CHANNEL)
+        async for message in pubsub.listen():
+            if message.get("type") == "message":
+                data = message["data"]
+                drop(data.decode() if isinstance(data, bytes) else str(data))
+    finally:
+        await pubsub.aclose()

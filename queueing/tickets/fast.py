@@ -1,0 +1,195 @@
+"""Issue and call-next as units of work of prebuilt statements (db.Work): the hot path.
+
+Everything a unit needs from the request (the clock, the audit log's client address, the
+configuration snapshot, ids) is worked out before it is handed to the database, so the unit
+itself only runs statements: on SQLite it runs on the writer thread, where the request's
+context is not at hand. The rules are those of the ORM path in service.py: numbering per
+prefix per service day with no open number twice, the audit entry and the event with the
+site's next sequence in the same transaction, a claim that only a waiting ticket passes.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from queueing.audit import repository as audit
+from queueing.db import Work
+from queueing.domain.numbering import MAX_NUMBER, format_number
+from queueing.domain.routing import Candidate, choose_next
+from queueing.errors import Conflict, InvalidInput
+from queueing.events import repository as events_repo
+from queueing.models import Event
+from queueing.sites.cache import PointConf, ServiceConf, SiteConf
+from queueing.tickets import repository
+
+
+@dataclass(frozen=True, slots=True)
+class Replayed:
+    """A retry of a keyed request: the ticket the first one made."""
+
+    ticket_id: uuid.UUID
+
+
+@dataclass(slots=True)
+class NewTicket:
+    """What an issue unit needs: the ticket's row, less its number (the unit draws it)."""
+
+    site: SiteConf
+    service: ServiceConf
+    day: date
+    values: dict[str, Any]  # the tickets row without number and sequence
+    entry: dict[str, Any]  # the audit entry (audit.entry_values, read in the request)
+    key: tuple[str, str, str] | None  # (scope, key, request hash)
+    # Raises ServiceClosed when a walk-in may not be issued now (None: staff, at any hour).
+    closed: Callable[[], None] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Issued:
+    number: str
+    event: Event
+
+
+def issue(dialect: str, new: NewTicket) -> Work[Issued | Replayed]:
+    """Replay a keyed retry, or draw the number and write the ticket, its step, the key's
+    record, the audit entry and the event."""
+    site, service, values = new.site, new.service, new.values
+    if new.key is not None:
+        scope, key, request_hash = new.key
+        found = (yield repository.RECORD, {"scope": scope, "key": key}).first()
+        if found is not None:
+            if found.request_hash != request_hash:
+                raise InvalidInput(
+                    "this Idempotency-Key was already used for a different request",
+                    field="Idempotency-Key",
+                )
+            return Replayed(found.resource_id)
+    if new.closed is not None:
+        new.closed()
+    sequence = yield from _draw(dialect, site.id, service.prefix, new.day)
+    number = format_number(service.prefix, sequence)
+    ticket_id, now = values["id"], values["issued_at"]
+    yield repository.ADD_TICKET, {**values, "number": number, "sequence": sequence}
+    step = {"ticket_id": ticket_id, "service_id": service.id, "entered_at": now}
+    yield repository.ADD_STEP, step
+    if new.key is not None:
+        scope, key, request_hash = new.key
+        record = {"scope": scope, "key": key, "request_hash": request_hash,
+                  "resource_id": ticket_id, "status_code": 201, "created_at": now}  # fmt: skip
+        yield repository.ADD_RECORD, record
+    payload = _payload(site, service, ticket_id, number, "waiting", None)
+    event = yield from _logged(site, "ticket.issued", ticket_id, payload, now, new.entry)
+    return Issued(number, event)
+
+
+def _draw(dialect: str, site_id: int, prefix: str, day: date) -> Work[int]:
+    """The prefix's next number that no open ticket holds (it may be one of an earlier day)."""
+    counter = {"b_site": site_id, "b_prefix": prefix, "b_day": day}
+    for _ in range(MAX_NUMBER + 1):  # one more for the counter row's first use
+        sequence = (yield repository.NEXT_NUMBER, counter).scalar()
+        if sequence is None:  # the prefix's first ticket ever: make its counter
+            yield repository.NEW_COUNTER[dialect], counter
+            continue
+        number = {"site_id": site_id, "number": format_number(prefix, sequence)}
+        if not (yield repository.NUMBER_HELD, number).scalar():
+            return int(sequence)
+    raise Conflict(f"all {MAX_NUMBER} numbers are held by open tickets")
+
+
+@dataclass(slots=True)
+class CallNext:
+    site: SiteConf
+    point: PointConf
+    services: list[ServiceConf]  # the profile's services the account may serve
+    now: datetime
+    entry: dict[str, Any]  # the audit entry, less the ticket and its unit (the unit learns them)
+
+
+@dataclass(frozen=True, slots=True)
+class Called:
+    ticket_id: uuid.UUID
+    row: Any  # the claimed ticket's columns (repository._CLAIMED)
+    service: ServiceConf
+    event: Event
+
+
+def call_next(dialect: str, call: CallNext) -> Work[Called | None]:
+    """Claim the ticket the rule picks among the line heads, then write the step's call time,
+    the call, the audit entry and the event; None when nobody waits."""
+    site, point, now = call.site, call.point, call.now
+    targets = {str(s.id): s.target_seconds for s in call.services}
+    lines = {f"s{index}": s.id for index, s in enumerate(call.services)}
+    skipped: list[uuid.UUID] = []
+    while True:
+        heads_sql = repository.line_heads_statement(len(lines), skipped)
+        rows = yield heads_sql, lines
+        heads = [Candidate(r.id, str(r.service_id), r.ranked_at, r.priority) for r in rows]
+        chosen = choose_next(heads, targets, now)
+        if chosen is None:
+            return None
+        claim = {"ticket_id": chosen.key, "point_id": point.id, "now": now}
+        row = (yield repository.CLAIM[dialect], claim).first()
+        if row is not None:
+            break
+        # Another counter is calling it this moment (PostgreSQL): the one behind it is the head.
+        skipped.append(chosen.key)
+    ticket_id, service = chosen.key, site.services[row.service_id]
+    yield repository.STEP_CALLED, {"b_ticket": ticket_id, "point_id": point.id, "now": now}
+    record = {
+        "site_id": site.id, "ticket_id": ticket_id, "number": row.number,
+        "service_point_id": point.id, "service_point_slug": point.slug,
+        "service_point_labels": dict(point.labels), "recall": 0, "called_at": now,
+    }  # fmt: skip
+    yield repository.ADD_CALL, record
+    payload = _payload(site, service, ticket_id, row.number, "called", point)
+    payload.update(called_at=now.isoformat(), recall=0)
+    entry = {**call.entry, "resource": f"ticket:{ticket_id}", "unit_id": service.unit_id}
+    event = yield from _logged(site, "ticket.called", ticket_id, payload, now, entry)
+    return Called(ticket_id, row, service, event)
+
+
+def remember_shown(row: dict[str, Any]) -> Work[None]:
+    """The estimate a new ticket was shown (statistics measure it against its wait)."""
+    yield repository.ADD_SHOWN, row
+
+
+def _logged(
+    site: SiteConf,
+    kind: str,
+    ticket_id: uuid.UUID,
+    payload: dict[str, Any],
+    now: datetime,
+    entry: dict[str, Any],
+) -> Work[Event]:
+    """The audit entry, then the event with the site's next sequence, last in the transaction."""
+    yield audit.ADD_ENTRY, entry
+    sequence = (yield events_repo.NEXT_SEQUENCE, {"site_id": site.id}).scalar_one()
+    event = {"site_id": site.id, "sequence": sequence, "kind": kind, "ticket_id": ticket_id,
+             "payload": payload, "created_at": now}  # fmt: skip
+    yield events_repo.ADD_EVENT, event
+    return Event(**event)
+
+
+def _payload(
+    site: SiteConf,
+    service: ServiceConf,
+    ticket_id: uuid.UUID,
+    number: str,
+    status: str,
+    point: PointConf | None,
+) -> dict[str, Any]:
+    """tickets.views.event_payload from the snapshot."""
+    return {
+        "ticket": str(ticket_id),
+        "number": number,
+        "service": service.slug,
+        "unit": site.units[service.unit_id].slug,
+        "sensitive": service.sensitive,
+        "status": status,
+        "service_point": point.slug if point else None,
+        "service_point_labels": dict(point.labels) if point else None,
+    }
