@@ -24,5 +24,7 @@ EXPOSE 8000
 HEALTHCHECK --interval=15s --timeout=3s --start-period=20s --retries=3 \
     CMD ["python", "-c", "import sys, urllib.request; sys.exit(0 if urllib.request.urlopen('http://127.0.0.1:8000/health/live', timeout=2).status == 200 else 1)"]
 
+# `queueing api` is granian: SIGTERM (docker stop) ends open event streams, runs the app's
+# shutdown and exits 0.
 ENTRYPOINT ["queueing"]
 CMD ["api", "--host", "0.0.0.0", "--port", "8000"]

@@ -2,9 +2,11 @@
 
 Run:  python bench/bench_busy_morning.py                  (about 1.5 minutes)
       python bench/bench_busy_morning.py --seconds 60 --streams 1000 --kiosks 20
+      python bench/bench_busy_morning.py --server uvicorn   (on uvicorn instead of granian)
 
 Everything on 127.0.0.1, in one run, with what the project installs: the real app (SQLite,
-embedded Valkey, one uvicorn worker), and against it at once, for `--seconds`:
+embedded Valkey, one granian worker as `queueing api` runs it, or uvicorn; bench/servers.py),
+and against it at once, for `--seconds`:
   - every service point of the demo site (27) as a counter: call-next, start after a moment,
     finish after a short service, again; 204 (nobody waits) means a pause before trying again;
   - `--kiosks` kiosks taking tickets for the walk-in lines, each a ticket every 1-2 s;
@@ -12,7 +14,9 @@ embedded Valkey, one uvicorn worker), and against it at once, for `--seconds`:
     processes that time every `ticket.called` frame they read.
 Reported: issue and call-next p50/p99 (with their p50 at rest, measured in the same run before
 the load starts, and the ratio), the time from a call-next being sent to each stream reading its
-call (p50/p99 over every (call, stream) pair), and every answer that was not 2xx. Targets
+call (p50/p99 over every (call, stream) pair), every answer that was not 2xx, and the server's
+CPU over the load (user + system of its process tree, every thread) per request answered and
+as a share of one core. Targets
 (SPEC §7): issue and call-next p99 < 100 ms, call -> every stream p99 < 100 ms, no error.
 
 On a 2-core machine the client processes and this driver compete with the server for the CPU,
@@ -40,6 +44,7 @@ import httpx
 BENCH_DIR = Path(__file__).resolve().parent
 sys.path[:0] = [str(BENCH_DIR), str(BENCH_DIR.parent)]
 
+import servers  # noqa: E402
 from bench_sse_fanout import PASSWORD, Clients, _percentile, _prepare, _serve  # noqa: E402
 
 SITE = "/api/sites/iso-omena"
@@ -53,6 +58,7 @@ class Figures:
     steps: list[float] = field(default_factory=list)
     called_at: dict[str, float] = field(default_factory=dict)
     errors: dict[str, int] = field(default_factory=dict)
+    cpu_seconds: float = 0.0  # the server's, over the load
 
     def error(self, what: str, status: int) -> None:
         key = f"{what} {status}"
@@ -119,9 +125,9 @@ async def _at_rest(client: httpx.AsyncClient, staff: dict[str, str], services: l
     return {"issue": statistics.median(issue), "call": statistics.median(call)}
 
 
-async def _drive(base: str, args: argparse.Namespace, port: int) -> tuple[Figures, dict, Clients]:
+async def _drive(server: servers.Server, args: argparse.Namespace) -> tuple[Figures, dict, Clients]:
     limits = httpx.Limits(max_connections=100, max_keepalive_connections=100)
-    async with httpx.AsyncClient(base_url=base, limits=limits, timeout=30) as client:
+    async with httpx.AsyncClient(base_url=server.url, limits=limits, timeout=30) as client:
         token = (
             await client.post("/api/auth/token", json={"username": "staff", "password": PASSWORD})
         ).json()["access_token"]
@@ -131,14 +137,16 @@ async def _drive(base: str, args: argparse.Namespace, port: int) -> tuple[Figure
         points = [p["slug"] for p in site["service_points"]]
         rest = await _at_rest(client, staff, services)
         # The screens connect after the at-rest figures, and stay for the load and a drain.
-        clients = Clients(port, f"{SITE}/display/events", args.streams, args.seconds + 10)
+        clients = Clients(server.port, f"{SITE}/display/events", args.streams, args.seconds + 10)
         clients.wait_ready()
         figures = Figures()
+        cpu = server.cpu_seconds()
         until = time.monotonic() + args.seconds
         await asyncio.gather(
             *(_kiosk(client, services, until, figures) for _ in range(args.kiosks)),
             *(_counter(client, point, staff, until, figures) for point in points),
         )
+        figures.cpu_seconds = server.cpu_seconds() - cpu
         return figures, {**rest, "points": len(points)}, clients
 
 
@@ -151,8 +159,10 @@ def _line(label: str, values: list[float], rest: float | None = None) -> tuple[s
 
 
 def _report(figures: Figures, rest: dict, received: dict[str, list[float]], args: Any) -> bool:
-    print(f"\nbusy morning: {rest['points']} counters, {args.kiosks} kiosks, "
-          f"{args.streams} display streams, {args.seconds:.0f} s")  # fmt: skip
+    print(
+        f"\nbusy morning on {args.server} 1 worker: {rest['points']} counters, "
+        f"{args.kiosks} kiosks, {args.streams} display streams, {args.seconds:.0f} s"
+    )
     issue, issue_p99 = _line("issue", figures.issue, rest["issue"])
     call, call_p99 = _line("call-next (200 or 204)", figures.call, rest["call"])
     steps, _ = _line("start / finish", figures.steps)
@@ -168,6 +178,10 @@ def _report(figures: Figures, rest: dict, received: dict[str, list[float]], args
     for text in (issue, call, steps, fan):
         print(text)
     print(f"  delivered {delivered}; answers not 2xx: {figures.errors or 'none'}")
+    answered = len(figures.issue) + len(figures.call) + len(figures.steps)
+    print(f"  server CPU {figures.cpu_seconds * 1000 / max(answered, 1):.2f} ms per request "
+          f"answered ({answered}), {figures.cpu_seconds / args.seconds:.0%} of a core over the "
+          f"load, fan-out to the streams included")  # fmt: skip
     verdicts = {
         "issue p99 < 100 ms": issue_p99 < TARGET_MS,
         "call-next p99 < 100 ms": call_p99 < TARGET_MS,
@@ -185,6 +199,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--streams", type=int, default=1000)
     parser.add_argument("--kiosks", type=int, default=20)
+    parser.add_argument("--server", choices=servers.SERVERS, default=servers.DEFAULT)
     args = parser.parse_args()
     logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per request otherwise
     with tempfile.TemporaryDirectory(prefix="bench-morning-") as tmp:
@@ -197,15 +212,13 @@ def main() -> None:
             "QUEUEING_RATE_LIMIT": "0",
             "QUEUEING_LOG_LEVEL": "WARNING",
         }
-        process, port = _serve(
-            "queueing.app:create_app", {**os.environ, **env}, workdir / "api.log"
-        )
+        app = "queueing.app:create_app"
+        server = _serve(args.server, app, {**os.environ, **env}, workdir / "api.log")
         try:
-            figures, rest, clients = asyncio.run(_drive(f"http://127.0.0.1:{port}", args, port))
+            figures, rest, clients = asyncio.run(_drive(server, args))
             ok = _report(figures, rest, clients.results(), args)
         finally:
-            process.terminate()
-            process.wait(timeout=30)
+            server.stop()
             redis.stop()
     sys.exit(0 if ok else 1)
 

@@ -2,9 +2,11 @@
 
 Run:  python bench/bench_signin_flood.py              (about 45 s; SQLite, embedded Redis)
       python bench/bench_signin_flood.py --seconds 10 --clients 4
+      python bench/bench_signin_flood.py --server uvicorn   (on uvicorn instead of granian)
 
 Everything runs on 127.0.0.1 with what the project installs (no wrk, no uvloop): an embedded
-Redis, the real app in one uvicorn worker, a flood process and this process as the probe.
+Redis, the real app in one granian worker as `queueing api` runs it (or uvicorn;
+bench/servers.py), a flood process and this process as the probe.
   probe     one keep-alive connection sending GET /health/live every 5 ms, timing each answer;
   flood     --clients keep-alive connections in a separate process, each posting wrong passwords
             to POST /api/auth/token as fast as it is answered, each with its own address in
@@ -39,9 +41,10 @@ from pathlib import Path
 
 BENCH_DIR = Path(__file__).resolve().parent
 ROOT = BENCH_DIR.parent
-sys.path.insert(0, str(ROOT))
+sys.path[:0] = [str(BENCH_DIR), str(ROOT)]
 
-from bench_ticketing import Server, start_server  # noqa: E402
+import servers  # noqa: E402
+from servers import Server  # noqa: E402
 
 PASSWORD = "bench-password"
 SECRET = "bench-secret-key-0123456789abcdef0123456789"
@@ -207,10 +210,12 @@ def app_env(database_url: str, redis_url: str, throttle: bool) -> dict[str, str]
     }
 
 
-def run_server(database_url: str, redis_url: str, throttle: bool, log: Path) -> tuple[int, Server]:
-    server = start_server(["queueing.app:create_app"], app_env(database_url, redis_url, throttle),
-                          "/health/ready", log)  # fmt: skip
-    return int(server.url.rsplit(":", 1)[1]), server
+def run_server(
+    name: str, database_url: str, redis_url: str, throttle: bool, log: Path
+) -> tuple[int, Server]:
+    env = app_env(database_url, redis_url, throttle)
+    server = servers.start(name, "queueing.app:create_app", env, "/health/ready", log)
+    return server.port, server
 
 
 def report(results: dict[str, Result], baselines: dict[str, Result]) -> bool:
@@ -244,6 +249,7 @@ def main() -> None:
     parser.add_argument("--warmup", type=float, default=1, help="flood seconds before measuring")
     parser.add_argument("--clients", type=int, default=8, help="concurrent flooding clients")
     parser.add_argument("--keep", action="store_true", help="keep the work dir (database, logs)")
+    parser.add_argument("--server", choices=servers.SERVERS, default=servers.DEFAULT)
     parser.add_argument("--flood-port", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--same-user", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--one-address", action="store_true", help=argparse.SUPPRESS)
@@ -266,20 +272,20 @@ def bench(args: argparse.Namespace) -> bool:
     workdir = Path(tempfile.mkdtemp(prefix="bench-signin-"))
     redis_server = start_redis(workdir / "redis")
     flush = redis.Redis.from_url(redis_server.url)
-    servers: list[Server] = []
+    running: list[Server] = []
     try:
         database_url = f"sqlite+aiosqlite:///{workdir / 'queueing.db'}"
         upgrade(database_url)
         asyncio.run(load_demo(database_url, PASSWORD))
-        print(f"work dir {workdir}; {args.clients} flooding clients, {args.seconds:g} s each",
-              flush=True)  # fmt: skip
+        print(f"work dir {workdir}; {args.server} 1 worker; {args.clients} flooding clients, "
+              f"{args.seconds:g} s each", flush=True)  # fmt: skip
         results: dict[str, Result] = {}
         baselines: dict[str, Result] = {}
         for throttle in (True, False):
             key = "on" if throttle else "off"
-            port, server = run_server(database_url, redis_server.url, throttle,
+            port, server = run_server(args.server, database_url, redis_server.url, throttle,
                                       workdir / f"api-{key}.log")  # fmt: skip
-            servers.append(server)
+            running.append(server)
             print(f"throttle {key}", flush=True)
             baselines[key] = results[key] = measure(f"no flood (throttle {key})", port, args, None)
             for kind in FLOODS_THROTTLED if throttle else FLOODS_UNTHROTTLED:
@@ -289,7 +295,7 @@ def bench(args: argparse.Namespace) -> bool:
             server.stop()
         return report(results, baselines)
     finally:
-        for server in servers:
+        for server in running:
             server.stop()
         flush.close()
         redis_server.stop()

@@ -3,9 +3,11 @@
 Run:  python bench/bench_sse_fanout.py                    (500 and 2,000 clients; about 2 minutes)
       python bench/bench_sse_fanout.py --clients 500 2000 5000 --calls 40
       python bench/bench_sse_fanout.py --idle 10000        (also: memory with 10,000 idle streams)
+      python bench/bench_sse_fanout.py --server uvicorn    (on uvicorn instead of granian)
 
-Everything on 127.0.0.1, in one run, with the same client processes and the same uvicorn flags:
-  ours      the real app (SQLite, embedded Valkey, one uvicorn worker): N screens on
+Everything on 127.0.0.1, in one run, with the same client processes and the same server and
+flags (bench/servers.py: one granian worker as `queueing api` runs it, or uvicorn):
+  ours      the real app (SQLite, embedded Valkey, one worker): N screens on
             GET /api/sites/iso-omena/display/events; the driver presses call-next as staff would
             (POST .../service-points/counter-4/call-next with a bearer token), one call at a time.
             A call's time runs from just before the POST is sent to the moment a client reads
@@ -17,7 +19,9 @@ Everything on 127.0.0.1, in one run, with the same client processes and the same
             "one Litestar process writes one event to N SSE sockets".
 Clients run in two separate processes (raw asyncio sockets, not a browser) and time what they
 read with CLOCK_MONOTONIC, which every process on the machine shares. Prints p50/p99/max over
-every (call, client) pair, the server's resident memory with N streams open, and the ratios.
+every (call, client) pair, the server's resident memory with N streams open (its whole process
+tree), its CPU per call (user + system over the calls, every thread: the call's transaction and
+its fan-out to N streams) and the ratios.
 
 On a 2-core machine the client processes compete with the server for the CPU, so the tail mostly
 measures that contention. A second measurement takes sockets and clients out: in one process, N
@@ -46,8 +50,9 @@ from typing import Any
 
 BENCH_DIR = Path(__file__).resolve().parent
 ROOT = BENCH_DIR.parent
-sys.path.insert(0, str(ROOT))
+sys.path[:0] = [str(BENCH_DIR), str(ROOT)]
 
+import servers  # noqa: E402
 from litestar import Litestar, get, post  # noqa: E402
 from litestar.response import ServerSentEvent  # noqa: E402
 
@@ -182,39 +187,12 @@ class Clients:
 # --- servers ----------------------------------------------------------------------------------
 
 
-def _free_port() -> int:
-    from queueing.embedded import free_port
-
-    return free_port()
-
-
-def _serve(app: str, env: dict[str, str], log: Path, app_dir: Path | None = None) -> Any:
-    port = _free_port()
-    command = [
-        sys.executable, "-m", "uvicorn", app, "--host", "127.0.0.1", "--port", str(port),
-        "--log-level", "warning", "--no-access-log", "--backlog", "4096",
-    ]  # fmt: skip
-    if app.endswith("create_app"):
-        command.append("--factory")
-    if app_dir is not None:
-        command += ["--app-dir", str(app_dir)]
-    process = subprocess.Popen(command, env=env, stdout=log.open("ab"), stderr=subprocess.STDOUT)
-    deadline = time.monotonic() + 30
-    probe = "/health/live" if app.endswith("create_app") else "/schema/openapi.json"
-    while time.monotonic() < deadline:
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}{probe}", timeout=1)
-            return process, port
-        except OSError:
-            time.sleep(0.1)
-    raise RuntimeError(log.read_text()[-2000:])
-
-
-def _rss_mib(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
+def _serve(
+    server: str, app: str, env: dict[str, str], log: Path, app_dir: Path | None = None
+) -> servers.Server:
+    factory = app.endswith("create_app")
+    ready = "/health/live" if factory else "/schema/openapi.json"
+    return servers.start(server, app, env, ready, log, factory=factory, app_dir=app_dir)
 
 
 def _post(url: str, body: dict[str, Any], headers: dict[str, str] | None = None) -> Any:
@@ -238,13 +216,14 @@ def _percentile(values: list[float], share: float) -> float:
 
 
 def _measure(
-    port: int, path: str, clients: int, calls: int, press: Any, pid: int
+    server: servers.Server, path: str, clients: int, calls: int, press: Any
 ) -> dict[str, Any]:
     """Connect the clients, make `calls` calls one at a time, return the latency figures."""
-    group = Clients(port, path, clients, seconds=calls * SPACING + 6)
+    group = Clients(server.port, path, clients, seconds=calls * SPACING + 6)
     group.wait_ready()
     time.sleep(1.0)
-    rss = _rss_mib(pid)
+    rss = server.rss_mib()
+    cpu = server.cpu_seconds()
     started: dict[str, float] = {}
     answers: list[float] = []
     for _ in range(calls):
@@ -253,6 +232,7 @@ def _measure(
         answers.append(time.monotonic() - t0)
         started[number] = t0
         time.sleep(SPACING)
+    cpu = server.cpu_seconds() - cpu
     received = group.results()
     latencies = [
         (at - started[number]) * 1000
@@ -270,6 +250,7 @@ def _measure(
         "max": max(latencies),
         "post_p50": statistics.median(answers) * 1000,
         "rss_mib": rss,
+        "cpu_ms": cpu * 1000 / calls,
     }
 
 
@@ -291,7 +272,7 @@ def _prepare(workdir: Path) -> tuple[str, Any]:
     return url, start_redis(workdir / "redis")
 
 
-def _ours(workdir: Path, counts: list[int], calls: int) -> list[dict[str, Any]]:
+def _ours(server: str, workdir: Path, counts: list[int], calls: int) -> list[dict[str, Any]]:
     url, redis = _prepare(workdir)
     env = {
         **os.environ,
@@ -301,8 +282,8 @@ def _ours(workdir: Path, counts: list[int], calls: int) -> list[dict[str, Any]]:
         "QUEUEING_RATE_LIMIT": "0",
         "QUEUEING_LOG_LEVEL": "WARNING",
     }
-    process, port = _serve("queueing.app:create_app", env, workdir / "ours.log")
-    base = f"http://127.0.0.1:{port}"
+    running = _serve(server, "queueing.app:create_app", env, workdir / "ours.log")
+    base = running.url
     try:
         token = _post(f"{base}/api/auth/token", {"username": "staff", "password": PASSWORD})
         staff = {"Authorization": f"Bearer {token['access_token']}"}
@@ -316,19 +297,18 @@ def _ours(workdir: Path, counts: list[int], calls: int) -> list[dict[str, Any]]:
                 return str(_post(call, {}, staff)["number"])
 
             path = "/api/sites/iso-omena/display/events"
-            results.append(_measure(port, path, count, calls, press, process.pid))
+            results.append(_measure(running, path, count, calls, press))
             _post(f"{base}/api/sites/iso-omena/service-points/counter-4/call-next", {}, staff)
         return results
     finally:
-        process.terminate()
-        process.wait(timeout=30)
+        running.stop()
         redis.stop()
 
 
-def _baseline(workdir: Path, counts: list[int], calls: int) -> list[dict[str, Any]]:
-    process, port = _serve(
-        "bench_sse_fanout:baseline_app", dict(os.environ), workdir / "base.log", BENCH_DIR
-    )
+def _baseline(server: str, workdir: Path, counts: list[int], calls: int) -> list[dict[str, Any]]:
+    app = "bench_sse_fanout:baseline_app"
+    running = _serve(server, app, dict(os.environ), workdir / "base.log", BENCH_DIR)
+    port = running.port
     try:
         results = []
         for count in counts:
@@ -339,14 +319,13 @@ def _baseline(workdir: Path, counts: list[int], calls: int) -> list[dict[str, An
                 _post(f"http://127.0.0.1:{port}/publish", baseline_payload(number))
                 return number
 
-            results.append(_measure(port, "/events", count, calls, press, process.pid))
+            results.append(_measure(running, "/events", count, calls, press))
         return results
     finally:
-        process.terminate()
-        process.wait(timeout=30)
+        running.stop()
 
 
-def _idle(workdir: Path, count: int) -> float:
+def _idle(server: str, workdir: Path, count: int) -> float:
     """Resident memory of the app with `count` idle display streams open."""
     url, redis = _prepare(workdir)
     env = {
@@ -356,19 +335,18 @@ def _idle(workdir: Path, count: int) -> float:
         "QUEUEING_SECRET_KEY": "bench-secret-key-0123456789abcdef0123",
         "QUEUEING_LOG_LEVEL": "WARNING",
     }
-    process, port = _serve("queueing.app:create_app", env, workdir / "idle.log")
+    running = _serve(server, "queueing.app:create_app", env, workdir / "idle.log")
     try:
-        before = _rss_mib(process.pid)
-        group = Clients(port, "/api/sites/iso-omena/display/events", count, seconds=8)
+        before = running.rss_mib()
+        group = Clients(running.port, "/api/sites/iso-omena/display/events", count, seconds=8)
         group.wait_ready()
         time.sleep(3)
-        during = _rss_mib(process.pid)
+        during = running.rss_mib()
         group.results()
         print(f"idle streams: {count}, server RSS {before:.0f} MiB -> {during:.0f} MiB")
         return during
     finally:
-        process.terminate()
-        process.wait(timeout=30)
+        running.stop()
         redis.stop()
 
 
@@ -495,14 +473,14 @@ def _in_process(counts: list[int]) -> None:
 def _report(ours: list[dict[str, Any]], base: list[dict[str, Any]]) -> None:
     print(
         f"\n{'clients':>7} {'server':>9} {'delivered':>13} {'p50 ms':>8} {'p99 ms':>8} "
-        f"{'max ms':>8} {'POST p50':>9} {'RSS MiB':>8}"
+        f"{'max ms':>8} {'POST p50':>9} {'RSS MiB':>8} {'CPU ms/call':>11}"
     )
     for mine, theirs in zip(ours, base, strict=True):
         for name, row in (("ours", mine), ("baseline", theirs)):
             print(
                 f"{row['clients']:>7} {name:>9} {row['delivered']:>6}/{row['expected']:<6} "
                 f"{row['p50']:>8.1f} {row['p99']:>8.1f} {row['max']:>8.1f} "
-                f"{row['post_p50']:>9.1f} {row['rss_mib']:>8.0f}"
+                f"{row['post_p50']:>9.1f} {row['rss_mib']:>8.0f} {row['cpu_ms']:>11.1f}"
             )
         print(
             f"{'':>7} ratio ours/baseline: p50 {mine['p50'] / theirs['p50']:.2f}, "
@@ -516,18 +494,22 @@ def main() -> None:
     parser.add_argument("--clients", type=int, nargs="+", default=[500, 2000])
     parser.add_argument("--calls", type=int, default=30)
     parser.add_argument("--idle", type=int, default=0, help="also measure memory at N idle streams")
+    parser.add_argument("--server", choices=servers.SERVERS, default=servers.DEFAULT)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="bench-sse-") as tmp:
         workdir = Path(tmp)
         (workdir / "ours").mkdir()
         (workdir / "idle").mkdir()
-        print(f"{args.calls} calls, {SPACING} s apart, clients in {CLIENT_PROCESSES} processes")
-        ours = _ours(workdir / "ours", args.clients, args.calls)
-        base = _baseline(workdir, args.clients, args.calls)
+        print(
+            f"{args.server} 1 worker; {args.calls} calls, {SPACING} s apart, "
+            f"clients in {CLIENT_PROCESSES} processes"
+        )
+        ours = _ours(args.server, workdir / "ours", args.clients, args.calls)
+        base = _baseline(args.server, workdir, args.clients, args.calls)
         _report(ours, base)
         _in_process(args.clients)
         if args.idle:
-            _idle(workdir / "idle", args.idle)
+            _idle(args.server, workdir / "idle", args.idle)
 
 
 if __name__ == "__main__":

@@ -2,11 +2,13 @@
 
 Run:  python bench/bench_ticketing.py                 (SQLite; about 2 minutes)
       python bench/bench_ticketing.py --db both       (and PostgreSQL; about 2 minutes more)
+      python bench/bench_ticketing.py --server uvicorn  (the same on uvicorn, to compare)
       python bench/bench_ticketing.py --queries       (SQL statements per request, no load)
 
 Needs `wrk` (Debian: apt-get install -y wrk). Everything runs on 127.0.0.1: an embedded Redis,
-one uvicorn worker per server (the same flags for the baseline and the real app), and wrk with
-one thread and 32 connections sending POSTs built by bench/ticketing.lua.
+one granian worker per server as `queueing api` runs it (or uvicorn; the same server and flags
+for the baseline and the real app, bench/servers.py), and wrk with one thread and 32
+connections sending POSTs built by bench/ticketing.lua.
 
 Measured in one run, on the same machine and database kind:
   baseline   a bare Litestar endpoint (defined here) doing one INSERT + COMMIT through SQLAlchemy
@@ -20,7 +22,10 @@ Measured in one run, on the same machine and database kind:
 each with no history and with --history (100,000) finished tickets of earlier service days,
 with their steps, calls and events, loaded with SQL. After each load the database is checked:
 no open number twice, every number of the day once, no ticket called twice, the event log
-without gaps. Prints requests/s, wrk's p50/p99 and the ratios the targets are stated in.
+without gaps. Prints requests/s, wrk's p50/p99, the server's CPU milliseconds per request
+(user + system of its process tree, every thread, over the measured part, divided by the
+requests answered 2xx in it; the database server's own CPU is not in it) and the ratios the
+targets are stated in.
 """
 
 from __future__ import annotations
@@ -67,7 +72,9 @@ from sqlalchemy.pool import AsyncAdaptedQueuePool
 
 BENCH_DIR = Path(__file__).resolve().parent
 ROOT = BENCH_DIR.parent
-sys.path.insert(0, str(ROOT))
+sys.path[:0] = [str(BENCH_DIR), str(ROOT)]
+
+import servers  # noqa: E402
 
 from queueing.domain.lifecycle import OPEN_STATUSES  # noqa: E402
 from queueing.domain.numbering import format_number, service_day  # noqa: E402
@@ -90,7 +97,7 @@ PASSWORD = "bench-password"
 SECRET = "bench-secret-key-0123456789abcdef0123456789"
 BASELINE_ENV = "BENCH_BASELINE_URL"
 OPEN = [s.value for s in OPEN_STATUSES]
-TARGET_ISSUE, TARGET_CALL, TARGET_HISTORY = 0.5, 0.4, 0.9  # 0.9: "as fast", within run noise
+TARGET_HISTORY = 0.9  # "as fast", within run noise
 
 
 # --- the baseline: a bare Litestar endpoint doing one INSERT + COMMIT --------------------------
@@ -101,7 +108,7 @@ class BaselineBody(msgspec.Struct):
 
 
 def baseline_app() -> Litestar:
-    """The bare app uvicorn serves for the baseline (`bench_ticketing:baseline_app --factory`)."""
+    """The bare app served for the baseline (`bench_ticketing:baseline_app`, a factory)."""
     engine, lock = _baseline_engine(os.environ[BASELINE_ENV])
     metadata = MetaData()
     rows = Table(
@@ -158,46 +165,16 @@ def _baseline_engine(url: str) -> tuple[AsyncEngine, Any]:
 # --- servers -----------------------------------------------------------------------------------
 
 
-@dataclass
-class Server:
-    process: subprocess.Popen[bytes]
-    url: str
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-
-
-def start_server(app: list[str], env: dict[str, str], ready: str, log: Path) -> Server:
-    """One uvicorn worker on loopback, the same flags for the baseline and the real app."""
-    from queueing.embedded import free_port
-
-    port = free_port()
-    command = [
-        sys.executable, "-m", "uvicorn", *app, "--factory", "--host", "127.0.0.1",
-        "--port", str(port), "--log-level", "warning", "--no-proxy-headers", "--no-access-log",
-    ]  # fmt: skip
-    with log.open("ab") as out:
-        process = subprocess.Popen(command, env=env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
-    server = Server(process, f"http://127.0.0.1:{port}")
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"server exited ({process.returncode}): {log.read_text()[-3000:]}")
-        with (
-            contextlib.suppress(OSError),
-            urllib.request.urlopen(server.url + ready, timeout=2) as response,
-        ):
-            if response.status == 200:
-                return server
-        time.sleep(0.1)
-    server.stop()
-    raise RuntimeError(f"server not ready: {log.read_text()[-3000:]}")
+def start_server(
+    server: str,
+    target: str,
+    env: dict[str, str],
+    ready: str,
+    log: Path,
+    app_dir: Path | None = None,
+) -> servers.Server:
+    """One worker on loopback, the same server and flags for the baseline and the real app."""
+    return servers.start(server, target, env, ready, log, app_dir=app_dir, cwd=ROOT)
 
 
 def app_env(database_url: str, redis_url: str) -> dict[str, str]:
@@ -229,10 +206,17 @@ class Load:
     failed: int  # non-2xx answers and socket errors
     p50_ms: float
     p99_ms: float
+    cpu_seconds: float = math.nan  # the server's, over the same part
 
     @property
     def rps(self) -> float:
         return (self.requests - self.failed) / self.seconds
+
+    @property
+    def cpu_ms(self) -> float:
+        """Server CPU milliseconds per request answered 2xx."""
+        answered = self.requests - self.failed
+        return self.cpu_seconds * 1000 / answered if answered else math.nan
 
 
 def run_wrk(
@@ -663,6 +647,7 @@ class Kind:
     """One database kind: how to make a fresh database, copy one, and label the figures."""
 
     label: str
+    targets: tuple[float, float]  # issue, call-next: x the baseline (SPEC §7)
 
     def fresh(self, name: str) -> str:
         raise NotImplementedError
@@ -673,6 +658,7 @@ class Kind:
 
 class SqliteKind(Kind):
     label = "SQLite (WAL, synchronous=NORMAL, one writer connection)"
+    targets = (1.0, 1.0)
 
     def __init__(self, workdir: Path) -> None:
         self.workdir = workdir
@@ -691,6 +677,7 @@ class SqliteKind(Kind):
 
 class PostgresKind(Kind):
     label = "PostgreSQL (asyncpg, pool 10+10)"
+    targets = (0.5, 0.5)
 
     def __init__(self, admin_url: str) -> None:
         self.admin_url = admin_url
@@ -730,6 +717,7 @@ class Bench:
     warmup: float
     connections: int
     history: int
+    server: str = servers.DEFAULT
     results: list[Result] = field(default_factory=list)
 
     def run(self) -> list[Result]:
@@ -769,11 +757,12 @@ class Bench:
     def baseline(self) -> Result:
         url = self.kind.fresh("bench_baseline")
         env = {**os.environ, BASELINE_ENV: url}
-        app = ["bench_ticketing:baseline_app", "--app-dir", str(BENCH_DIR)]
-        server = start_server(app, env, "/health", self.workdir / "baseline.log")
+        log = self.workdir / "baseline.log"
+        target = "bench_ticketing:baseline_app"
+        server = start_server(self.server, target, env, "/health", log, app_dir=BENCH_DIR)
         try:
             targets = [("/insert", '{"service":"kela-benefits"}')]
-            return Result("baseline INSERT+COMMIT", self.load(server.url, targets, None)[0])
+            return Result("baseline INSERT+COMMIT", self.load(server, targets, None)[0])
         finally:
             server.stop()
 
@@ -783,7 +772,7 @@ class Bench:
             for s in layout.walk_in()
         ]
         with self.app(url, f"issue_{label}") as server:
-            load, since = self.load(server.url, targets, None)
+            load, since = self.load(server, targets, None)
         checks = asyncio.run(check(url, layout, since))
         name = "issue, " + ("no history" if label == "none" else f"{self.history:,} history")
         return Result(name, load, f"{checks['issued']} issued in the measured part", checks)
@@ -795,7 +784,7 @@ class Bench:
             token = post_json(
                 server.url + "/api/auth/token", {"username": "staff", "password": PASSWORD}
             )["access_token"]
-            load, since = self.load(server.url, targets, token)
+            load, since = self.load(server, targets, token)
         checks = asyncio.run(check(url, layout, since))
         name = "call-next, " + ("no history" if label == "none" else f"{self.history:,} history")
         note = f"{checks['calls']} called in the measured part, {checks['waiting']} left"
@@ -805,45 +794,50 @@ class Bench:
         return Result(name, load, note, checks)
 
     @contextlib.contextmanager
-    def app(self, url: str, label: str) -> Iterator[Server]:
-        app = ["queueing.app:create_app"]
+    def app(self, url: str, label: str) -> Iterator[servers.Server]:
         log = self.workdir / f"{label}.log"
-        server = start_server(app, app_env(url, self.redis_url), "/health/ready", log)
+        env = app_env(url, self.redis_url)
+        server = start_server(self.server, "queueing.app:create_app", env, "/health/ready", log)
         try:
             yield server
         finally:
             server.stop()
 
     def load(
-        self, base_url: str, targets: list[tuple[str, str]], token: str | None
+        self, server: servers.Server, targets: list[tuple[str, str]], token: str | None
     ) -> tuple[Load, datetime]:
-        """Warm up, then measure; also returns when the measured part began."""
+        """Warm up, then measure (with the server's CPU); also returns when measuring began."""
         if self.warmup:
-            run_wrk(base_url, targets, token, self.warmup, self.connections)
+            run_wrk(server.url, targets, token, self.warmup, self.connections)
         since = datetime.now(UTC)
-        return run_wrk(base_url, targets, token, self.seconds, self.connections), since
+        cpu = server.cpu_seconds()
+        load = run_wrk(server.url, targets, token, self.seconds, self.connections)
+        load.cpu_seconds = server.cpu_seconds() - cpu
+        return load, since
 
 
 # --- report ------------------------------------------------------------------------------------
 
 
-def report(label: str, results: list[Result], args: argparse.Namespace) -> None:
+def report(kind: Kind, results: list[Result], args: argparse.Namespace) -> None:
     by_name = {r.name.split(",")[0] + ("" if "no history" in r.name else "+h"): r for r in results}
     print(
-        f"\n{label}; uvicorn 1 worker; wrk 1 thread, {args.connections} connections, "
+        f"\n{kind.label}; {args.server} 1 worker; wrk 1 thread, {args.connections} connections, "
         f"{args.seconds:g} s after {args.warmup:g} s warm-up; loopback, 2 shared cores"
     )
-    print(f"{'':32} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'failed':>7}  note")
+    print(f"{'':32} {'req/s':>8} {'CPU ms':>7} {'p50 ms':>8} {'p99 ms':>8} {'failed':>7}  note")
     for r in results:
         load = r.load
-        print(f"{r.name:32} {load.rps:8.0f} {load.p50_ms:8.1f} {load.p99_ms:8.1f} "
-              f"{load.failed:7d}  {r.note}")  # fmt: skip
+        print(f"{r.name:32} {load.rps:8.0f} {load.cpu_ms:7.2f} {load.p50_ms:8.1f} "
+              f"{load.p99_ms:8.1f} {load.failed:7d}  {r.note}")  # fmt: skip
+    print(f"{'':32} (CPU ms: the server's user + system CPU per request answered)")
+    target_issue, target_call = kind.targets
     base = by_name["baseline INSERT+COMMIT+h"].load.rps
     lines = [
-        ("issue / baseline (no history)", by_name["issue"].load.rps / base, TARGET_ISSUE),
-        ("issue / baseline (history)", by_name["issue+h"].load.rps / base, TARGET_ISSUE),
-        ("call-next / baseline (no history)", by_name["call-next"].load.rps / base, TARGET_CALL),
-        ("call-next / baseline (history)", by_name["call-next+h"].load.rps / base, TARGET_CALL),
+        ("issue / baseline (no history)", by_name["issue"].load.rps / base, target_issue),
+        ("issue / baseline (history)", by_name["issue+h"].load.rps / base, target_issue),
+        ("call-next / baseline (no history)", by_name["call-next"].load.rps / base, target_call),
+        ("call-next / baseline (history)", by_name["call-next+h"].load.rps / base, target_call),
         ("issue history / none", by_name["issue+h"].load.rps / by_name["issue"].load.rps,
          TARGET_HISTORY),
         ("call-next history / none",
@@ -914,6 +908,9 @@ def main() -> None:
     parser.add_argument(
         "--db", choices=["sqlite", "postgres", "both"], default="sqlite", help="database kinds"
     )
+    parser.add_argument(
+        "--server", choices=servers.SERVERS, default=servers.DEFAULT, help="HTTP server"
+    )
     parser.add_argument("--queries", action="store_true", help="print SQL per request and stop")
     parser.add_argument("--keep", action="store_true", help="keep the work dir (databases, logs)")
     args = parser.parse_args()
@@ -931,8 +928,8 @@ def main() -> None:
         if args.db in ("sqlite", "both"):
             print("SQLite", flush=True)
             sqlite = Bench(SqliteKind(workdir), redis.url, workdir, args.seconds, args.warmup,
-                           args.connections, args.history)  # fmt: skip
-            report(SqliteKind.label, sqlite.run(), args)
+                           args.connections, args.history, args.server)  # fmt: skip
+            report(sqlite.kind, sqlite.run(), args)
         if args.db in ("postgres", "both"):
             _postgres(args, redis.url, workdir)
     finally:
@@ -962,8 +959,8 @@ def _postgres(args: argparse.Namespace, redis_url: str, workdir: Path) -> None:
         return
     print("\nPostgreSQL", flush=True)
     bench = Bench(PostgresKind(admin), redis_url, workdir, args.seconds, args.warmup,
-                  args.connections, args.history)  # fmt: skip
-    report(PostgresKind.label, bench.run(), args)
+                  args.connections, args.history, args.server)  # fmt: skip
+    report(bench.kind, bench.run(), args)
 
 
 if __name__ == "__main__":
