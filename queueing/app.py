@@ -161,7 +161,7 @@ def _components(settings: Settings, clock: Clock) -> Components:
         ),
         lobby=lobby,
         staffing=StaffingService(db, learning),
-        desk=StaffDeskService(db),
+        desk=StaffDeskService(db, lobby),
         displays=displays["displays"],
         hub=displays["hub"],
     )

@@ -1,7 +1,8 @@
 """The estimate: the lobby read as a Snapshot and domain/eta.py's replay run on it.
 
-One replay gives every waiting ticket's estimate and that of a newcomer to each service, so a
-lobby screen, a kiosk and a phone agree.
+One replay gives every waiting ticket's estimate and each line's schedule of calls
+(domain/schedule.py), so a lobby screen, a kiosk, a phone and the staff desk agree, and a
+ticket issued after it is answered from it.
 """
 
 from __future__ import annotations
@@ -14,14 +15,8 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from queueing.domain.eta import (
-    Estimate,
-    PointState,
-    Snapshot,
-    estimate_new_tickets,
-    estimate_waits,
-    staffed_points,
-)
+from queueing.domain.eta import Estimate, PointState, Snapshot, staffed_points
+from queueing.domain.schedule import SharedReplay, shared_replay
 from queueing.lobby import repository
 from queueing.lobby.learning import SiteLearning
 from queueing.lobby.state import Range, Waiting
@@ -33,11 +28,10 @@ ACTIVE_WINDOW = timedelta(minutes=30)
 
 @dataclass(frozen=True, slots=True)
 class Replayed:
-    """The lobby as one read saw it, with every waiting ticket's estimate replayed once."""
+    """The lobby as one read saw it, replayed once for its tickets and each line's newcomer."""
 
     snapshot: Snapshot[uuid.UUID]
-    tickets: dict[uuid.UUID, Estimate]
-    new: dict[str, Range]  # per service slug: the estimate of a ticket taken now
+    shared: SharedReplay[uuid.UUID]
 
 
 async def replay(
@@ -46,17 +40,10 @@ async def replay(
     learning: SiteLearning,
     now: datetime,
     waiting: Sequence[Waiting],
-    newcomers: bool = True,
 ) -> Replayed:
-    """One replay for all `waiting` tickets (the caller has just read them) and, unless
-    `newcomers` is False, one for a newcomer to each service."""
+    """The replay of the lobby with the `waiting` tickets the caller has just read."""
     snap = await read_snapshot(session, site, learning, now, waiting)
-    waits = estimate_waits(snap, learning.stats, learning.calibration)
-    if not newcomers:
-        return Replayed(snap, waits, {})
-    slugs = {str(service_id): info.slug for service_id, info in learning.services.items()}
-    new = estimate_new_tickets(snap, slugs, learning.stats, learning.calibration)
-    return Replayed(snap, waits, {slugs[key]: as_range(found) for key, found in new.items()})
+    return Replayed(snap, shared_replay(snap, learning.stats))
 
 
 def as_range(found: Estimate) -> Range:
