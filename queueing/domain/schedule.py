@@ -15,7 +15,7 @@ The same rule answers the ticket API, the displays, the staff desk and the simul
 from __future__ import annotations
 
 from bisect import bisect_left
-from collections.abc import Mapping
+from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, Generic, TypeVar
@@ -45,6 +45,19 @@ def is_fresh(replayed_at: float, now: float, bound: float = FRESH_SECONDS) -> bo
     """Whether a replay started at `replayed_at` may still answer at `now` (same clock); a
     bound of 0 or less means never: a replay for every question."""
     return bound > 0 and 0.0 <= now - replayed_at <= bound
+
+
+def still_answers(
+    replayed_at: float,
+    now: float,
+    counters_then: Sequence[Hashable],
+    counters_now: Sequence[Hashable],
+    bound: float = FRESH_SECONDS,
+) -> bool:
+    """Whether a replay may still answer: at most `bound` old, and every service point as it saw
+    them (the same customer at each, the same open). A call, a finished service or a point
+    opening since changes what follows for everyone, so it ends the replay however young."""
+    return is_fresh(replayed_at, now, bound) and list(counters_then) == list(counters_now)
 
 
 def answers_unseen(rank: Rank, now: datetime) -> bool:

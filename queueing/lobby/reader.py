@@ -27,7 +27,7 @@ from queueing.db import Database
 from queueing.domain.estimate import estimated_wait_seconds
 from queueing.domain.eta import Estimate, EstimateLedger, Snapshot
 from queueing.domain.line import line_key
-from queueing.domain.schedule import FRESH_SECONDS, Rank, answers_unseen, is_fresh
+from queueing.domain.schedule import FRESH_SECONDS, Rank, answers_unseen, still_answers
 from queueing.lobby import repository
 from queueing.lobby.learning import EtaSource, SiteLearning
 from queueing.lobby.replay import Replayed, as_range, replay
@@ -81,9 +81,10 @@ class LobbyRead:
 class LobbyReader:
     """The lobby for ticket responses, displays and the desk; one replay per site and second.
 
-    A request finding the site's last replay older than `fresh_seconds` waits for the next read
-    that *starts* after it asks (so the read sees its own committed change), and every request
-    arriving meanwhile shares that read. Any other request answers from the last one at once.
+    A request finding the site's last replay older than `fresh_seconds`, or the service points
+    changed since (a call, a finished service), waits for the next read that *starts* after it
+    asks (so the read sees its own committed change), and every request arriving meanwhile
+    shares that read. Any other request answers from the last one at once.
     """
 
     def __init__(
@@ -104,29 +105,29 @@ class LobbyReader:
         self._ledgers: dict[int, EstimateLedger[uuid.UUID]] = {}
         self._calibrated: dict[int, float] = {}
 
-    async def ticket(self, site: Site, ticket: Ticket, service: Service) -> Place:
-        """A waiting ticket's place in line now and its estimated wait from the shared replay."""
+    async def ticket(
+        self, site: Site, ticket: Ticket, service: Service, position: int | None = None
+    ) -> Place:
+        """A waiting ticket's place in line now and its estimated wait from the shared replay.
+
+        `position`: its place in line if the caller has just counted it (in its transaction);
+        else it is counted here, one indexed count."""
         rank = line_key(ticket)
-        read = await self.shared(site, (ticket.id, service.id, rank))
+        shared = self._reads(site)
         async with self.db.read() as session:
-            position = await repository.place_in_line(session, ticket)
-            await self._calibrate(session, site, read.learning)
+            counters = await repository.points_now(session, site.id)
+            if position is None:
+                position = await repository.place_in_line(session, ticket)
+            if shared.latest is not None:
+                await self._calibrate(session, site, shared.latest.learning)
+        read = self._answering(shared, counters, (ticket.id, service.id, rank))
+        if read is None:
+            read = await shared.next()  # begins after this asked: its own ticket is in it
         found = read.estimate(ticket.id, service.id, position, rank)
         if found is not None:
             ledger = self._ledgers.setdefault(site.id, EstimateLedger())
             ledger.give(ticket.id, found, read.snapshot.now)
         return read.place(found, service.id, service.typical_service_seconds, position)
-
-    async def shared(
-        self, site: Site, ticket: tuple[uuid.UUID, int, Rank] | None = None
-    ) -> LobbyRead:
-        """The site's replay if it is fresh (and may answer for `ticket`: id, service id, line
-        order key), else the next one, shared with whoever asks meanwhile."""
-        shared = self._reads(site)
-        latest = shared.latest
-        if latest is not None and self._fresh(latest) and _answers(latest, ticket):
-            return latest
-        return await shared.next()
 
     async def state(self, session: AsyncSession, site: Site) -> LiveState:
         """The site's lines and points now, as displays show them, with the shared estimates.
@@ -147,18 +148,35 @@ class LobbyReader:
     async def shared_in(
         self, session: AsyncSession, site: Site, waiting: list[Waiting] | None = None
     ) -> LobbyRead:
-        """`shared` for a caller holding a session: a stale replay is redone in that session
-        (no second connection while one is held) on `waiting` if the caller has read them."""
+        """The site's replay if it still answers, else one redone in the caller's session (no
+        second connection while one is held), on `waiting` if the caller has read them."""
         shared = self._reads(site)
-        read = shared.latest
-        if read is not None and self._fresh(read):
+        counters = await repository.points_now(session, site.id)
+        read = self._answering(shared, counters, None)
+        if read is not None:
             return read
         started, generation = self._clock(), self.learning.generation
         learning = await self.learning.learning(session, site)
         if waiting is None:
             waiting = await repository.waiting(session, site.id)
-        replayed = await replay(session, site, learning, utcnow(), waiting)
+        replayed = await replay(session, site, learning, utcnow(), waiting, counters)
         return shared.offer(LobbyRead(replayed, learning, started, generation), started)
+
+    def _answering(
+        self,
+        shared: _SharedReads,
+        counters: list[repository.PointRow],
+        ticket: tuple[uuid.UUID, int, Rank] | None,
+    ) -> LobbyRead | None:
+        """The latest replay if it may answer now (for `ticket`: id, service id, line order
+        key): nothing it learned was forgotten since, it is fresh, the points are as it saw."""
+        read = shared.latest
+        if read is None or read.generation != self.learning.generation:
+            return None
+        then = read.replayed.counters
+        if not still_answers(read.started, self._clock(), then, counters, self.fresh_seconds):
+            return None
+        return read if _answers(read, ticket) else None
 
     def _reads(self, site: Site) -> _SharedReads:
         shared = self._sites.get(site.id)
@@ -168,11 +186,6 @@ class LobbyReader:
             )
         return shared
 
-    def _fresh(self, read: LobbyRead) -> bool:
-        if read.generation != self.learning.generation:
-            return False
-        return is_fresh(read.started, self._clock(), self.fresh_seconds)
-
     async def _read(self, site: Site) -> LobbyRead:
         started, generation = self._clock(), self.learning.generation
         async with self.db.read() as session:
@@ -181,13 +194,20 @@ class LobbyReader:
             replayed = await replay(session, site, learning, utcnow(), waiting)
         return LobbyRead(replayed, learning, started, generation)
 
+    def _calibration_due(self, site: Site) -> bool:
+        ledger = self._ledgers.get(site.id)
+        if ledger is None or ledger.oldest() is None:
+            return False
+        last = self._calibrated.get(site.id, -math.inf)
+        return time.monotonic() - last >= self.calibrate_seconds
+
     async def _calibrate(self, session: AsyncSession, site: Site, learning: SiteLearning) -> None:
         """Every minute or so: the tickets called since, against the estimates they were shown."""
         ledger = self._ledgers.get(site.id)
-        since = ledger.oldest() if ledger else None
-        last = self._calibrated.get(site.id, -math.inf)
-        if ledger is None or since is None or time.monotonic() - last < self.calibrate_seconds:
+        if ledger is None or not self._calibration_due(site):
             return
+        since = ledger.oldest()
+        assert since is not None
         self._calibrated[site.id] = time.monotonic()
         first_calls = await repository.first_calls_since(session, site.id, since)
         ledger.settle(first_calls, learning.calibration, utcnow())

@@ -32,6 +32,7 @@ class Replayed:
 
     snapshot: Snapshot[uuid.UUID]
     shared: SharedReplay[uuid.UUID]
+    counters: tuple[repository.PointRow, ...]  # the points as read: a change ends the replay
 
 
 async def replay(
@@ -40,10 +41,14 @@ async def replay(
     learning: SiteLearning,
     now: datetime,
     waiting: Sequence[Waiting],
+    counters: Sequence[repository.PointRow] | None = None,
 ) -> Replayed:
-    """The replay of the lobby with the `waiting` tickets the caller has just read."""
-    snap = await read_snapshot(session, site, learning, now, waiting)
-    return Replayed(snap, shared_replay(snap, learning.stats))
+    """The replay of the lobby with the `waiting` tickets (and `counters`, the points now) the
+    caller has just read."""
+    if counters is None:
+        counters = await repository.points_now(session, site.id)
+    snap = await read_snapshot(session, site, learning, now, waiting, counters)
+    return Replayed(snap, shared_replay(snap, learning.stats), tuple(counters))
 
 
 def as_range(found: Estimate) -> Range:
@@ -56,6 +61,7 @@ async def read_snapshot(
     learning: SiteLearning,
     now: datetime,
     waiting: Sequence[Waiting],
+    counters: Sequence[repository.PointRow] | None = None,
 ) -> Snapshot[uuid.UUID]:
     """The lobby now: the waiting tickets given and the points that look staffed.
 
@@ -63,7 +69,7 @@ async def read_snapshot(
     added since the cache's refresh is still replayed once a point serves it.
     """
     targets = {str(i): s.target_seconds for i, s in learning.services.items()}
-    rows = await repository.points_now(session, site.id)
+    rows = counters if counters is not None else await repository.points_now(session, site.id)
     active = await repository.points_calling_since(session, site.id, now - ACTIVE_WINDOW)
     targets.update((str(r.service_id), r.target_seconds) for r in rows)
     # The caller's read may hold a service newer than the cached configuration.

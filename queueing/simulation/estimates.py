@@ -27,8 +27,8 @@ from queueing.domain.schedule import (
     FRESH_SECONDS,
     SharedReplay,
     answers_unseen,
-    is_fresh,
     shared_replay,
+    still_answers,
 )
 from queueing.simulation.demand import Visit
 from queueing.simulation.engine import LegOutcome, Simulation, at
@@ -82,7 +82,7 @@ class EtaObserver:
         self.fresh_seconds = fresh_seconds
         self.predictions: dict[int, Prediction] = {}
         self.replays = 0
-        self._shared: tuple[float, SharedReplay[int]] | None = None
+        self._shared: tuple[float, tuple[PointState, ...], SharedReplay[int]] | None = None
 
     def issued(self, sim: Simulation, visit: Visit) -> None:
         """Called by the engine right after the ticket joined its line."""
@@ -104,14 +104,15 @@ class EtaObserver:
     ) -> tuple[float, SharedReplay[int]]:
         """The last replay if it may answer, as the live reader keeps one per site, else anew."""
         last = self._shared
+        points = tuple(snapshot.points)
         if (
             last is None
-            or not is_fresh(last[0], sim.now, self.fresh_seconds)
-            or not (last[1].saw(key, mine.service) or answers_unseen(line_key(mine), at(sim.now)))
+            or not still_answers(last[0], sim.now, last[1], points, self.fresh_seconds)
+            or not (last[2].saw(key, mine.service) or answers_unseen(line_key(mine), at(sim.now)))
         ):
-            last = self._shared = (sim.now, shared_replay(snapshot, self.learner.stats))
+            last = self._shared = (sim.now, points, shared_replay(snapshot, self.learner.stats))
             self.replays += 1
-        return last
+        return last[0], last[2]
 
     def called(self, sim: Simulation, visit: Visit, outcome: LegOutcome) -> None:
         """Record the actual wait from issue to call of a ticket's first service."""
