@@ -20,6 +20,7 @@ from queueing.domain.schedule import (
     call_interval,
     is_fresh,
     shared_replay,
+    still_answers,
 )
 
 NOW = datetime(2026, 3, 3, 8, 0, tzinfo=UTC)
@@ -60,6 +61,16 @@ def test_a_replay_from_a_later_clock_reading_does_not_answer() -> None:
 
 def test_a_bound_of_zero_means_a_replay_for_every_question() -> None:
     assert not is_fresh(10.0, 10.0, bound=0)
+
+
+def test_a_call_or_a_finished_service_ends_a_young_replay() -> None:
+    idle = [PointState("c1", ("kela",)), PointState("c2", ("kela",))]
+    assert still_answers(10.0, 10.5, idle, list(idle))
+    called = [PointState("c1", ("kela",), "kela", NOW), idle[1]]
+    assert not still_answers(10.0, 10.5, idle, called)  # c1 called someone since
+    assert not still_answers(10.0, 10.5, called, idle)  # and finished
+    assert not still_answers(10.0, 10.5, idle, idle[:1])  # a point closed
+    assert not still_answers(10.0, 12.0, idle, idle)  # too old, nothing changed
 
 
 # --- the line's schedule ------------------------------------------------------------------------
