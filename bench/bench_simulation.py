@@ -1,11 +1,14 @@
 """Simulation speed: a full Iso Omena day against the 1 s target, and M/M/c against Ciw.
 
 Run: python bench/bench_simulation.py   (needs the `bench` extra for Ciw: pip install ciw)
+     python bench/bench_simulation.py --estimate   (only the estimate's accuracy, about a minute)
 
 Prints ratios measured in this run, never absolute claims: the day's time as a share of the
 1-second budget, and Ciw's time over ours on the same M/M/c case (same hours, one process each,
 each with its own random stream), with both simulations' figures beside Erlang C so the speed is
-not bought with a wrong answer.
+not bought with a wrong answer. And the live estimate's accuracy on the 20 seeded days, scored
+the way before (a replay of the lobby at every issue) and the way the live reader answers now
+(one replay kept for a second, domain/schedule.py), in the same run.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from queueing.domain.erlang import erlang_c
 from queueing.domain.routing import Policy
+from queueing.domain.schedule import FRESH_SECONDS
 from queueing.simulation.day import simulate_days
 from queueing.simulation.dayfile import load_site_day
 from queueing.simulation.mmc import MmcCase, compare_mmc
@@ -46,6 +50,34 @@ def bench_day() -> None:
             f"median {median * 1000:.0f} ms, max {max(times) * 1000:.0f} ms = "
             f"{median / DAY_BUDGET_SECONDS:.2f} x the 1 s budget"
         )
+
+
+def accuracy(fresh_seconds: float) -> tuple[float, float, float, int]:
+    """MAE (min), range coverage, mean width (min) and replays on the 20 seeded days."""
+    model = load_site_day("iso-omena")
+    result = simulate_days(model, Policy.HORIZONTAL, 20, 1, fresh_seconds=fresh_seconds)
+    scored = [p for p in result.predictions if p.actual is not None]
+    errors = [abs(p.seconds - p.actual) for p in scored]  # type: ignore[operator]
+    inside = sum(p.range[0] <= p.actual <= p.range[1] for p in scored)  # type: ignore[operator]
+    width = statistics.fmean(p.range[1] - p.range[0] for p in scored)
+    return statistics.fmean(errors) / 60, inside / len(scored), width / 60, result.replays
+
+
+def bench_estimate() -> None:
+    """The estimate at issue scored against the wait each ticket had, before and now."""
+    print("live estimate at issue, iso-omena horizontal, 20 days, seed 1:")
+    figures = {}
+    ways = (("before: a replay per issue", 0.0), ("now: shared for 1 s", FRESH_SECONDS))
+    for name, fresh in ways:
+        mae, coverage, width, replays = figures[name] = accuracy(fresh)
+        print(
+            f"  {name:27}: MAE {mae:.4f} min, range holds {coverage * 100:.2f} %, "
+            f"mean width {width:.3f} min, {replays} replays"
+        )
+    (before, *_), (now, *_) = figures.values()
+    (_, held, *_), (_, holds, *_) = figures.values()
+    verdict = "MEETS" if now <= before and holds >= held else "MISSES"
+    print(f"  not worse (MAE now <= before, coverage now >= before): {verdict}")
 
 
 def ours() -> tuple[float, dict[str, float]]:
@@ -108,5 +140,7 @@ def bench_mmc() -> None:
 
 
 if __name__ == "__main__":
-    bench_day()
-    bench_mmc()
+    if "--estimate" not in sys.argv:
+        bench_day()
+        bench_mmc()
+    bench_estimate()

@@ -169,7 +169,7 @@ def _components(settings: Settings, clock: Clock) -> Components:
         lobby=lobby,
         staffing=StaffingService(db, learning),
         statistics=StatisticsService(db, clock=clock),
-        desk=StaffDeskService(db),
+        desk=StaffDeskService(db, lobby),
         displays=displays["displays"],
         hub=displays["hub"],
     )

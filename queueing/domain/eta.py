@@ -236,12 +236,13 @@ def estimate_waits(
     """
     replay = _Replay(snapshot, stats)
     return {
-        key: _estimate(seconds, variance, calibration)
+        key: calibrated(seconds, variance, calibration)
         for key, seconds, variance in replay.calls(only)
     }
 
 
-def _estimate(seconds: float, variance: float, calibration: EtaCalibration | None) -> Estimate:
+def calibrated(seconds: float, variance: float, calibration: EtaCalibration | None) -> Estimate:
+    """The estimate shown for a replayed wait: its range from the variance and the calibration."""
     z_low, z_high = calibration.quantiles() if calibration else (-Z_HIGH, Z_HIGH)
     spread = math.sqrt(variance + (RELATIVE_SPREAD * seconds) ** 2 + ABSOLUTE_SPREAD_SECONDS**2)
     low = max(0.0, seconds + z_low * spread)
@@ -274,7 +275,7 @@ def estimate_new_tickets(
     newcomers = {s: Candidate(NEW_TICKET, s, snapshot.now, priority) for s in services}
     replay: _Replay[Any] = _Replay(snapshot, stats)
     return {
-        service: _estimate(seconds, variance, calibration)
+        service: calibrated(seconds, variance, calibration)
         for service, (seconds, variance) in replay.newcomer_calls(newcomers).items()
     }
 

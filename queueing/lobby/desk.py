@@ -2,7 +2,8 @@
 
 The lobby's own services, points and line order (lobby/repository.py), narrowed to what the
 account may see: points it may sit at, lines and a current customer only of services it may
-serve (Principal.may_serve).
+serve (Principal.may_serve). Each waiting ticket carries the estimate its holder is shown,
+from the lobby reader's shared replay.
 """
 
 from __future__ import annotations
@@ -14,16 +15,20 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from queueing.access.principal import Principal
 from queueing.db import Database
+from queueing.domain.line import line_key
 from queueing.errors import NotFound
 from queueing.lobby import repository
+from queueing.lobby.learning import EtaSource
+from queueing.lobby.reader import LobbyRead, LobbyReader
 from queueing.lobby.schemas import Desk, DeskCurrent, DeskPoint, DeskQueue, DeskService, DeskTicket
 from queueing.lobby.state import PointInfo, ServiceInfo
 from queueing.models import Site, utcnow
 
 
 class StaffDeskService:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, lobby: LobbyReader | None = None) -> None:
         self.db = db
+        self.lobby = lobby or LobbyReader(db, EtaSource())
 
     async def site_slug(self, principal: Principal) -> str:
         """The site a signed-in account belongs to."""
@@ -47,7 +52,8 @@ class StaffDeskService:
             services = await repository.services(session, site.id)
             servable = [s for s in services if principal.may_serve(site.id, s.id)]
             desk = _Desk(site, mine, services, servable)
-            return await desk.read(session, point)
+            read = await self.lobby.shared_in(session, site) if point is not None else None
+            return await desk.read(session, point, read)
 
 
 class _Desk:
@@ -63,13 +69,15 @@ class _Desk:
         self.site, self.mine, self.services = site, mine, services
         self.servable = {s.slug: s for s in servable}
 
-    async def read(self, session: AsyncSession, point: PointInfo | None) -> Desk:
+    async def read(
+        self, session: AsyncSession, point: PointInfo | None, lobby: LobbyRead | None
+    ) -> Desk:
         queues: list[DeskQueue] = []
         current = None
-        if point is not None:
+        if point is not None and lobby is not None:
             profile = [self.servable[s] for s in point.profile if s in self.servable]
             rows = await repository.desk_lines(session, [s.id for s in profile])
-            queues = [_queue(s, [r for r in rows if r.service_id == s.id]) for s in profile]
+            queues = [_queue(s, [r for r in rows if r.service_id == s.id], lobby) for s in profile]
             current = await self._current(session, point)
         unit_names = {u.slug: dict(u.names) for u in await repository.units(session, self.site.id)}
         return Desk(
@@ -104,20 +112,25 @@ def _point(point: PointInfo) -> DeskPoint:
     return DeskPoint(point.slug, dict(point.labels), point.unit)
 
 
-def _queue(service: ServiceInfo, rows: Sequence[Any]) -> DeskQueue:
+def _queue(service: ServiceInfo, rows: Sequence[Any], lobby: LobbyRead) -> DeskQueue:
     now = utcnow()
-    tickets = [
-        DeskTicket(
-            r.id,
-            r.number,
-            int((now - r.ranked_at).total_seconds()),
-            r.priority,
-            r.language,
-            list(r.needs or []),
-            r.needs_confirmed,
+    tickets = []
+    for position, r in enumerate(rows, start=1):  # rows are in line order
+        found = lobby.estimate(r.id, service.id, position, line_key(r))
+        place = lobby.place(found, service.id, service.typical_service_seconds, position)
+        tickets.append(
+            DeskTicket(
+                r.id,
+                r.number,
+                int((now - r.ranked_at).total_seconds()),
+                r.priority,
+                r.language,
+                list(r.needs or []),
+                r.needs_confirmed,
+                place.wait,
+                list(place.range) if place.range else None,
+            )
         )
-        for r in rows
-    ]
     oldest = max((t.waited_seconds for t in tickets), default=None)
     return DeskQueue(
         service=service.slug,

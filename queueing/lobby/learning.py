@@ -49,6 +49,8 @@ class EtaSource:
         self.history = timedelta(days=history_days)
         self._clock = clock
         self._sites: dict[tuple[str, int], SiteLearning] = {}
+        # Counts expire(): a replay made with what was forgotten no longer answers.
+        self.generation = 0
 
     async def learning(self, session: AsyncSession, site: Site) -> SiteLearning:
         """The site's learned figures, reloaded when older than `refresh_seconds`."""
@@ -71,6 +73,7 @@ class EtaSource:
     def expire(self) -> None:
         """Forget everything learned: the next estimate of each site reloads its history."""
         self._sites.clear()
+        self.generation += 1
 
     async def _load(self, session: AsyncSession, site: Site) -> SiteLearning:
         services = {s.id: s for s in await repository.services(session, site.id)}

@@ -1,8 +1,15 @@
-"""The shared lobby reader: the one way tickets and displays read the lobby and its estimates.
+"""The shared lobby reader: the one way tickets, displays and the desk read the lobby's estimates.
 
 A ticket's place and estimated wait, and a display's whole state, come from the same queries
 (lobby/repository.py), the same line order (domain/line.py) and the same replay
 (lobby/replay.py), with service times learned per site (lobby/learning.py).
+
+Why one replay per site and second: the replay reads every waiting ticket of the site and
+replays the lobby, so its cost grows with the lobby. It is kept for `fresh_seconds` (1 s) and
+every request within that answers from it in constant time (domain/schedule.py): a ticket the
+replay saw keeps its figure, one issued since takes its place now in its line's schedule. So an
+issue costs the same with 20 or 2,000 waiting, the replays cost at most one per site and
+second, and no estimate is from a lobby older than that.
 """
 
 from __future__ import annotations
@@ -12,18 +19,19 @@ import math
 import time
 import uuid
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from queueing.db import Database
 from queueing.domain.estimate import estimated_wait_seconds
 from queueing.domain.eta import Estimate, EstimateLedger, Snapshot
-from queueing.domain.line import place_in_line
+from queueing.domain.line import line_key
+from queueing.domain.schedule import FRESH_SECONDS, Rank, answers_unseen, still_answers
 from queueing.lobby import repository
 from queueing.lobby.learning import EtaSource, SiteLearning
-from queueing.lobby.replay import as_range, replay
-from queueing.lobby.state import LiveState, Place, build_state
+from queueing.lobby.replay import Replayed, as_range, replay
+from queueing.lobby.state import LiveState, Place, Waiting, build_state
 from queueing.models import Service, Site, Ticket, utcnow
 
 # How often the estimates shown are checked against the calls that followed them.
@@ -33,97 +41,173 @@ MAX_READ_SPACING = 0.25  # seconds from one lobby read's start to the next, at m
 
 @dataclass(frozen=True, slots=True)
 class LobbyRead:
-    """The lobby as one read saw it, with every waiting ticket's estimate replayed once."""
+    """The lobby as one read saw it, replayed once: it answers any waiting ticket for a second."""
 
-    snapshot: Snapshot[uuid.UUID]
-    estimates: dict[uuid.UUID, Estimate]
+    replayed: Replayed
+    learning: SiteLearning
+    started: float  # the reader's clock when the read began
+    generation: int  # EtaSource.generation then: forgetting what was learned ends this read
 
-    def place(self, ticket: Ticket, service: Service) -> Place:
-        """The ticket's place in its line and estimated wait, as its holder is shown them."""
-        key = str(service.id)
-        line = [c for c in self.snapshot.waiting if c.service == key]
-        position = place_in_line(line, ticket)
-        found = self.estimates.get(ticket.id)
+    @property
+    def snapshot(self) -> Snapshot[uuid.UUID]:
+        return self.replayed.snapshot
+
+    def saw(self, ticket_id: uuid.UUID, service_id: int) -> bool:
+        return self.replayed.shared.saw(ticket_id, str(service_id))
+
+    def estimate(
+        self, ticket_id: uuid.UUID | None, service_id: int, position: int, rank: Rank
+    ) -> Estimate | None:
+        """The estimate of a ticket at `position` of the service's line now, with line order
+        key `rank` (domain.line.line_key); `ticket_id` None: a ticket taken now."""
+        calibration = self.learning.calibration
+        return self.replayed.shared.estimate(
+            ticket_id, str(service_id), position, rank, calibration
+        )
+
+    def place(
+        self, found: Estimate | None, service_id: int, typical_seconds: float, position: int
+    ) -> Place:
+        """The place and wait a holder is shown for `found` (the estimate above, if any)."""
         if found is None:
             # No open point serves the line: the replay cannot say; the simple formula can.
+            key = str(service_id)
             servers = sum(key in p.profile for p in self.snapshot.points)
-            wait = estimated_wait_seconds(position, service.typical_service_seconds, servers)
-            return Place(position, wait, None)
+            return Place(position, estimated_wait_seconds(position, typical_seconds, servers), None)
         seconds, low, high = as_range(found)
         return Place(position, seconds, (low, high))
 
 
 class LobbyReader:
-    """The lobby for ticket responses and displays; ticket reads shared between requests.
+    """The lobby for ticket responses, displays and the desk; one replay per site and second.
 
-    Why share: the estimate reads every waiting ticket of the site and replays the lobby, some
-    milliseconds with a long lobby. A request waits for the next read that *starts* after it
-    asks (so the read sees its own committed change) and every request arriving meanwhile
-    shares that read and its replay. One request alone gets a read of its own, as before;
-    under load reads run back to back, each answering all who asked during the one before.
+    A request finding the site's last replay older than `fresh_seconds`, or the service points
+    changed since (a call, a finished service), waits for the next read that *starts* after it
+    asks (so the read sees its own committed change), and every request arriving meanwhile
+    shares that read. Any other request answers from the last one at once.
     """
 
     def __init__(
-        self, db: Database, learning: EtaSource, calibrate_seconds: float = CALIBRATE_SECONDS
+        self,
+        db: Database,
+        learning: EtaSource,
+        calibrate_seconds: float = CALIBRATE_SECONDS,
+        fresh_seconds: float = FRESH_SECONDS,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.db = db
         self.learning = learning
         self.calibrate_seconds = calibrate_seconds
+        self.fresh_seconds = fresh_seconds
+        self._clock = clock
         self._sites: dict[int, _SharedReads] = {}
         # The first estimate each ticket was shown, until its call says how long it waited.
         self._ledgers: dict[int, EstimateLedger[uuid.UUID]] = {}
         self._calibrated: dict[int, float] = {}
 
-    async def ticket(self, site: Site, ticket: Ticket, service: Service) -> Place:
-        """A waiting ticket's place in line and estimated wait, from a read shared with others."""
-        shared = self._sites.get(site.id)
-        if shared is None:
-            shared = self._sites[site.id] = _SharedReads(lambda: self._read(site))
-        read = await shared.next()
-        found = read.estimates.get(ticket.id)
+    async def ticket(
+        self, site: Site, ticket: Ticket, service: Service, position: int | None = None
+    ) -> Place:
+        """A waiting ticket's place in line now and its estimated wait from the shared replay.
+
+        `position`: its place in line if the caller has just counted it (in its transaction);
+        else it is counted here, one indexed count."""
+        rank = line_key(ticket)
+        shared = self._reads(site)
+        async with self.db.read() as session:
+            counters = await repository.points_now(session, site.id)
+            if position is None:
+                position = await repository.place_in_line(session, ticket)
+            if shared.latest is not None:
+                await self._calibrate(session, site, shared.latest.learning)
+        read = self._answering(shared, counters, (ticket.id, service.id, rank))
+        if read is None:
+            read = await shared.next()  # begins after this asked: its own ticket is in it
+        found = read.estimate(ticket.id, service.id, position, rank)
         if found is not None:
             ledger = self._ledgers.setdefault(site.id, EstimateLedger())
             ledger.give(ticket.id, found, read.snapshot.now)
-        return read.place(ticket, service)
+        return read.place(found, service.id, service.typical_service_seconds, position)
 
     async def state(self, session: AsyncSession, site: Site) -> LiveState:
-        """The site's lines, points and estimates now, as displays show them."""
+        """The site's lines and points now, as displays show them, with the shared estimates.
+
+        The lines are read now; their estimates come from the site's replay, or from one run on
+        this very read (in the caller's session: no second connection) when none is fresh.
+        """
         services = await repository.services(session, site.id)
         points = await repository.points(session, site.id)
         waiting = await repository.waiting(session, site.id)
+        read = await self.shared_in(session, site, waiting)
+        plain = build_state(
+            site.slug, site.timezone, site.event_sequence, utcnow(), services, points, waiting,
+            neutral_unit=site.neutral_unit,
+        )  # fmt: skip
+        return _with_estimates(plain, read, waiting)
+
+    async def shared_in(
+        self, session: AsyncSession, site: Site, waiting: list[Waiting] | None = None
+    ) -> LobbyRead:
+        """The site's replay if it still answers, else one redone in the caller's session (no
+        second connection while one is held), on `waiting` if the caller has read them."""
+        shared = self._reads(site)
+        counters = await repository.points_now(session, site.id)
+        read = self._answering(shared, counters, None)
+        if read is not None:
+            return read
+        started, generation = self._clock(), self.learning.generation
         learning = await self.learning.learning(session, site)
-        now = utcnow()
-        # The lines just read are the estimate's too: one read of the waiting tickets, not two.
-        live = await replay(session, site, learning, now, waiting)
-        estimates = {key: as_range(found) for key, found in live.tickets.items()}
-        return build_state(
-            site.slug,
-            site.timezone,
-            site.event_sequence,
-            now,
-            services,
-            points,
-            waiting,
-            estimates,
-            live.new,
-            site.neutral_unit,
-        )
+        if waiting is None:
+            waiting = await repository.waiting(session, site.id)
+        replayed = await replay(session, site, learning, utcnow(), waiting, counters)
+        return shared.offer(LobbyRead(replayed, learning, started, generation), started)
+
+    def _answering(
+        self,
+        shared: _SharedReads,
+        counters: list[repository.PointRow],
+        ticket: tuple[uuid.UUID, int, Rank] | None,
+    ) -> LobbyRead | None:
+        """The latest replay if it may answer now (for `ticket`: id, service id, line order
+        key): nothing it learned was forgotten since, it is fresh, the points are as it saw."""
+        read = shared.latest
+        if read is None or read.generation != self.learning.generation:
+            return None
+        then = read.replayed.counters
+        if not still_answers(read.started, self._clock(), then, counters, self.fresh_seconds):
+            return None
+        return read if _answers(read, ticket) else None
+
+    def _reads(self, site: Site) -> _SharedReads:
+        shared = self._sites.get(site.id)
+        if shared is None:
+            shared = self._sites[site.id] = _SharedReads(
+                lambda: self._read(site), clock=self._clock
+            )
+        return shared
 
     async def _read(self, site: Site) -> LobbyRead:
+        started, generation = self._clock(), self.learning.generation
         async with self.db.read() as session:
             learning = await self.learning.learning(session, site)
-            await self._calibrate(session, site, learning)
             waiting = await repository.waiting(session, site.id)
-            live = await replay(session, site, learning, utcnow(), waiting, newcomers=False)
-        return LobbyRead(live.snapshot, live.tickets)
+            replayed = await replay(session, site, learning, utcnow(), waiting)
+        return LobbyRead(replayed, learning, started, generation)
+
+    def _calibration_due(self, site: Site) -> bool:
+        ledger = self._ledgers.get(site.id)
+        if ledger is None or ledger.oldest() is None:
+            return False
+        last = self._calibrated.get(site.id, -math.inf)
+        return time.monotonic() - last >= self.calibrate_seconds
 
     async def _calibrate(self, session: AsyncSession, site: Site, learning: SiteLearning) -> None:
         """Every minute or so: the tickets called since, against the estimates they were shown."""
         ledger = self._ledgers.get(site.id)
-        since = ledger.oldest() if ledger else None
-        last = self._calibrated.get(site.id, -math.inf)
-        if ledger is None or since is None or time.monotonic() - last < self.calibrate_seconds:
+        if ledger is None or not self._calibration_due(site):
             return
+        since = ledger.oldest()
+        assert since is not None
         self._calibrated[site.id] = time.monotonic()
         first_calls = await repository.first_calls_since(session, site.id, since)
         ledger.settle(first_calls, learning.calibration, utcnow())
@@ -131,6 +215,8 @@ class LobbyReader:
 
 class _SharedReads:
     """At most one read at a time; everyone who asks before a read starts shares it.
+
+    The newest read (`latest`) is kept for whoever may answer from it without waiting.
 
     A read starts no sooner than `spacing` times the last one's duration after the last one
     started, so under load reads take at most a third of the process's time (spacing 2) and
@@ -151,6 +237,17 @@ class _SharedReads:
         self._next: asyncio.Future[LobbyRead] | None = None
         self._started = -math.inf
         self._took = 0.0
+        self._latest: tuple[float, LobbyRead] | None = None
+
+    @property
+    def latest(self) -> LobbyRead | None:
+        return None if self._latest is None else self._latest[1]
+
+    def offer(self, read: LobbyRead, started: float) -> LobbyRead:
+        """Keep `read`, begun at `started`, as the latest unless a later-begun one is kept."""
+        if self._latest is None or started >= self._latest[0]:
+            self._latest = (started, read)
+        return read
 
     async def next(self) -> LobbyRead:
         future = self._next
@@ -171,7 +268,7 @@ class _SharedReads:
         assert future is not None
         self._started = self._clock()
         try:
-            future.set_result(await self._read())
+            future.set_result(self.offer(await self._read(), self._started))
         except BaseException as exc:  # handed to every waiting request, which answers with it
             future.set_exception(exc)
             if not isinstance(exc, Exception):
@@ -181,3 +278,27 @@ class _SharedReads:
             self._running = None
             if self._next is not None:
                 self._running = asyncio.get_running_loop().create_task(self._run())
+
+
+def _answers(read: LobbyRead, ticket: tuple[uuid.UUID, int, Rank] | None) -> bool:
+    if ticket is None:
+        return True
+    ticket_id, service_id, rank = ticket
+    return read.saw(ticket_id, service_id) or answers_unseen(rank, utcnow())
+
+
+def _with_estimates(state: LiveState, read: LobbyRead, waiting: list[Waiting]) -> LiveState:
+    """The state with every ticket's estimate at its place now, and each line's newcomer's."""
+    ids = {slug: service.id for slug, service in state.services.items()}
+    ranks = {w.id: line_key(w) for w in waiting}
+    estimates = {}
+    for ticket_id, (slug, position) in state.positions.items():
+        found = read.estimate(ticket_id, ids[slug], position, ranks[ticket_id])
+        if found is not None:
+            estimates[ticket_id] = as_range(found)
+    lines = {}
+    newcomer = (True, state.now)  # line_key of a walk-in taken now
+    for slug, line in state.lines.items():
+        found = read.estimate(None, ids[slug], line.waiting + 1, newcomer)
+        lines[slug] = line if found is None else replace(line, newcomer=as_range(found))
+    return replace(state, lines=lines, estimates=estimates)

@@ -1,7 +1,8 @@
 """The estimate: the lobby read as a Snapshot and domain/eta.py's replay run on it.
 
-One replay gives every waiting ticket's estimate and that of a newcomer to each service, so a
-lobby screen, a kiosk and a phone agree.
+One replay gives every waiting ticket's estimate and each line's schedule of calls
+(domain/schedule.py), so a lobby screen, a kiosk, a phone and the staff desk agree, and a
+ticket issued after it is answered from it.
 """
 
 from __future__ import annotations
@@ -14,14 +15,8 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from queueing.domain.eta import (
-    Estimate,
-    PointState,
-    Snapshot,
-    estimate_new_tickets,
-    estimate_waits,
-    staffed_points,
-)
+from queueing.domain.eta import Estimate, PointState, Snapshot, staffed_points
+from queueing.domain.schedule import SharedReplay, shared_replay
 from queueing.lobby import repository
 from queueing.lobby.learning import SiteLearning
 from queueing.lobby.state import Range, Waiting
@@ -33,11 +28,11 @@ ACTIVE_WINDOW = timedelta(minutes=30)
 
 @dataclass(frozen=True, slots=True)
 class Replayed:
-    """The lobby as one read saw it, with every waiting ticket's estimate replayed once."""
+    """The lobby as one read saw it, replayed once for its tickets and each line's newcomer."""
 
     snapshot: Snapshot[uuid.UUID]
-    tickets: dict[uuid.UUID, Estimate]
-    new: dict[str, Range]  # per service slug: the estimate of a ticket taken now
+    shared: SharedReplay[uuid.UUID]
+    counters: tuple[repository.PointRow, ...]  # the points as read: a change ends the replay
 
 
 async def replay(
@@ -46,17 +41,14 @@ async def replay(
     learning: SiteLearning,
     now: datetime,
     waiting: Sequence[Waiting],
-    newcomers: bool = True,
+    counters: Sequence[repository.PointRow] | None = None,
 ) -> Replayed:
-    """One replay for all `waiting` tickets (the caller has just read them) and, unless
-    `newcomers` is False, one for a newcomer to each service."""
-    snap = await read_snapshot(session, site, learning, now, waiting)
-    waits = estimate_waits(snap, learning.stats, learning.calibration)
-    if not newcomers:
-        return Replayed(snap, waits, {})
-    slugs = {str(service_id): info.slug for service_id, info in learning.services.items()}
-    new = estimate_new_tickets(snap, slugs, learning.stats, learning.calibration)
-    return Replayed(snap, waits, {slugs[key]: as_range(found) for key, found in new.items()})
+    """The replay of the lobby with the `waiting` tickets (and `counters`, the points now) the
+    caller has just read."""
+    if counters is None:
+        counters = await repository.points_now(session, site.id)
+    snap = await read_snapshot(session, site, learning, now, waiting, counters)
+    return Replayed(snap, shared_replay(snap, learning.stats), tuple(counters))
 
 
 def as_range(found: Estimate) -> Range:
@@ -69,6 +61,7 @@ async def read_snapshot(
     learning: SiteLearning,
     now: datetime,
     waiting: Sequence[Waiting],
+    counters: Sequence[repository.PointRow] | None = None,
 ) -> Snapshot[uuid.UUID]:
     """The lobby now: the waiting tickets given and the points that look staffed.
 
@@ -76,7 +69,7 @@ async def read_snapshot(
     added since the cache's refresh is still replayed once a point serves it.
     """
     targets = {str(i): s.target_seconds for i, s in learning.services.items()}
-    rows = await repository.points_now(session, site.id)
+    rows = counters if counters is not None else await repository.points_now(session, site.id)
     active = await repository.points_calling_since(session, site.id, now - ACTIVE_WINDOW)
     targets.update((str(r.service_id), r.target_seconds) for r in rows)
     # The caller's read may hold a service newer than the cached configuration.

@@ -18,6 +18,9 @@ class DeskTicket(msgspec.Struct):
     # Needs by slug; `needs_confirmed` False means the customer asked for them on the web.
     needs: list[str] = msgspec.field(default_factory=list)
     needs_confirmed: bool = False
+    # The same figure and range the ticket's holder is shown (the shared replay).
+    estimated_wait_seconds: int | None = None
+    estimated_wait_range_seconds: list[int] | None = None
 
 
 class DeskQueue(msgspec.Struct):

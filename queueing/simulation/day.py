@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from queueing.domain.routing import Policy
+from queueing.domain.schedule import FRESH_SECONDS
 from queueing.simulation.demand import Demand, draw_day
 from queueing.simulation.engine import LegOutcome, Simulation
 from queueing.simulation.estimates import EtaObserver, Learner, Prediction
@@ -26,6 +27,7 @@ class DaysResult:
     policy: Policy
     outcomes: list[LegOutcome] = field(default_factory=list)
     predictions: list[Prediction] = field(default_factory=list)
+    replays: int = 0  # of the lobby, for the scored days' estimates
 
     def figures(self) -> dict[str, Any]:
         """The JSON figures `queueing simulate day` prints."""
@@ -44,18 +46,22 @@ def simulate_days(
     seed: int,
     history_days: int = HISTORY_DAYS,
     progress: Progress | None = None,
+    fresh_seconds: float = FRESH_SECONDS,
 ) -> DaysResult:
     """Learn on `history_days` unscored days, then score `days` days (negative day numbers
-    are history, so scored days are the same whatever the history length)."""
+    are history, so scored days are the same whatever the history length).
+
+    `fresh_seconds` is how long a replay answers, as in the live reader (0: one per issue)."""
     learner = Learner.for_model(model)
     result = DaysResult(model, policy)
     total = history_days + days
     for step, day in enumerate(range(-history_days, days)):
-        observer = EtaObserver(learner)
+        observer = EtaObserver(learner, fresh_seconds)
         outcomes = Simulation(model, demand_for(model, seed, day), policy, observer).run()
         if day >= 0:
             result.outcomes.extend(outcomes)
             result.predictions.extend(observer.predictions.values())
+            result.replays += observer.replays
         if progress:
             progress(step + 1, total)
     return result

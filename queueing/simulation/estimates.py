@@ -1,8 +1,11 @@
 """The live wait estimate measured inside the simulation, beside the common formula.
 
-At every ticket's issue the observer reads the lobby as the live service would (a Snapshot),
-asks the live estimator, and later compares with the wait the ticket actually had. It learns
-service times and its own error as the live service does: only from what has already happened.
+At every ticket's issue the observer answers as the live service does (queueing.lobby.reader):
+from the last replay of the lobby if it is at most `fresh_seconds` old, else from a new one of
+the lobby now (a Snapshot, its own ticket in it), each by domain/schedule.py's rule; later it
+compares with the wait the ticket actually had. It learns service times and its own error as
+the live service does: only from what has already happened. `fresh_seconds=0` is the way
+before shared replays: a replay at every issue.
 """
 
 from __future__ import annotations
@@ -16,10 +19,17 @@ from queueing.domain.eta import (
     PointState,
     ServiceTimeStats,
     Snapshot,
-    estimate_waits,
     naive_wait_seconds,
 )
-from queueing.domain.line import place_in_line
+from queueing.domain.line import line_key, place_in_line
+from queueing.domain.routing import Candidate
+from queueing.domain.schedule import (
+    FRESH_SECONDS,
+    SharedReplay,
+    answers_unseen,
+    shared_replay,
+    still_answers,
+)
 from queueing.simulation.demand import Visit
 from queueing.simulation.engine import LegOutcome, Simulation, at
 from queueing.simulation.models import DayModel
@@ -35,6 +45,7 @@ class Prediction:
     service: str
     issued: float
     actual: float | None = None
+    given: float | None = None  # the moment of the replay it came from (the ledger's time)
 
     @property
     def seconds(self) -> float:
@@ -66,20 +77,42 @@ class Learner:
 class EtaObserver:
     """Estimates each ticket's wait at issue and records the truth when it is called."""
 
-    def __init__(self, learner: Learner) -> None:
+    def __init__(self, learner: Learner, fresh_seconds: float = FRESH_SECONDS) -> None:
         self.learner = learner
+        self.fresh_seconds = fresh_seconds
         self.predictions: dict[int, Prediction] = {}
+        self.replays = 0
+        self._shared: tuple[float, tuple[PointState, ...], SharedReplay[int]] | None = None
 
     def issued(self, sim: Simulation, visit: Visit) -> None:
         """Called by the engine right after the ticket joined its line."""
         snapshot = snapshot_of(sim)
-        learner = self.learner
-        found = estimate_waits(snapshot, learner.stats, learner.calibration, only=visit.id)
-        naive, current = self._formulas(sim, visit, snapshot)
         service = visit.legs[0].service
+        line = sim.waiting[service].tickets
+        mine = line[visit.id]
+        replayed_at, shared = self._replay(sim, snapshot, visit.id, mine)
+        position = place_in_line(line.values(), mine)
+        calibration = self.learner.calibration
+        found = shared.estimate(visit.id, service, position, line_key(mine), calibration)
+        naive, current = self._formulas(snapshot, service, position)
         self.predictions[visit.id] = Prediction(
-            found.get(visit.id), naive, current, service, sim.now
+            found, naive, current, service, sim.now, given=replayed_at
         )
+
+    def _replay(
+        self, sim: Simulation, snapshot: Snapshot[int], key: int, mine: Candidate[int]
+    ) -> tuple[float, SharedReplay[int]]:
+        """The last replay if it may answer, as the live reader keeps one per site, else anew."""
+        last = self._shared
+        points = tuple(snapshot.points)
+        if (
+            last is None
+            or not still_answers(last[0], sim.now, last[1], points, self.fresh_seconds)
+            or not (last[2].saw(key, mine.service) or answers_unseen(line_key(mine), at(sim.now)))
+        ):
+            last = self._shared = (sim.now, points, shared_replay(snapshot, self.learner.stats))
+            self.replays += 1
+        return last[0], last[2]
 
     def called(self, sim: Simulation, visit: Visit, outcome: LegOutcome) -> None:
         """Record the actual wait from issue to call of a ticket's first service."""
@@ -88,19 +121,17 @@ class EtaObserver:
             return
         prediction.actual = sim.now - prediction.issued
         if prediction.estimate is not None:
-            self.learner.calibration.observe(prediction.estimate, prediction.actual)
+            # As the live ledger does: the wait since the replay the estimate came from.
+            since = prediction.issued if prediction.given is None else prediction.given
+            self.learner.calibration.observe(prediction.estimate, sim.now - since)
 
     def finished(self, sim: Simulation, service: str, started: float, seconds: float) -> None:
         """Learn one more service duration, by the hour it started in."""
         self.learner.stats.observe(service, int(started // 3600) % 24, seconds)
 
     def _formulas(
-        self, sim: Simulation, visit: Visit, snapshot: Snapshot[int]
+        self, snapshot: Snapshot[int], service: str, position: int
     ) -> tuple[float, float]:
-        service = visit.legs[0].service
-        line = sim.waiting[service].tickets
-        mine = line[visit.id]
-        position = place_in_line(line.values(), mine)
         counters = sum(service in p.profile for p in snapshot.points)
         mean, _ = self.learner.stats.moments(service, snapshot.hour)
         current = estimated_wait_seconds(position, mean, counters)

@@ -151,6 +151,8 @@ async def test_a_line_served_by_more_points_is_shorter(
         ("counter-6", ["kela-appointment"]),
     ]:
         await set_profile(client, admin, point, others)
+    # Estimates answer from the site's replay for up to `fresh_seconds`: the change shows after.
+    await asyncio.sleep(client.app.state.lobby.fresh_seconds + 0.05)
     one = (await ticket(client, last))["estimated_wait_seconds"]
     assert one > many
     assert one >= 4 * 15 * 60  # five ahead at one 15-minute counter
