@@ -51,6 +51,10 @@ class Settings:
     outbox_max_attempts: int = 6
     outbox_retry_seconds: float = 10.0  # first backoff; tripled per attempt
     reconcile_interval_seconds: int = 60
+    # Readiness (docs/operations.md): a worker's heartbeat is required unless none is deployed;
+    # the oldest queued job may wait this long before the service counts as behind.
+    ready_requires_worker: bool = True
+    ready_backlog_seconds: float = 60.0
 
     @property
     def is_sqlite(self) -> bool:
@@ -110,6 +114,8 @@ def _messaging(env: dict[str, str]) -> dict[str, object]:
         "sign_in_throttle": ("QUEUEING_SIGN_IN_THROTTLE", bool),
         "code_attempts_per_booking": ("QUEUEING_CODE_ATTEMPTS_PER_BOOKING", int),
         "code_attempts_per_client": ("QUEUEING_CODE_ATTEMPTS_PER_CLIENT", int),
+        "ready_requires_worker": ("QUEUEING_READY_REQUIRES_WORKER", bool),
+        "ready_backlog_seconds": ("QUEUEING_READY_BACKLOG_SECONDS", float),
     }
     values: dict[str, object] = {}
     for name, (variable, kind) in read.items():

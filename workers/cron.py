@@ -11,6 +11,7 @@ from redis import Redis
 from rq import cron
 from rq.cron import CronScheduler
 
+from queueing import lifeline
 from queueing.settings import from_env
 from workers import jobs
 
@@ -23,8 +24,10 @@ def register() -> None:
     cron.register(jobs.erase_personal_data, "default", cron="17 1 * * *", name="erase")
 
 
-def run_cron(redis_url: str) -> None:
+def run_cron(redis_url: str, parent: int | None = None) -> None:
     """Run the cron scheduler until stopped (a process of its own: it installs signal handlers)."""
+    # Spawned, not forked: the worker's at-fork hook does not reach here; die with it all the same.
+    lifeline.die_with_parent(parent)
     scheduler = CronScheduler(connection=Redis.from_url(redis_url))
     scheduler.load_config_from_file("workers.cron")
     scheduler.start()

@@ -7,13 +7,22 @@ enqueues one reconcile, so a worker that was down catches up with what it missed
 from __future__ import annotations
 
 import multiprocessing
+import os
+import threading
+import time
 from multiprocessing.process import BaseProcess
 
+import structlog
 from redis import Redis
+from redis.exceptions import RedisError
 from rq import Queue, Worker
 
+from queueing import lifeline
+from queueing.ops import heartbeat
 from queueing.outbox.enqueue import DEFAULT, NOTIFICATIONS
 from queueing.settings import Settings
+
+log = structlog.get_logger(__name__)
 
 JOB_QUEUES = (NOTIFICATIONS, DEFAULT)
 
@@ -22,6 +31,10 @@ def run_worker(
     settings: Settings, *, with_scheduler: bool, burst: bool = False, with_cron: bool | None = None
 ) -> bool:
     """Work the job queues until stopped (or, with `burst`, until they are empty)."""
+    lifeline.watch_parent()  # started by `queueing serve` where the kernel cannot tie us to it
+    # Every fork of this process (RQ's work horses, its scheduler) dies with it: a horse or a
+    # scheduler left behind by a SIGKILLed worker would run beside the worker that replaces it.
+    os.register_at_fork(after_in_child=lifeline.die_with_parent)
     connection = Redis.from_url(settings.redis_url)
     job_queues = [Queue(name, connection=connection) for name in JOB_QUEUES]
     job_queues[1].enqueue("workers.jobs.reconcile", result_ttl=300)
@@ -30,6 +43,8 @@ def run_worker(
     cron = start_cron(settings.redis_url) if with_cron else None
     try:
         worker = Worker(job_queues, connection=connection)
+        if not burst:
+            start_heartbeat(settings.redis_url, worker.name)
         return bool(worker.work(with_scheduler=with_scheduler, burst=burst))
     finally:
         if cron is not None:
@@ -42,7 +57,30 @@ def start_cron(redis_url: str) -> BaseProcess:
     from workers.cron import run_cron
 
     process = multiprocessing.get_context("spawn").Process(
-        target=run_cron, args=(redis_url,), name="queueing-cron", daemon=True
+        target=run_cron, args=(redis_url, os.getpid()), name="queueing-cron", daemon=True
     )
     process.start()
     return process
+
+
+def start_heartbeat(redis_url: str, name: str) -> threading.Thread:
+    """Renew this worker's heartbeat key (queueing/ops/heartbeat.py) until the process ends."""
+
+    def beat() -> None:
+        connection = Redis.from_url(redis_url, socket_connect_timeout=1, socket_timeout=2)
+        lost = False
+        while True:
+            try:
+                connection.set(heartbeat.key(name), repr(time.time()), ex=heartbeat.TTL)
+                if lost:
+                    log.info("worker_heartbeat_restored", worker=name)
+                lost = False
+            except RedisError as exc:
+                if not lost:  # once per outage: RQ's own loop already logs every retry
+                    log.warning("worker_heartbeat_failed", worker=name, error=str(exc))
+                lost = True
+            time.sleep(heartbeat.INTERVAL)
+
+    thread = threading.Thread(target=beat, name="heartbeat", daemon=True)
+    thread.start()
+    return thread

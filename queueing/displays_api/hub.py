@@ -9,12 +9,20 @@ already passed on (the relay and Redis may repeat events) and fetches from the d
 never saw (a dropped subscription, a relay that publishes late), once per process, not per screen.
 A connection that cannot keep up is not given unbounded memory: its queue is cleared and it is
 told to send its screen a fresh snapshot instead.
+
+Recovery: the hub never trusts Redis alone. Each heartbeat it reads every watched site's event
+log once (one query per site, however many screens) and passes on what Redis did not bring; while
+Redis is away it reads every `poll_seconds`, so screens keep showing calls through an outage of
+Redis. Heartbeats carry the site's sequence as of that read, so a screen that sees a sequence it
+never got knows it missed something and reconnects for a replay; and they say `stale` when
+neither Redis nor the database could be read, so the screen shows its staleness mark.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import random
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -26,7 +34,7 @@ from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 from queueing.aio import stop_task
-from queueing.displays_api.frames import CLOSE, HEARTBEAT, RESYNC, Frame, Renderer
+from queueing.displays_api.frames import CLOSE, RESYNC, Frame, Renderer
 from queueing.lobby.state import LiveState
 
 log = structlog.get_logger(__name__)
@@ -35,6 +43,7 @@ MAX_REFRESH_PAUSE = 0.5  # seconds between two reads of a busy lobby's figures, 
 CONNECTED = Gauge("queueing_sse_connections", "Open display and ticket event streams")
 OVERFLOWS = Counter("queueing_sse_overflows_total", "Streams that fell behind and got a snapshot")
 GAP_FILLS = Counter("queueing_sse_gap_fills_total", "Events the hub fetched from the database")
+REDIS_LOST = Counter("queueing_hub_redis_lost_total", "Times the hub lost its Redis subscription")
 
 StateLoader = Callable[[str], Awaitable[LiveState]]
 EventLoader = Callable[[str, int, int], Awaitable[list[dict[str, Any]] | None]]
@@ -91,6 +100,7 @@ class Hub:
         heartbeat_seconds: float = 15.0,
         refresh_seconds: float = 60.0,
         gap_limit: int = 200,
+        poll_seconds: float = 1.0,
     ) -> None:
         self.redis = Redis.from_url(redis_url, socket_connect_timeout=2, health_check_interval=10)
         self.load_state = load_state
@@ -99,6 +109,7 @@ class Hub:
         self.heartbeat_seconds = heartbeat_seconds
         self.refresh_seconds = refresh_seconds
         self.gap_limit = gap_limit
+        self.poll_seconds = poll_seconds
         self.groups: dict[str, dict[str, Group]] = {}
         self.states: dict[str, LiveState] = {}
         self.last: dict[str, int] = {}  # the newest sequence passed on, per site
@@ -106,7 +117,15 @@ class Hub:
         self._dirty: set[str] = set()
         self._refreshing: dict[str, asyncio.Task[None]] = {}
         self._tasks: list[asyncio.Task[None]] = []
+        self._order = asyncio.Lock()  # one path at a time passes events on: Redis or the log
+        self._log_ok = True  # the last read of the event log succeeded
         self.closing = False
+
+    def mode(self) -> str:
+        """`live` (Redis), `polling` (Redis away, the event log read instead) or `stale`."""
+        if self.connected.is_set():
+            return "live"
+        return "polling" if self._log_ok else "stale"
 
     # --- streams ---------------------------------------------------------------------------
 
@@ -147,6 +166,7 @@ class Hub:
         self._tasks = [
             asyncio.create_task(self._listen()),
             asyncio.create_task(self._beat()),
+            asyncio.create_task(self._poll()),
         ]
 
     async def stop(self) -> None:
@@ -171,6 +191,8 @@ class Hub:
             pubsub = self.redis.pubsub()
             try:
                 await pubsub.psubscribe(PATTERN)
+                if not self.connected.is_set():
+                    log.info("hub_redis_subscribed")
                 self.connected.set()
                 backoff = 0.2
                 await self._catch_up()
@@ -179,27 +201,74 @@ class Hub:
                     if message is not None:
                         await self._on_message(message)
             except (RedisError, OSError) as exc:
+                if self.connected.is_set():
+                    REDIS_LOST.inc()
+                    log.warning("hub_redis_lost", error=str(exc), polling_every=self.poll_seconds)
                 self.connected.clear()
-                log.warning("hub_redis_lost", error=str(exc), retry_in=backoff)
             finally:
                 with contextlib.suppress(RedisError, OSError):
                     await pubsub.aclose()
-            await asyncio.sleep(backoff)
+            # Jittered: every replica of the API must not come back to a new Redis in one beat.
+            await asyncio.sleep(backoff * random.uniform(0.5, 1.5))
             backoff = min(backoff * 2, 5.0)
 
     async def _beat(self) -> None:
-        """Heartbeats keep proxies from closing quiet streams; a periodic refresh keeps
-        estimates and opening hours current even when nothing happens in the lobby."""
+        """Heartbeats keep proxies from closing quiet streams and tell each screen the site's
+        sequence, read from the event log just before; a periodic refresh keeps estimates and
+        opening hours current even when nothing happens in the lobby."""
         since_refresh = 0.0
         while True:
             await asyncio.sleep(self.heartbeat_seconds)
             since_refresh += self.heartbeat_seconds
             for site in list(self.groups):
-                self._broadcast(site, lambda _group: HEARTBEAT)
+                await self.verify(site)
+                self._broadcast(site, _same(self._heartbeat(site)))  # encoded once per site
                 if since_refresh >= self.refresh_seconds:
                     self.refresh(site)
             if since_refresh >= self.refresh_seconds:
                 since_refresh = 0.0
+
+    async def _poll(self) -> None:
+        """While Redis is away, read every watched site's event log every `poll_seconds`."""
+        while True:
+            await asyncio.sleep(self.poll_seconds)
+            if self.connected.is_set():
+                continue
+            for site in list(self.groups):
+                await self.verify(site)
+
+    def _heartbeat(self, site: str) -> Frame:
+        stale = not self.connected.is_set() and not self._log_ok
+        payload = {"sequence": self.last.get(site), "stale": stale}
+        return Frame(b"event: heartbeat\ndata: %s\n\n" % msgspec.json.encode(payload))
+
+    async def verify(self, site: str) -> None:
+        """Pass on what the site's event log holds past the last event passed on."""
+        last = self.last.get(site)
+        if last is None or not self.groups.get(site):
+            return
+        async with self._order:
+            last = self.last.get(site, last)
+            try:
+                missing = await self.load_events(site, last, self.gap_limit)
+            except Exception as exc:
+                if self._log_ok:
+                    log.warning("hub_event_log_failed", site=site, error=str(exc))
+                self._log_ok = False
+                return
+            self._log_ok = True
+            if missing is None:
+                self._resync(site)
+                self._forget(site)
+                return
+            if missing:
+                GAP_FILLS.inc(len(missing))
+            for event in missing:
+                await self._deliver(site, event)
+
+    def _forget(self, site: str) -> None:
+        """Every stream reopens with a snapshot, which notes the sequence again."""
+        self.last.pop(site, None)
 
     # --- events ----------------------------------------------------------------------------
 
@@ -215,6 +284,10 @@ class Hub:
 
     async def on_event(self, site: str, event: dict[str, Any]) -> None:
         """Pass on one site event in sequence order, filling a gap from the database first."""
+        async with self._order:
+            await self._deliver(site, event)
+
+    async def _deliver(self, site: str, event: dict[str, Any]) -> None:
         sequence = int(event["sequence"])
         last = self.last.get(site)
         if last is not None and sequence <= last:
@@ -268,6 +341,8 @@ class Hub:
                 continue
             for event in missing:
                 await self.on_event(site, event)
+            if missing:
+                GAP_FILLS.inc(len(missing))
             self.refresh(site)
 
     def _resync(self, site: str) -> None:
@@ -314,6 +389,10 @@ class Hub:
         finally:
             self._dirty.discard(site)
             self._refreshing.pop(site, None)
+
+
+def _same(frame: Frame) -> Callable[[Group], Frame | None]:
+    return lambda _group: frame
 
 
 def _state_frame(state: LiveState) -> Callable[[Group], Frame | None]:
