@@ -169,3 +169,68 @@ async def test_stopping_the_hub_ends_every_stream(hub: tuple[Hub, Database]) -> 
     assert await subscriber.next() is CLOSE
     late = hub_.subscribe("iso-omena", DisplayRenderer(DisplayView(key="public")))
     assert await late.next() is CLOSE
+
+
+async def test_while_redis_is_away_the_hub_reads_the_event_log_for_its_screens() -> None:
+    database = Database()
+    # Nothing listens on port 1: the hub never subscribes, as when Valkey is down.
+    hub = Hub("redis://127.0.0.1:1/0", database.load_state, database.load_events, poll_seconds=0.05)
+    subscriber = hub.subscribe("iso-omena", DisplayRenderer(DisplayView(key="public")))
+    hub.note_sequence("iso-omena", 0)
+    await hub.start()
+    try:
+        database.events = [_event(1, "K001"), _event(2, "K002", "ticket.called")]
+        deadline = asyncio.get_running_loop().time() + 5
+        seen: list[int] = []
+        while asyncio.get_running_loop().time() < deadline and seen != [1, 2]:
+            await asyncio.sleep(0.05)
+            seen += _changes(subscriber)
+        mode = hub.mode()
+    finally:
+        await hub.stop()
+    assert seen == [1, 2]
+    assert mode == "polling"
+
+
+async def test_heartbeats_carry_the_sequence_read_from_the_event_log(redis_url: str) -> None:
+    database = Database()
+    hub = Hub(redis_url, database.load_state, database.load_events, heartbeat_seconds=0.05)
+    subscriber = hub.subscribe("iso-omena", DisplayRenderer(DisplayView(key="public")))
+    hub.note_sequence("iso-omena", 0)
+    database.events = [_event(1), _event(2), _event(3)]  # published nowhere: Redis missed them
+    await hub.start()
+    try:
+        frames: list[Frame] = []
+        while not any(f.raw.startswith(b"event: heartbeat") for f in frames):
+            frames.append(await asyncio.wait_for(subscriber.next(), timeout=5))
+    finally:
+        await hub.stop()
+    changes = [f.sequence for f in frames if f.sequence > 0 and not f.is_state]
+    beat = next(f for f in frames if f.raw.startswith(b"event: heartbeat"))
+    assert changes == [1, 2, 3]  # passed on before the heartbeat that names 3
+    assert b'"sequence":3' in beat.raw and b'"stale":false' in beat.raw
+
+
+async def test_heartbeats_say_stale_when_neither_redis_nor_the_log_answers() -> None:
+    database = Database()
+
+    async def failing(site: str, after: int, limit: int) -> list[dict[str, Any]] | None:
+        raise OSError("database went away")
+
+    hub = Hub(
+        "redis://127.0.0.1:1/0",
+        database.load_state,
+        failing,
+        heartbeat_seconds=0.1,
+        poll_seconds=0.02,
+    )
+    subscriber = hub.subscribe("iso-omena", DisplayRenderer(DisplayView(key="public")))
+    hub.note_sequence("iso-omena", 0)
+    await hub.start()
+    try:
+        frame = await asyncio.wait_for(subscriber.next(), timeout=5)
+        mode = hub.mode()
+    finally:
+        await hub.stop()
+    assert frame.raw.startswith(b"event: heartbeat") and b'"stale":true' in frame.raw
+    assert mode == "stale"

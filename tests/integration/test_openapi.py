@@ -54,7 +54,7 @@ async def test_metrics_and_health(client: AsyncTestClient[Any]) -> None:
     ready = (await client.get("/health/ready")).json()
     assert ready["status"] == "ok"
     assert ready["checks"] == {"database": True, "redis": True}  # no worker required here
-    assert ready["details"]["job_backlog"] == {"notifications": 0, "default": 0}
+    assert set(ready["details"]["job_backlog"]) == {"notifications", "default"}
 
 
 async def test_every_operation_documents_its_errors_as_problem_documents(
