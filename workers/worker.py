@@ -6,6 +6,7 @@ enqueues one reconcile, so a worker that was down catches up with what it missed
 
 from __future__ import annotations
 
+import logging
 import multiprocessing
 import os
 import threading
@@ -14,6 +15,7 @@ from multiprocessing.process import BaseProcess
 
 import structlog
 from redis import Redis
+from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError
 from rq import Queue, Worker
 
@@ -35,6 +37,7 @@ def run_worker(
     # Every fork of this process (RQ's work horses, its scheduler) dies with it: a horse or a
     # scheduler left behind by a SIGKILLed worker would run beside the worker that replaces it.
     os.register_at_fork(after_in_child=lifeline.die_with_parent)
+    logging.getLogger("rq.worker").addFilter(RedisLostFilter())
     connection = Redis.from_url(settings.redis_url)
     job_queues = [Queue(name, connection=connection) for name in JOB_QUEUES]
     job_queues[1].enqueue("workers.jobs.reconcile", result_ttl=300)
@@ -50,6 +53,21 @@ def run_worker(
         if cron is not None:
             cron.terminate()
             cron.join(10)
+
+
+class RedisLostFilter(logging.Filter):
+    """RQ quits with a full trace when Redis drops in the middle of a job ("unhandled exception,
+    quitting"); `queueing serve` or the orchestrator starts the worker again, and a lost
+    connection is an expected outage, not a bug: one line says so instead of forty."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        error = record.exc_info[1] if record.exc_info else None
+        if isinstance(error, RedisConnectionError):
+            record.msg = f"{record.getMessage()} (Redis connection lost: {error})"
+            record.args = ()
+            record.exc_info = None
+            record.exc_text = None
+        return True
 
 
 def start_cron(redis_url: str) -> BaseProcess:

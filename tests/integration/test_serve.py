@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -137,3 +138,29 @@ def test_serve_ctrl_c_stops_all_and_restart_keeps_tickets_and_users(tmp_path: Pa
     assert again["number"] == ticket["number"] and again["status"] == "waiting"
     assert login.status_code == 200
     assert (tmp_path / "serve.log").read_text().count("users 'admin' and 'staff'") == 1
+
+
+def test_serve_on_a_busy_port_starts_nothing_and_says_why(tmp_path: Path) -> None:
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        process = _start(tmp_path, port)
+        code = process.wait(timeout=30)
+    log = (tmp_path / "serve.log").read_text()
+    assert code != 0 and "cannot listen on 127.0.0.1" in log
+    assert "Listening on" not in log  # no worker was started
+    assert not (tmp_path / "data" / "redis").exists()  # nor Valkey
+
+
+def test_a_second_serve_on_the_same_data_refuses(tmp_path: Path) -> None:
+    port = free_port()
+    first = _start(tmp_path, port)
+    try:
+        wait_ready(f"http://127.0.0.1:{port}", first, 60, tmp_path / "serve.log")
+        second = _start(tmp_path, free_port())
+        code = second.wait(timeout=30)
+    finally:
+        _stop(first)
+    assert code != 0
+    assert "another `queueing serve` is using" in (tmp_path / "serve.log").read_text()
