@@ -23,6 +23,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import random
+from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -101,6 +102,7 @@ class Hub:
         refresh_seconds: float = 60.0,
         gap_limit: int = 200,
         poll_seconds: float = 1.0,
+        ring_size: int = 256,
     ) -> None:
         self.redis = Redis.from_url(redis_url, socket_connect_timeout=2, health_check_interval=10)
         self.load_state = load_state
@@ -113,6 +115,11 @@ class Hub:
         self.groups: dict[str, dict[str, Group]] = {}
         self.states: dict[str, LiveState] = {}
         self.last: dict[str, int] = {}  # the newest sequence passed on, per site
+        # The last events passed on, per site, gap-free and ending at `last`: a reconnect storm
+        # (2,000 screens after a Wi-Fi blip, each with Last-Event-ID) replays from here, not
+        # from 2,000 reads of the database beside the ticket writes.
+        self.ring_size = ring_size
+        self.recent: dict[str, deque[dict[str, Any]]] = {}
         self.connected = asyncio.Event()
         self._dirty: set[str] = set()
         self._refreshing: dict[str, asyncio.Task[None]] = {}
@@ -153,6 +160,17 @@ class Hub:
     def note_sequence(self, site: str, sequence: int) -> None:
         """A stream read the database at `sequence`: later gaps are measured from there."""
         self.last.setdefault(site, sequence)
+
+    def replay(self, site: str, after: int) -> list[dict[str, Any]] | None:
+        """The events after `after` from memory, or None when memory does not reach back so far
+        (or this process never saw `after`: a screen that was on another replica)."""
+        ring = self.recent.get(site)
+        last = self.last.get(site)
+        if not ring or last is None or after > last:
+            return None
+        if after < int(ring[0]["sequence"]) - 1:
+            return None
+        return [event for event in ring if int(event["sequence"]) > after]
 
     async def state(self, site: str) -> LiveState:
         """The site's live state: the hub's copy, or read now when it has none yet."""
@@ -269,6 +287,7 @@ class Hub:
     def _forget(self, site: str) -> None:
         """Every stream reopens with a snapshot, which notes the sequence again."""
         self.last.pop(site, None)
+        self.recent.pop(site, None)
 
     # --- events ----------------------------------------------------------------------------
 
@@ -295,6 +314,7 @@ class Hub:
         if not self.groups.get(site):
             self.last[site] = sequence
             self.states.pop(site, None)  # nobody watches: do not keep a copy going stale
+            self.recent.pop(site, None)
             return
         gap = last is not None and sequence > last + 1
         if gap and not await self._fill(site, last or 0, sequence):
@@ -307,8 +327,17 @@ class Hub:
         if state is None:
             with contextlib.suppress(Exception):  # labels only; a later refresh brings them
                 state = await self.state(site)
+        self._remember(site, event)
         self.last[site] = int(event["sequence"])
         self._broadcast(site, lambda group: group.renderer.event(event, state))
+
+    def _remember(self, site: str, event: dict[str, Any]) -> None:
+        ring = self.recent.get(site)
+        if ring is None:
+            ring = self.recent[site] = deque(maxlen=self.ring_size)
+        elif ring and int(ring[-1]["sequence"]) + 1 != int(event["sequence"]):
+            ring.clear()  # the ring holds only an unbroken run
+        ring.append(event)
 
     async def _fill(self, site: str, last: int, upto: int) -> bool:
         """Pass on the events between `last` and `upto`; on failure, resync every stream."""
@@ -319,6 +348,7 @@ class Hub:
             missing = None
         if missing is None:
             self._resync(site)
+            self.recent.pop(site, None)
             self.last[site] = upto
             return False
         GAP_FILLS.inc(len(missing))
@@ -338,6 +368,7 @@ class Hub:
                 missing = None
             if missing is None:
                 self._resync(site)
+                self._forget(site)
                 continue
             for event in missing:
                 await self.on_event(site, event)

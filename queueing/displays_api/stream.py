@@ -95,9 +95,13 @@ async def _display_opening(
 ) -> tuple[list[Frame], int]:
     """What the screen missed since `after`, else a snapshot; and the sequence it is as of."""
     if after is not None:
-        events = await service.events_since(screen.site, after, REPLAY_LIMIT)
-        if events is not None:
-            state = await service.state(screen.site)
+        # Memory first (no await between subscribe and this read: nothing falls in between),
+        # the event log when memory does not reach back; the hub's copy of the live state.
+        events = hub.replay(screen.site, after)
+        if events is None:
+            events = await service.events_since(screen.site, after, REPLAY_LIMIT)
+        if events is not None and len(events) <= REPLAY_LIMIT:
+            state = await hub.state(screen.site)
             frames = [f for f in (renderer.event(e, state) for e in events) if f is not None]
             figures = renderer.state(state)
             if figures is not None:

@@ -234,3 +234,17 @@ async def test_heartbeats_say_stale_when_neither_redis_nor_the_log_answers() -> 
         await hub.stop()
     assert frame.raw.startswith(b"event: heartbeat") and b'"stale":true' in frame.raw
     assert mode == "stale"
+
+
+async def test_a_reconnecting_screen_is_replayed_from_memory(hub: tuple[Hub, Database]) -> None:
+    hub_, database = hub
+    hub_.ring_size = 4
+    hub_.subscribe("iso-omena", DisplayRenderer(DisplayView(key="public")))
+    for sequence in range(1, 7):
+        await hub_.on_event("iso-omena", _event(sequence))
+    replayed = hub_.replay("iso-omena", 3)
+    assert [e["sequence"] for e in replayed or []] == [4, 5, 6]
+    assert hub_.replay("iso-omena", 6) == []  # up to date
+    assert hub_.replay("iso-omena", 1) is None  # memory holds 3-6 only: the event log answers
+    assert hub_.replay("iso-omena", 9) is None  # seen elsewhere (another replica)
+    assert database.fetches == []
