@@ -8,10 +8,13 @@ with no clock shared between the worker's host and the API's (Redis expires the 
 
 from __future__ import annotations
 
+import socket
+
 PREFIX = "queueing:workers:"
 INTERVAL = 1.0  # seconds between beats
 TTL = 5  # seconds a beat counts: a worker silent this long is taken for dead
 
 
 def key(worker: str) -> str:
-    return PREFIX + worker
+    """The host's name first, so a container's health check can find its own worker's beat."""
+    return f"{PREFIX}{socket.gethostname()}:{worker}"

@@ -116,11 +116,14 @@ def test_serve_ctrl_c_stops_all_and_restart_keeps_tickets_and_users(tmp_path: Pa
     try:
         wait_ready(base, first, 60, tmp_path / "serve.log")
         login = {"username": "staff", "password": PASSWORD}
-        token = httpx.post(f"{base}/api/auth/token", json=login).json()["access_token"]
+        # Generous timeouts: readiness now waits for the worker, whose first jobs (a reconcile,
+        # a dispatch) share the SQLite file with these requests on a busy machine.
+        token = httpx.post(f"{base}/api/auth/token", json=login, timeout=30).json()["access_token"]
         ticket = httpx.post(
             f"{base}/api/sites/iso-omena/tickets",
             json={"service": "lab-walk-in"},
             headers={"Authorization": f"Bearer {token}"},  # staff: at any hour (see tour)
+            timeout=30,
         ).json()
     finally:
         interrupted = _stop(first, signal.SIGINT)  # Ctrl-C
@@ -129,9 +132,9 @@ def test_serve_ctrl_c_stops_all_and_restart_keeps_tickets_and_users(tmp_path: Pa
     second = _start(tmp_path, port)
     try:
         wait_ready(base, second, 60, tmp_path / "serve.log")
-        again = httpx.get(f"{base}/api/tickets/{ticket['id']}").json()
+        again = httpx.get(f"{base}/api/tickets/{ticket['id']}", timeout=30).json()
         login = httpx.post(
-            f"{base}/api/auth/token", json={"username": "admin", "password": PASSWORD}
+            f"{base}/api/auth/token", json={"username": "admin", "password": PASSWORD}, timeout=30
         )
     finally:
         _stop(second)
