@@ -239,8 +239,10 @@ class Hub:
             await asyncio.sleep(self.heartbeat_seconds)
             since_refresh += self.heartbeat_seconds
             for site in list(self.groups):
-                await self.verify(site)
-                self._broadcast(site, _same(self._heartbeat(site)))  # encoded once per site
+                try:
+                    await self.verify(site)
+                finally:  # whatever the read did, the heartbeat goes out
+                    self._broadcast(site, _same(self._heartbeat(site)))  # encoded once per site
                 if since_refresh >= self.refresh_seconds:
                     self.refresh(site)
             if since_refresh >= self.refresh_seconds:
@@ -268,7 +270,8 @@ class Hub:
         async with self._order:
             last = self.last.get(site, last)
             try:
-                missing = await self.load_events(site, last, self.gap_limit)
+                # Bounded: a database that hangs must not hold back the heartbeats as well.
+                missing = await asyncio.wait_for(self.load_events(site, last, self.gap_limit), 5)
             except Exception as exc:
                 if self._log_ok:
                     log.warning("hub_event_log_failed", site=site, error=str(exc))
