@@ -102,7 +102,9 @@ export class LiveStream {
     clearTimeout(this.watchdog);
     this.setStatus(this.lastGood ? "stale" : "connecting");
     clearTimeout(this.timer);
-    const delay = this.backoff * (0.75 + Math.random() * 0.5);
+    // Spread widely (0.5-2.5 times the backoff): when a switch reboots, every screen in the
+    // lobby fails in the same second, and they should not all come back in the same one.
+    const delay = this.backoff * (0.5 + Math.random() * 2);
     this.backoff = Math.min(this.backoff * 2, 5000);
     this.timer = setTimeout(() => this.open(), delay);
   }
