@@ -102,9 +102,10 @@ export class LiveStream {
     clearTimeout(this.watchdog);
     this.setStatus(this.lastGood ? "stale" : "connecting");
     clearTimeout(this.timer);
-    // Spread widely (0.5-2.5 times the backoff): when a switch reboots, every screen in the
+    // The first retry is spread widely (0.5-2.5 s): when a switch reboots, every screen in the
     // lobby fails in the same second, and they should not all come back in the same one.
-    const delay = this.backoff * (0.5 + Math.random() * 2);
+    const first = this.backoff === 1000;
+    const delay = first ? 500 + Math.random() * 2000 : this.backoff * (0.75 + Math.random() * 0.5);
     this.backoff = Math.min(this.backoff * 2, 5000);
     this.timer = setTimeout(() => this.open(), delay);
   }
