@@ -83,6 +83,9 @@ class Supervisor:
         assert child.process is not None
         return child.process
 
+    def restarts(self, name: str) -> int:
+        return sum(c.restarts for c in self.children if c.name == name)
+
     def stop(self) -> None:
         """Stop every child, last started first, and end the thread."""
         if self._thread.is_alive():
@@ -115,7 +118,12 @@ class Supervisor:
             if child.line is not None:
                 child.line.spawned()
         child.started_at = time.monotonic()
-        child.ready(child.process)
+        try:
+            child.ready(child.process)
+        except BaseException:
+            stop_process(child.process, 2.0)  # never left running unwatched
+            child.process = None
+            raise
         UP.labels(child.name).set(1)
 
     def _watch(self) -> None:
