@@ -6,12 +6,15 @@ enqueues one reconcile, so a worker that was down catches up with what it missed
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import multiprocessing
 import os
+import sys
 import threading
 import time
 from multiprocessing.process import BaseProcess
+from typing import Any
 
 import structlog
 from redis import Redis
@@ -37,7 +40,9 @@ def run_worker(
     # Every fork of this process (RQ's work horses, its scheduler) dies with it: a horse or a
     # scheduler left behind by a SIGKILLed worker would run beside the worker that replaces it.
     os.register_at_fork(after_in_child=lifeline.die_with_parent)
-    logging.getLogger("rq.worker").addFilter(RedisLostFilter())
+    for name in ("rq.worker", "rq.scheduler"):  # the scheduler is a fork: it inherits these
+        logging.getLogger(name).addFilter(RedisLostFilter())
+    quiet_scheduler()
     connection = Redis.from_url(settings.redis_url)
     job_queues = [Queue(name, connection=connection) for name in JOB_QUEUES]
     job_queues[1].enqueue("workers.jobs.reconcile", result_ttl=300)
@@ -61,13 +66,34 @@ class RedisLostFilter(logging.Filter):
     connection is an expected outage, not a bug: one line says so instead of forty."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        error = record.exc_info[1] if record.exc_info else None
+        # RQ's scheduler formats its trace into the message instead: the error is the one
+        # being handled while it logs.
+        error = record.exc_info[1] if record.exc_info else sys.exc_info()[1]
         if isinstance(error, RedisConnectionError):
-            record.msg = f"{record.getMessage()} (Redis connection lost: {error})"
+            first = record.getMessage().splitlines()[0]
+            record.msg = f"{first} (Redis connection lost: {error})"
             record.args = ()
             record.exc_info = None
             record.exc_text = None
         return True
+
+
+def quiet_scheduler() -> None:
+    """RQ's scheduler process re-raises a lost Redis after logging it, and multiprocessing then
+    prints the trace again: end it quietly instead (the worker starts a new one once Redis
+    answers). `rq.scheduler.run` is the target RQ forks; it is looked up when it forks."""
+    import rq.scheduler
+
+    original = rq.scheduler.run
+    if getattr(original, "quiet", False):
+        return
+
+    def run(scheduler: Any) -> None:
+        with contextlib.suppress(RedisConnectionError):
+            original(scheduler)
+
+    run.quiet = True  # type: ignore[attr-defined]
+    rq.scheduler.run = run
 
 
 def start_cron(redis_url: str) -> BaseProcess:

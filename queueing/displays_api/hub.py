@@ -123,6 +123,8 @@ class Hub:
         self.connected = asyncio.Event()
         self._dirty: set[str] = set()
         self._refreshing: dict[str, asyncio.Task[None]] = {}
+        self._loading: dict[str, asyncio.Future[LiveState]] = {}
+        self._figures: dict[str, tuple[LiveState, Frame | None]] = {}
         self._tasks: list[asyncio.Task[None]] = []
         self._order = asyncio.Lock()  # one path at a time passes events on: Redis or the log
         self._log_ok = True  # the last read of the event log succeeded
@@ -172,11 +174,34 @@ class Hub:
             return None
         return [event for event in ring if int(event["sequence"]) > after]
 
+    def figures(self, renderer: Renderer, state: LiveState) -> Frame | None:
+        """A display renderer's figures for `state`, rendered once per view and state (a storm
+        of openings would otherwise compute the same queue rows 2,000 times)."""
+        if not renderer.key.startswith("display:"):
+            return renderer.state(state)  # a ticket's renderer remembers what it sent
+        kept = self._figures.get(renderer.key)
+        if kept is not None and kept[0] is state:
+            return kept[1]
+        frame = renderer.state(state)
+        self._figures[renderer.key] = (state, frame)
+        return frame
+
     async def state(self, site: str) -> LiveState:
-        """The site's live state: the hub's copy, or read now when it has none yet."""
-        if site not in self.states:
-            self.states[site] = await self.load_state(site)
-        return self.states[site]
+        """The site's live state: the hub's copy, or read now when it has none yet.
+
+        One read however many ask at once: 2,000 screens reconnecting to a lobby nobody was
+        watching a moment ago share it.
+        """
+        if site in self.states:
+            return self.states[site]
+        loading = self._loading.get(site)
+        if loading is None:
+            loading = self._loading[site] = asyncio.ensure_future(self.load_state(site))
+            loading.add_done_callback(lambda _done: self._loading.pop(site, None))
+        state = await asyncio.shield(loading)
+        if self.groups.get(site):
+            self.states.setdefault(site, state)
+        return state
 
     # --- lifecycle -------------------------------------------------------------------------
 
@@ -317,7 +342,9 @@ class Hub:
         if not self.groups.get(site):
             self.last[site] = sequence
             self.states.pop(site, None)  # nobody watches: do not keep a copy going stale
-            self.recent.pop(site, None)
+            # The ring goes on, though: when every screen dropped at once (a switch rebooted),
+            # they come back with Last-Event-ID in a second or two and are replayed from it.
+            self._remember(site, event)
             return
         gap = last is not None and sequence > last + 1
         if gap and not await self._fill(site, last or 0, sequence):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import re
 import secrets
@@ -68,6 +69,7 @@ class DisplayService:
         self.lobby = lobby  # the lobby's state, as tickets read it too
         self.heartbeat_seconds = heartbeat_seconds
         self._screens: dict[tuple[str, str | None], tuple[float, Screen]] = {}
+        self._resolving: dict[tuple[str, str | None], asyncio.Future[tuple[Screen, bool]]] = {}
 
     # --- screens ---------------------------------------------------------------------------
 
@@ -77,7 +79,16 @@ class DisplayService:
         kept = self._screens.get(key)
         if kept is not None and monotonic() - kept[0] < SCREEN_SECONDS:
             return kept[1]
-        screen, public = await self._resolve(site_slug, name, token)
+        if token is not None:
+            return (await self._resolve(site_slug, name, token))[0]
+        # Tokenless requests for one screen at once share one read (a reconnect storm).
+        pending = self._resolving.get(key)
+        if pending is None:
+            pending = self._resolving[key] = asyncio.ensure_future(
+                self._resolve(site_slug, name, None)
+            )
+            pending.add_done_callback(lambda _done: self._resolving.pop(key, None))
+        screen, public = await asyncio.shield(pending)
         if public:
             self._screens[key] = (monotonic(), screen)
         return screen

@@ -103,7 +103,7 @@ async def _display_opening(
         if events is not None and len(events) <= REPLAY_LIMIT:
             state = await hub.state(screen.site)
             frames = [f for f in (renderer.event(e, state) for e in events) if f is not None]
-            figures = renderer.state(state)
+            figures = hub.figures(renderer, state)
             if figures is not None:
                 frames.append(figures)
             start = max([after, *(int(e["sequence"]) for e in events)])
