@@ -53,7 +53,13 @@ def run_worker(
         worker = Worker(job_queues, connection=connection)
         if not burst:
             start_heartbeat(settings.redis_url, worker.name)
-        return bool(worker.work(with_scheduler=with_scheduler, burst=burst))
+        try:
+            return bool(worker.work(with_scheduler=with_scheduler, burst=burst))
+        except RedisConnectionError as exc:
+            # RQ's own clean-up after a lost Redis fails the same way: exit non-zero, in one
+            # line, for `queueing serve` or the orchestrator to start a fresh worker.
+            log.warning("worker_redis_lost", error=str(exc), exiting=True)
+            raise SystemExit(1) from None
     finally:
         if cron is not None:
             cron.terminate()
@@ -69,13 +75,25 @@ class RedisLostFilter(logging.Filter):
         # RQ's scheduler formats its trace into the message instead: the error is the one
         # being handled while it logs.
         error = record.exc_info[1] if record.exc_info else sys.exc_info()[1]
-        if isinstance(error, RedisConnectionError):
+        if isinstance(error, RedisConnectionError) or _lost_with_redis(record):
             first = record.getMessage().splitlines()[0]
-            record.msg = f"{first} (Redis connection lost: {error})"
+            lost = f"Redis connection lost: {error}"
+            if not isinstance(error, RedisConnectionError):
+                lost = "its record went with a Redis restart"
+            record.msg = f"{first} ({lost})"
             record.args = ()
             record.exc_info = None
             record.exc_text = None
         return True
+
+
+# A job that finished while Redis restarted empty: RQ cannot find its record to clean it up
+# and reports the job as failed with a trace; the job's work is done (and the database says so).
+LOST_JOB = "InvalidJobOperation: Failed to retrieve status"
+
+
+def _lost_with_redis(record: logging.LogRecord) -> bool:
+    return any(isinstance(arg, str) and LOST_JOB in arg for arg in record.args or ())
 
 
 def quiet_scheduler() -> None:

@@ -102,10 +102,11 @@ def _check(outcome: Outcome, serve: Serve) -> None:
     assert outcome.seen_total == outcome.calls_total
     log = serve.text()
     assert "unhandled_error" not in log  # the API answered every failure as a 503
-    if outcome.fault != "postgres":
+    if outcome.fault in ("worker", "api"):
         assert "Traceback" not in log
-    # A PostgreSQL restart fails the jobs in hand; RQ reports each failed job with its trace
-    # (the reconciler redoes what they were for), so only the API's log is held to one line.
+    # Redis or PostgreSQL going away fails what the worker had in hand at that instant, and RQ
+    # reports some of it with a trace from inside itself (the reconciler redoes the work); the
+    # API's own log is held to one line per failure in every case.
 
 
 @pytest.mark.parametrize("fault", FAULTS)
