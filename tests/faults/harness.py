@@ -138,9 +138,15 @@ def processes() -> list[tuple[int, int, str]]:
     return rows
 
 
-def alive(pids: set[int]) -> set[int]:
-    live = {pid for pid, _ppid, _args in processes()}
-    return pids & live
+def alive(pids: set[int], within: float = 10.0) -> set[int]:
+    """Which of `pids` are still alive after up to `within` seconds (a dying process needs the
+    CPU to finish dying, and multiprocessing's resource tracker exits when its pipe closes)."""
+    deadline = time.monotonic() + within
+    while True:
+        left = pids & {pid for pid, _ppid, _args in processes()}
+        if not left or time.monotonic() >= deadline:
+            return left
+        time.sleep(0.1)
 
 
 @dataclass

@@ -69,7 +69,6 @@ def _kill_child(serve: Serve, name: str) -> Fault:
 
     def kill() -> None:
         os.kill(pid, signal.SIGKILL)
-        time.sleep(1.0)
         assert not alive(own - {pid}), f"a child of the killed {name} outlived it"
 
     def replaced() -> bool:
@@ -83,7 +82,6 @@ def _kill_serve(serve: Serve) -> Callable[[], None]:
     def kill() -> None:
         below = serve.descendants()
         serve.kill()
-        time.sleep(1.0)
         assert not alive(below), "a child of serve outlived it"
         serve.start()  # the operator's (or systemd's) restart
 
