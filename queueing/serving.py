@@ -57,6 +57,7 @@ def run(host: str, port: int, data_dir: Path | None, worker: bool) -> None:
         _prepare(settings)
         if worker:
             supervisor.start(Child("worker", partial(_spawn_worker, settings)))
+        port = listener.getsockname()[1]  # the one bound, when asked for port 0
         _print_urls(host, port)
         _run_api(settings, host, port, listener)
     except KeyboardInterrupt:
