@@ -248,3 +248,16 @@ async def test_a_reconnecting_screen_is_replayed_from_memory(hub: tuple[Hub, Dat
     assert hub_.replay("iso-omena", 1) is None  # memory holds 3-6 only: the event log answers
     assert hub_.replay("iso-omena", 9) is None  # seen elsewhere (another replica)
     assert database.fetches == []
+
+
+async def test_frames_queued_behind_one_go_out_in_one_write() -> None:
+    from queueing.displays_api.frames import sse
+    from queueing.displays_api.stream import _batch
+
+    queue: asyncio.Queue[Frame] = asyncio.Queue()
+    change, figures, old = sse("change", 5, {}), sse("queues", 5, {}), sse("change", 2, {})
+    for frame in (figures, old, RESYNC, sse("change", 6, {})):
+        queue.put_nowait(frame)
+    batch, following = _batch(change, queue, start=3)
+    assert batch is not None and batch.raw == change.raw + figures.raw  # the stale one dropped
+    assert following is RESYNC and queue.qsize() == 1  # the run ends where a resync begins
