@@ -8,6 +8,7 @@ import subprocess
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import redis
 
@@ -46,26 +47,44 @@ class EmbeddedRedis:
 
 def start_redis(workdir: Path, port: int | None = None, timeout: float = 10.0) -> EmbeddedRedis:
     """Start a private server on 127.0.0.1; no persistence, since Redis holds nothing of record."""
-    workdir.mkdir(parents=True, exist_ok=True)
     port = port or free_port()
-    command = [
-        redis_server_binary(), "--port", str(port), "--bind", "127.0.0.1",
-        "--save", "", "--appendonly", "no", "--dir", str(workdir),
-    ]  # fmt: skip
-    log = (workdir / "redis.log").open("ab")
-    process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
-    server = EmbeddedRedis(process, f"redis://127.0.0.1:{port}/0")
-    _wait_ready(server, timeout)
+    process = spawn_redis(workdir, port)
+    server = EmbeddedRedis(process, redis_url(port))
+    try:
+        wait_ready(server.url, process, timeout)
+    except RuntimeError:
+        server.stop()
+        raise
     return server
 
 
-def _wait_ready(server: EmbeddedRedis, timeout: float) -> None:
+def redis_url(port: int) -> str:
+    return f"redis://127.0.0.1:{port}/0"
+
+
+def redis_command(workdir: Path, port: int) -> list[str]:
+    return [
+        redis_server_binary(), "--port", str(port), "--bind", "127.0.0.1",
+        "--save", "", "--appendonly", "no", "--dir", str(workdir),
+    ]  # fmt: skip
+
+
+def spawn_redis(workdir: Path, port: int, **popen: Any) -> subprocess.Popen[bytes]:
+    """The server process, its output appended to redis.log in `workdir`."""
+    workdir.mkdir(parents=True, exist_ok=True)
+    command = popen.pop("wrap", []) + redis_command(workdir, port)
+    with (workdir / "redis.log").open("ab") as log:
+        return subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, **popen)
+
+
+def wait_ready(url: str, process: subprocess.Popen[bytes], timeout: float) -> None:
+    """Until the server answers PING; RuntimeError when it exits or stays silent."""
     deadline = time.monotonic() + timeout
-    client = redis.Redis.from_url(server.url, socket_connect_timeout=0.5)
+    client = redis.Redis.from_url(url, socket_connect_timeout=0.5)
     try:
         while time.monotonic() < deadline:
-            if server.process.poll() is not None:
-                raise RuntimeError(f"redis server exited with {server.process.returncode}")
+            if process.poll() is not None:
+                raise RuntimeError(f"redis server exited with {process.returncode}")
             try:
                 if client.ping():
                     return
@@ -73,5 +92,4 @@ def _wait_ready(server: EmbeddedRedis, timeout: float) -> None:
                 time.sleep(0.05)
     finally:
         client.close()
-    server.stop()
     raise RuntimeError("redis server did not answer in time")

@@ -222,9 +222,49 @@ def on_unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[A
     return problem(request, 500, "Internal server error", "unexpected error", "internal")
 
 
+def on_unavailable(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    """The database (or a socket under it) is away for a moment, as during a restart: not a bug,
+    so a 503 the client may retry and one log line, not a trace. Other database errors stay
+    500s (an integrity error is a bug)."""
+    if not _transient(exc):
+        return on_unexpected(request, exc)
+    log.warning("database_unavailable", path=request.url.path, error=str(exc).splitlines()[0])
+    return problem(
+        request,
+        503,
+        "Service unavailable",
+        "the database is not answering; retry in a moment",
+        "unavailable",
+        headers={"Retry-After": "2"},
+    )
+
+
+def _transient(exc: BaseException) -> bool:
+    from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+
+    if isinstance(exc, OSError):
+        return True
+    if isinstance(exc, DBAPIError):
+        cause = exc.orig.__cause__ if exc.orig is not None else None
+        return (
+            exc.connection_invalidated
+            or isinstance(exc, InterfaceError | OperationalError)
+            or isinstance(cause, OSError)
+            or type(cause).__name__ in ("CannotConnectNowError", "ConnectionDoesNotExistError")
+        )
+    return False
+
+
+def _unavailable_handlers() -> dict[Any, Any]:
+    from sqlalchemy.exc import DBAPIError
+
+    return {OSError: on_unavailable, DBAPIError: on_unavailable}
+
+
 EXCEPTION_HANDLERS: dict[Any, Any] = {
     QueueingError: on_queueing_error,
     HTTPException: on_http_exception,
+    **_unavailable_handlers(),
     Exception: on_unexpected,
 }
 

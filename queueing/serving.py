@@ -2,23 +2,29 @@
 
 SQLite under the data directory, an embedded Valkey/Redis, one RQ worker with its scheduler (its
 own program, `python -m workers`: queueing/ never imports workers/), the demo site on first start,
-and the API with the pages; Ctrl-C stops everything it started.
+and the API with the pages. Valkey and the worker are supervised (queueing/supervise.py): restarted
+when they die, and killed by the kernel when serve itself is. Ctrl-C stops everything it started,
+in order: the API, then the worker, then Valkey.
 """
 
 from __future__ import annotations
 
 import asyncio
+import fcntl
 import os
 import signal
+import socket
 import subprocess
 import sys
+from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 import click
 
-from queueing import bootstrap
+from queueing import bootstrap, lifeline
 from queueing.settings import Settings, from_env
+from queueing.supervise import Child, Supervisor
 
 # The worker is its own program (workers/__main__.py), so queueing/ never imports workers/.
 WORKER_COMMAND = ("-m", "workers")
@@ -26,41 +32,103 @@ WORKER_COMMAND = ("-m", "workers")
 
 def run(host: str, port: int, data_dir: Path | None, worker: bool) -> None:
     """Start everything, serve until Ctrl-C or SIGTERM, then stop what was started."""
-    from queueing.embedded import start_redis
-
     base = from_env(data_dir=data_dir)
     # Whatever the caller's umask, what this process and its children (the embedded Redis, the
     # worker, SQLite) create is the owner's only; existing files are tightened one by one below.
     os.umask(os.umask(0o077) | 0o077)
+    # Before anything starts: a busy port or a second serve on the same data must not leave a
+    # worker running for seconds against the database another serve owns.
+    listener = _listen(host, port)
     data = bootstrap.private_dir(base.data_dir.resolve())
-    overrides: dict[str, Any] = {"data_dir": data}
+    lock = _lock(data)
+    overrides: dict[str, Any] = {"data_dir": data, "ready_requires_worker": worker}
     if "QUEUEING_DATABASE_URL" not in os.environ:
         overrides["database_url"] = f"sqlite+aiosqlite:///{data / 'queueing.db'}"
     if not base.secret_key:
         overrides["secret_key"] = bootstrap.secret_key(data)
-    redis_server = None
-    if "QUEUEING_REDIS_URL" not in os.environ:
-        redis_server = start_redis(data / "redis")
-        overrides["redis_url"] = redis_server.url
-    settings = from_env(**overrides)
-    children: list[subprocess.Popen[bytes]] = []
+    supervisor = Supervisor()
     # uvicorn shuts down gracefully on SIGTERM, then re-raises the signal to the handler it found:
     # make that handler a clean exit so the `finally` below always stops our children.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     try:
+        if "QUEUEING_REDIS_URL" not in os.environ:
+            overrides["redis_url"] = _start_valkey(supervisor, data / "redis")
+        settings = from_env(**overrides)
         _prepare(settings)
         if worker:
-            children.append(_spawn_worker(settings))
+            supervisor.start(Child("worker", partial(_spawn_worker, settings)))
+        port = listener.getsockname()[1]  # the one bound, when asked for port 0
         _print_urls(host, port)
-        _run_api(settings, host, port)
+        _run_api(settings, host, port, listener)
     except KeyboardInterrupt:
         pass  # Ctrl-C: uvicorn already stopped serving; fall through to stop the children
     finally:
-        for child in children:
-            _stop(child)
-        if redis_server is not None:
-            redis_server.stop()
+        # The API has stopped by now; then the worker, then Valkey, whose clients both were.
+        supervisor.stop()
+        lock.close()
         click.echo("queueing: stopped")
+
+
+def _listen(host: str, port: int) -> socket.socket:
+    """The API's socket, bound now; a port in use ends the command before anything started."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        raise click.ClickException(f"cannot listen on {host}:{port}: {exc.strerror}") from exc
+    sock.listen(2048)
+    sock.set_inheritable(False)
+    return sock
+
+
+def _lock(data: Path) -> TextIO:
+    """One `queueing serve` per data directory: two would run two worker stacks on one database."""
+    handle = (data / "serve.lock").open("a+")
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError as exc:
+        handle.close()
+        raise click.ClickException(
+            f"another `queueing serve` is using {data}; stop it first"
+        ) from exc
+    handle.seek(0)
+    handle.truncate()
+    handle.write(f"{os.getpid()}\n")
+    handle.flush()
+    return handle
+
+
+def _start_valkey(supervisor: Supervisor, workdir: Path) -> str:
+    """Valkey on a port of its own, restarted on the same port (clients keep their URL)."""
+    from queueing import embedded
+
+    port = embedded.free_port()
+    url = embedded.redis_url(port)
+
+    def spawn(line: lifeline.Line | None) -> subprocess.Popen[bytes]:
+        wrap = [sys.executable, "-m", "queueing.lifeline"] if line else []
+        return embedded.spawn_redis(workdir, port, wrap=wrap, **_child_options(line))
+
+    def ready(process: subprocess.Popen[bytes]) -> None:
+        embedded.wait_ready(url, process, timeout=10.0)
+
+    supervisor.start(Child("valkey", spawn, ready, grace=10.0))
+    return url
+
+
+def _child_options(line: lifeline.Line | None) -> dict[str, Any]:
+    """A session of its own (Ctrl-C in the terminal reaches serve alone, which stops the children
+    in order) and death with serve (the kernel's signal, or the pipe where there is none)."""
+    options: dict[str, Any] = {"start_new_session": True}
+    if line is None:
+        options["preexec_fn"] = lifeline.preexec
+    else:
+        options["pass_fds"] = (line.child_fd,)
+        options["env"] = {**os.environ, **line.env()}
+    return options
 
 
 def _prepare(settings: Settings) -> None:
@@ -76,25 +144,16 @@ def _prepare(settings: Settings) -> None:
             click.echo(f"queueing: generated password for both (shown once): {demo.password}")
 
 
-def _spawn_worker(settings: Settings) -> subprocess.Popen[bytes]:
-    env = {
-        **os.environ,
+def _spawn_worker(settings: Settings, line: lifeline.Line | None) -> subprocess.Popen[bytes]:
+    options = _child_options(line)
+    options["env"] = {
+        **options.get("env", os.environ),
         "QUEUEING_DATABASE_URL": settings.database_url,
         "QUEUEING_REDIS_URL": settings.redis_url,
         "QUEUEING_SECRET_KEY": settings.secret_key,
     }
     command = [sys.executable, *WORKER_COMMAND, "--with-scheduler"]
-    return subprocess.Popen(command, env=env)
-
-
-def _stop(child: subprocess.Popen[bytes]) -> None:
-    if child.poll() is None:
-        child.terminate()
-        try:
-            child.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            child.kill()
-            child.wait()
+    return subprocess.Popen(command, **options)
 
 
 def _print_urls(host: str, port: int) -> None:
@@ -114,7 +173,7 @@ def _print_urls(host: str, port: int) -> None:
     )
 
 
-def _run_api(settings: Settings, host: str, port: int) -> None:
+def _run_api(settings: Settings, host: str, port: int, listener: socket.socket) -> None:
     import uvicorn
 
     from queueing.app import create_app
@@ -122,4 +181,4 @@ def _run_api(settings: Settings, host: str, port: int) -> None:
     config = uvicorn.Config(
         create_app(settings), host=host, port=port, log_level="warning", proxy_headers=False
     )
-    uvicorn.Server(config).run()
+    uvicorn.Server(config).run(sockets=[listener])

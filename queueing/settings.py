@@ -54,6 +54,10 @@ class Settings:
     # How long a process trusts its cached site configuration with no change heard of
     # (sites/cache.py: changes are announced at once; this only bounds a missed announcement).
     config_cache_seconds: float = 5.0
+    # Readiness (docs/operations.md): a worker's heartbeat is required unless none is deployed;
+    # the oldest queued job may wait this long before the service counts as behind.
+    ready_requires_worker: bool = True
+    ready_backlog_seconds: float = 60.0
 
     @property
     def is_sqlite(self) -> bool:
@@ -114,6 +118,8 @@ def _messaging(env: dict[str, str]) -> dict[str, object]:
         "sign_in_throttle": ("QUEUEING_SIGN_IN_THROTTLE", bool),
         "code_attempts_per_booking": ("QUEUEING_CODE_ATTEMPTS_PER_BOOKING", int),
         "code_attempts_per_client": ("QUEUEING_CODE_ATTEMPTS_PER_CLIENT", int),
+        "ready_requires_worker": ("QUEUEING_READY_REQUIRES_WORKER", bool),
+        "ready_backlog_seconds": ("QUEUEING_READY_BACKLOG_SECONDS", float),
     }
     values: dict[str, object] = {}
     for name, (variable, kind) in read.items():

@@ -75,6 +75,8 @@ def make_settings(database_url: str, redis_url: str, **overrides: Any) -> Settin
         "rate_limit": 0,
         "log_level": "WARNING",
         "relay_interval_seconds": 0.2,
+        # Most tests run the API without a worker; readiness with one is tested on its own.
+        "ready_requires_worker": False,
     }
     values.update(overrides)
     return Settings(**values)

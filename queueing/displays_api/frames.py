@@ -37,9 +37,9 @@ def sse(event: str, sequence: int, payload: Any) -> Frame:
     return Frame(raw, sequence, is_state=event != "change" and event != "ticket")
 
 
-# A real event, not an SSE comment: EventSource hides comments, and the page's watchdog must
-# see the heartbeat to know a quiet connection is alive.
-HEARTBEAT = Frame(b"event: heartbeat\ndata: {}\n\n")
+# Heartbeats (made by the hub, with the site's sequence) are real events, not SSE comments:
+# EventSource hides comments, and the page's watchdog must see them to know a quiet connection
+# is alive.
 RESYNC = Frame(b"")  # never written: tells a stream to send a fresh snapshot (it fell behind)
 CLOSE = Frame(b"")  # never written: the hub dropped a stream that stopped reading
 

@@ -9,12 +9,21 @@ already passed on (the relay and Redis may repeat events) and fetches from the d
 never saw (a dropped subscription, a relay that publishes late), once per process, not per screen.
 A connection that cannot keep up is not given unbounded memory: its queue is cleared and it is
 told to send its screen a fresh snapshot instead.
+
+Recovery: the hub never trusts Redis alone. Each heartbeat it reads every watched site's event
+log once (one query per site, however many screens) and passes on what Redis did not bring; while
+Redis is away it reads every `poll_seconds`, so screens keep showing calls through an outage of
+Redis. Heartbeats carry the site's sequence as of that read, so a screen that sees a sequence it
+never got knows it missed something and reconnects for a replay; and they say `stale` when
+neither Redis nor the database could be read, so the screen shows its staleness mark.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import random
+from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -26,7 +35,7 @@ from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 from queueing.aio import stop_task
-from queueing.displays_api.frames import CLOSE, HEARTBEAT, RESYNC, Frame, Renderer
+from queueing.displays_api.frames import CLOSE, RESYNC, Frame, Renderer
 from queueing.lobby.state import LiveState
 
 log = structlog.get_logger(__name__)
@@ -35,6 +44,7 @@ MAX_REFRESH_PAUSE = 0.5  # seconds between two reads of a busy lobby's figures, 
 CONNECTED = Gauge("queueing_sse_connections", "Open display and ticket event streams")
 OVERFLOWS = Counter("queueing_sse_overflows_total", "Streams that fell behind and got a snapshot")
 GAP_FILLS = Counter("queueing_sse_gap_fills_total", "Events the hub fetched from the database")
+REDIS_LOST = Counter("queueing_hub_redis_lost_total", "Times the hub lost its Redis subscription")
 
 StateLoader = Callable[[str], Awaitable[LiveState]]
 EventLoader = Callable[[str, int, int], Awaitable[list[dict[str, Any]] | None]]
@@ -91,6 +101,8 @@ class Hub:
         heartbeat_seconds: float = 15.0,
         refresh_seconds: float = 60.0,
         gap_limit: int = 200,
+        poll_seconds: float = 1.0,
+        ring_size: int = 256,
     ) -> None:
         self.redis = Redis.from_url(redis_url, socket_connect_timeout=2, health_check_interval=10)
         self.load_state = load_state
@@ -99,14 +111,30 @@ class Hub:
         self.heartbeat_seconds = heartbeat_seconds
         self.refresh_seconds = refresh_seconds
         self.gap_limit = gap_limit
+        self.poll_seconds = poll_seconds
         self.groups: dict[str, dict[str, Group]] = {}
         self.states: dict[str, LiveState] = {}
         self.last: dict[str, int] = {}  # the newest sequence passed on, per site
+        # The last events passed on, per site, gap-free and ending at `last`: a reconnect storm
+        # (2,000 screens after a Wi-Fi blip, each with Last-Event-ID) replays from here, not
+        # from 2,000 reads of the database beside the ticket writes.
+        self.ring_size = ring_size
+        self.recent: dict[str, deque[dict[str, Any]]] = {}
         self.connected = asyncio.Event()
         self._dirty: set[str] = set()
         self._refreshing: dict[str, asyncio.Task[None]] = {}
+        self._loading: dict[str, asyncio.Future[LiveState]] = {}
+        self._figures: dict[str, tuple[LiveState, Frame | None]] = {}
         self._tasks: list[asyncio.Task[None]] = []
+        self._order = asyncio.Lock()  # one path at a time passes events on: Redis or the log
+        self._log_ok = True  # the last read of the event log succeeded
         self.closing = False
+
+    def mode(self) -> str:
+        """`live` (Redis), `polling` (Redis away, the event log read instead) or `stale`."""
+        if self.connected.is_set():
+            return "live"
+        return "polling" if self._log_ok else "stale"
 
     # --- streams ---------------------------------------------------------------------------
 
@@ -135,11 +163,45 @@ class Hub:
         """A stream read the database at `sequence`: later gaps are measured from there."""
         self.last.setdefault(site, sequence)
 
+    def replay(self, site: str, after: int) -> list[dict[str, Any]] | None:
+        """The events after `after` from memory, or None when memory does not reach back so far
+        (or this process never saw `after`: a screen that was on another replica)."""
+        ring = self.recent.get(site)
+        last = self.last.get(site)
+        if not ring or last is None or after > last:
+            return None
+        if after < int(ring[0]["sequence"]) - 1:
+            return None
+        return [event for event in ring if int(event["sequence"]) > after]
+
+    def figures(self, renderer: Renderer, state: LiveState) -> Frame | None:
+        """A display renderer's figures for `state`, rendered once per view and state (a storm
+        of openings would otherwise compute the same queue rows 2,000 times)."""
+        if not renderer.key.startswith("display:"):
+            return renderer.state(state)  # a ticket's renderer remembers what it sent
+        kept = self._figures.get(renderer.key)
+        if kept is not None and kept[0] is state:
+            return kept[1]
+        frame = renderer.state(state)
+        self._figures[renderer.key] = (state, frame)
+        return frame
+
     async def state(self, site: str) -> LiveState:
-        """The site's live state: the hub's copy, or read now when it has none yet."""
-        if site not in self.states:
-            self.states[site] = await self.load_state(site)
-        return self.states[site]
+        """The site's live state: the hub's copy, or read now when it has none yet.
+
+        One read however many ask at once: 2,000 screens reconnecting to a lobby nobody was
+        watching a moment ago share it.
+        """
+        if site in self.states:
+            return self.states[site]
+        loading = self._loading.get(site)
+        if loading is None:
+            loading = self._loading[site] = asyncio.ensure_future(self.load_state(site))
+            loading.add_done_callback(lambda _done: self._loading.pop(site, None))
+        state = await asyncio.shield(loading)
+        if self.groups.get(site):
+            self.states.setdefault(site, state)
+        return state
 
     # --- lifecycle -------------------------------------------------------------------------
 
@@ -147,6 +209,7 @@ class Hub:
         self._tasks = [
             asyncio.create_task(self._listen()),
             asyncio.create_task(self._beat()),
+            asyncio.create_task(self._poll()),
         ]
 
     async def stop(self) -> None:
@@ -171,6 +234,8 @@ class Hub:
             pubsub = self.redis.pubsub()
             try:
                 await pubsub.psubscribe(PATTERN)
+                if not self.connected.is_set():
+                    log.info("hub_redis_subscribed")
                 self.connected.set()
                 backoff = 0.2
                 await self._catch_up()
@@ -179,27 +244,78 @@ class Hub:
                     if message is not None:
                         await self._on_message(message)
             except (RedisError, OSError) as exc:
+                if self.connected.is_set():
+                    REDIS_LOST.inc()
+                    log.warning("hub_redis_lost", error=str(exc), polling_every=self.poll_seconds)
                 self.connected.clear()
-                log.warning("hub_redis_lost", error=str(exc), retry_in=backoff)
             finally:
                 with contextlib.suppress(RedisError, OSError):
                     await pubsub.aclose()
-            await asyncio.sleep(backoff)
+            # Jittered: every replica of the API must not come back to a new Redis in one beat.
+            await asyncio.sleep(backoff * random.uniform(0.5, 1.5))
             backoff = min(backoff * 2, 5.0)
 
     async def _beat(self) -> None:
-        """Heartbeats keep proxies from closing quiet streams; a periodic refresh keeps
-        estimates and opening hours current even when nothing happens in the lobby."""
+        """Heartbeats keep proxies from closing quiet streams and tell each screen the site's
+        sequence, read from the event log just before; a periodic refresh keeps estimates and
+        opening hours current even when nothing happens in the lobby."""
         since_refresh = 0.0
         while True:
             await asyncio.sleep(self.heartbeat_seconds)
             since_refresh += self.heartbeat_seconds
             for site in list(self.groups):
-                self._broadcast(site, lambda _group: HEARTBEAT)
+                try:
+                    await self.verify(site)
+                finally:  # whatever the read did, the heartbeat goes out
+                    self._broadcast(site, _same(self._heartbeat(site)))  # encoded once per site
                 if since_refresh >= self.refresh_seconds:
                     self.refresh(site)
             if since_refresh >= self.refresh_seconds:
                 since_refresh = 0.0
+
+    async def _poll(self) -> None:
+        """While Redis is away, read every watched site's event log every `poll_seconds`."""
+        while True:
+            await asyncio.sleep(self.poll_seconds)
+            if self.connected.is_set():
+                continue
+            for site in list(self.groups):
+                await self.verify(site)
+
+    def _heartbeat(self, site: str) -> Frame:
+        stale = not self.connected.is_set() and not self._log_ok
+        payload = {"sequence": self.last.get(site), "stale": stale}
+        return Frame(b"event: heartbeat\ndata: %s\n\n" % msgspec.json.encode(payload))
+
+    async def verify(self, site: str) -> None:
+        """Pass on what the site's event log holds past the last event passed on."""
+        last = self.last.get(site)
+        if last is None or not self.groups.get(site):
+            return
+        async with self._order:
+            last = self.last.get(site, last)
+            try:
+                # Bounded: a database that hangs must not hold back the heartbeats as well.
+                missing = await asyncio.wait_for(self.load_events(site, last, self.gap_limit), 5)
+            except Exception as exc:
+                if self._log_ok:
+                    log.warning("hub_event_log_failed", site=site, error=str(exc))
+                self._log_ok = False
+                return
+            self._log_ok = True
+            if missing is None:
+                self._resync(site)
+                self._forget(site)
+                return
+            if missing:
+                GAP_FILLS.inc(len(missing))
+            for event in missing:
+                await self._deliver(site, event)
+
+    def _forget(self, site: str) -> None:
+        """Every stream reopens with a snapshot, which notes the sequence again."""
+        self.last.pop(site, None)
+        self.recent.pop(site, None)
 
     # --- events ----------------------------------------------------------------------------
 
@@ -215,6 +331,10 @@ class Hub:
 
     async def on_event(self, site: str, event: dict[str, Any]) -> None:
         """Pass on one site event in sequence order, filling a gap from the database first."""
+        async with self._order:
+            await self._deliver(site, event)
+
+    async def _deliver(self, site: str, event: dict[str, Any]) -> None:
         sequence = int(event["sequence"])
         last = self.last.get(site)
         if last is not None and sequence <= last:
@@ -222,6 +342,9 @@ class Hub:
         if not self.groups.get(site):
             self.last[site] = sequence
             self.states.pop(site, None)  # nobody watches: do not keep a copy going stale
+            # The ring goes on, though: when every screen dropped at once (a switch rebooted),
+            # they come back with Last-Event-ID in a second or two and are replayed from it.
+            self._remember(site, event)
             return
         gap = last is not None and sequence > last + 1
         if gap and not await self._fill(site, last or 0, sequence):
@@ -234,8 +357,17 @@ class Hub:
         if state is None:
             with contextlib.suppress(Exception):  # labels only; a later refresh brings them
                 state = await self.state(site)
+        self._remember(site, event)
         self.last[site] = int(event["sequence"])
         self._broadcast(site, lambda group: group.renderer.event(event, state))
+
+    def _remember(self, site: str, event: dict[str, Any]) -> None:
+        ring = self.recent.get(site)
+        if ring is None:
+            ring = self.recent[site] = deque(maxlen=self.ring_size)
+        elif ring and int(ring[-1]["sequence"]) + 1 != int(event["sequence"]):
+            ring.clear()  # the ring holds only an unbroken run
+        ring.append(event)
 
     async def _fill(self, site: str, last: int, upto: int) -> bool:
         """Pass on the events between `last` and `upto`; on failure, resync every stream."""
@@ -246,6 +378,7 @@ class Hub:
             missing = None
         if missing is None:
             self._resync(site)
+            self.recent.pop(site, None)
             self.last[site] = upto
             return False
         GAP_FILLS.inc(len(missing))
@@ -265,9 +398,12 @@ class Hub:
                 missing = None
             if missing is None:
                 self._resync(site)
+                self._forget(site)
                 continue
             for event in missing:
                 await self.on_event(site, event)
+            if missing:
+                GAP_FILLS.inc(len(missing))
             self.refresh(site)
 
     def _resync(self, site: str) -> None:
@@ -314,6 +450,10 @@ class Hub:
         finally:
             self._dirty.discard(site)
             self._refreshing.pop(site, None)
+
+
+def _same(frame: Frame) -> Callable[[Group], Frame | None]:
+    return lambda _group: frame
 
 
 def _state_frame(state: LiveState) -> Callable[[Group], Frame | None]:

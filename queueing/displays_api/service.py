@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import re
 import secrets
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, time
+from time import monotonic
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -41,6 +43,10 @@ from queueing.lobby.state import LiveState
 from queueing.models import Display, DisplayToken, Site, utcnow
 
 TOKEN_PREFIX = "qd_"
+# A public screen's resolution is kept this long: 2,000 screens reconnecting at once (a switch
+# reboots) then cost one read of the site, not 2,000 beside the ticket writes. A change to a
+# display's filters reaches new connections within this time. Token displays are not kept.
+SCREEN_SECONDS = 5.0
 NAME = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 
 
@@ -62,21 +68,45 @@ class DisplayService:
         self.db = db
         self.lobby = lobby  # the lobby's state, as tickets read it too
         self.heartbeat_seconds = heartbeat_seconds
+        self._screens: dict[tuple[str, str | None], tuple[float, Screen]] = {}
+        self._resolving: dict[tuple[str, str | None], asyncio.Future[tuple[Screen, bool]]] = {}
 
     # --- screens ---------------------------------------------------------------------------
 
     async def screen(self, site_slug: str, name: str | None, token: str | None) -> Screen:
         """The view of a named display (or the whole public lobby); 401 without its token."""
+        key = (site_slug, name)
+        kept = self._screens.get(key)
+        if kept is not None and monotonic() - kept[0] < SCREEN_SECONDS:
+            return kept[1]
+        if token is not None:
+            return (await self._resolve(site_slug, name, token))[0]
+        # Tokenless requests for one screen at once share one read (a reconnect storm).
+        pending = self._resolving.get(key)
+        if pending is None:
+            pending = self._resolving[key] = asyncio.ensure_future(
+                self._resolve(site_slug, name, None)
+            )
+            pending.add_done_callback(lambda _done: self._resolving.pop(key, None))
+        screen, public = await asyncio.shield(pending)
+        if public:
+            self._screens[key] = (monotonic(), screen)
+        return screen
+
+    async def _resolve(
+        self, site_slug: str, name: str | None, token: str | None
+    ) -> tuple[Screen, bool]:
         async with self.db.read() as session:
             site = await _site(session, site_slug)
             if name is None:
-                return Screen(site.slug, DisplayView(key="public"), _default_settings(site))
+                lobby = Screen(site.slug, DisplayView(key="public"), _default_settings(site))
+                return lobby, True
             display = await repository.display_by_name(session, site.id, name)
             if display is None:
                 raise NotFound(f"no display {name!r} in {site_slug!r}")
             if not display.public and not await _token_ok(session, display, token):
                 raise NotAuthenticated("this display needs its device token")
-            return Screen(site.slug, _view(display), _settings(site, display))
+            return Screen(site.slug, _view(display), _settings(site, display)), display.public
 
     async def point_screen(self, site_slug: str, point_slug: str) -> Screen:
         """The screen above one service point: its calls only, numbers and labels only."""
@@ -164,6 +194,7 @@ class DisplayService:
         """Create or replace a named display; unknown units, services or points are refused."""
         if not NAME.fullmatch(name):
             raise InvalidInput("a display name is lowercase letters, digits and '-'", field="name")
+        self._screens.clear()  # this process's screens see the change at once
         async with self.db.write() as session:
             site = await _site(session, site_slug)
             principal.require_admin(site.id)
@@ -188,6 +219,7 @@ class DisplayService:
 
     async def delete_config(self, site_slug: str, name: str, principal: Principal) -> None:
         """Remove a named display and its device tokens."""
+        self._screens.clear()  # this process's screens see the change at once
         async with self.db.write() as session:
             site = await _site(session, site_slug)
             principal.require_admin(site.id)
@@ -199,6 +231,7 @@ class DisplayService:
     ) -> DisplayTokenView:
         """A new device token; its clear text is shown in this answer only."""
         token = TOKEN_PREFIX + secrets.token_urlsafe(24)
+        self._screens.clear()  # this process's screens see the change at once
         async with self.db.write() as session:
             site = await _site(session, site_slug)
             principal.require_admin(site.id)
@@ -226,6 +259,7 @@ class DisplayService:
         self, site_slug: str, name: str, token_id: int, principal: Principal
     ) -> DisplayTokenView:
         """Stop a lost or retired device: its next connection is refused."""
+        self._screens.clear()  # this process's screens see the change at once
         async with self.db.write() as session:
             site = await _site(session, site_slug)
             principal.require_admin(site.id)

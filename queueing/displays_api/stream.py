@@ -6,6 +6,7 @@ Every frame's `id` is the site's event sequence, so the browser's automatic reco
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 
@@ -83,11 +84,39 @@ async def _stream(
                     return
                 for item in frames:
                     yield item
-            elif _fresh(frame, start):
-                yield frame
-            frame = await queue.get()
+                frame = await queue.get()
+                continue
+            batch, following = _batch(frame, queue, start)
+            if batch is not None:
+                yield batch
+            frame = following if following is not None else await queue.get()
     finally:
         hub.unsubscribe(subscriber)
+
+
+def _batch(
+    frame: Frame, queue: asyncio.Queue[Frame], start: int
+) -> tuple[Frame | None, Frame | None]:
+    """A live frame and the live frames queued behind it, as one write; and the RESYNC or
+    CLOSE that ended the run, if one did. Under load a call's change and the figures after it
+    go out together: one pass through the server's send path per stream instead of two or more,
+    which is most of what 2,000 streams cost per event."""
+    fresh: list[Frame] = []
+    current: Frame | None = frame
+    while current is not None:
+        if _fresh(current, start):
+            fresh.append(current)
+        if queue.empty():
+            current = None
+            break
+        current = queue.get_nowait()
+        if current is RESYNC or current is CLOSE:
+            break
+    if not fresh:
+        return None, current
+    if len(fresh) == 1:
+        return fresh[0], current
+    return Frame(b"".join(f.raw for f in fresh)), current
 
 
 async def _display_opening(
@@ -95,11 +124,15 @@ async def _display_opening(
 ) -> tuple[list[Frame], int]:
     """What the screen missed since `after`, else a snapshot; and the sequence it is as of."""
     if after is not None:
-        events = await service.events_since(screen.site, after, REPLAY_LIMIT)
-        if events is not None:
-            state = await service.state(screen.site)
+        # Memory first (no await between subscribe and this read: nothing falls in between),
+        # the event log when memory does not reach back; the hub's copy of the live state.
+        events = hub.replay(screen.site, after)
+        if events is None:
+            events = await service.events_since(screen.site, after, REPLAY_LIMIT)
+        if events is not None and len(events) <= REPLAY_LIMIT:
+            state = await hub.state(screen.site)
             frames = [f for f in (renderer.event(e, state) for e in events) if f is not None]
-            figures = renderer.state(state)
+            figures = hub.figures(renderer, state)
             if figures is not None:
                 frames.append(figures)
             start = max([after, *(int(e["sequence"]) for e in events)])

@@ -1,4 +1,4 @@
-"""Liveness, readiness (database and Redis) and Prometheus metrics."""
+"""Liveness, readiness (database, Redis, worker, job backlog) and Prometheus metrics."""
 
 from __future__ import annotations
 
@@ -8,11 +8,9 @@ from litestar import Controller, Response, get
 from litestar.datastructures import State
 from litestar.openapi import ResponseSpec
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
-from redis.exceptions import RedisError
-from sqlalchemy import text
-from sqlalchemy.exc import SQLAlchemyError
 
 from queueing.access.routes import PUBLIC
+from queueing.ops import readiness
 
 
 class HealthController(Controller):
@@ -28,33 +26,31 @@ class HealthController(Controller):
 
     @get(
         "/health/ready",
-        summary="The database and Redis answer",
+        summary="The database, Redis, a worker and the job backlog are fine",
         responses={503: ResponseSpec(dict[str, Any], description="Not ready; `checks` says why.")},
     )
     async def ready(self, state: State) -> Response[dict[str, Any]]:
-        """503 until both the database and Redis answer."""
-        checks = {"database": await _database_ok(state), "redis": await _redis_ok(state)}
-        ok = all(checks.values())
-        body = {"status": "ok" if ok else "unavailable", "checks": checks}
-        return Response(body, status_code=200 if ok else 503)
+        """503 while the database or Redis does not answer, no worker's heartbeat is fresh, or
+        the oldest queued job has waited too long; 200 again by itself once all are back."""
+        result = await _check(state)
+        return Response(result.body(), status_code=200 if result.ok else 503)
 
     @get("/metrics", summary="Prometheus metrics", media_type=CONTENT_TYPE_LATEST)
-    async def metrics(self) -> Response[bytes]:
-        """Counters and histograms in the Prometheus text format."""
+    async def metrics(self, state: State) -> Response[bytes]:
+        """Counters and histograms in the Prometheus text format; readiness as gauges."""
+        await _check(state)
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
 
-async def _database_ok(state: State) -> bool:
-    try:
-        async with state.db.read() as session:
-            await session.execute(text("SELECT 1"))
-        return True
-    except (SQLAlchemyError, OSError):
-        return False
-
-
-async def _redis_ok(state: State) -> bool:
-    try:
-        return bool(await state.redis.ping())
-    except (RedisError, OSError):
-        return False
+async def _check(state: State) -> readiness.Readiness:
+    settings = state.settings
+    result = await readiness.check(
+        state.db,
+        state.redis,
+        require_worker=settings.ready_requires_worker,
+        backlog_seconds=settings.ready_backlog_seconds,
+    )
+    hub = state.hub
+    result.details["realtime"] = hub.mode()
+    readiness.REALTIME.set(1 if hub.connected.is_set() else 0)
+    return result

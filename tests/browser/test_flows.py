@@ -297,3 +297,32 @@ async def test_the_kiosk_checks_in_a_booking_by_its_code(
     await kiosk.wait_for_selector("[data-screen=ticket]:not([hidden])")
     ticket = await kiosk.evaluate("window.__kiosk.ticket")
     assert ticket["service"] == "kela-appointment" and ticket["status"] == "waiting"
+
+
+async def test_the_lobby_resyncs_when_a_heartbeat_names_a_sequence_it_never_reached(
+    browser: Browser, server: Server, hands: Staff
+) -> None:
+    await hands.issue()
+    lobby = await new_page(browser, 1920, 1080)
+    await lobby.goto(f"{server.url}{LOBBY}")
+    await lobby.wait_for_function("document.documentElement.dataset.live === 'live'")
+    outcomes = await lobby.evaluate(
+        """() => {
+          const stream = window.__lobby.stream;
+          const ahead = Math.max(stream.sequence, stream.stateSequence) + 5;
+          const level = Math.max(stream.sequence, stream.stateSequence);
+          return {
+            level: [stream.heartbeat({ sequence: level }), stream.heartbeat({ sequence: level })],
+            first: stream.heartbeat({ sequence: ahead }),   // may be in flight: wait one beat
+            second: stream.heartbeat({ sequence: ahead }),  // still behind: missed something
+            stale: stream.heartbeat({ sequence: level, stale: true }),
+          };
+        }"""
+    )
+    assert outcomes == {
+        "level": ["live", "live"],
+        "first": "live",
+        "second": "resync",
+        "stale": "stale",
+    }
+    assert lobby.errors == []  # type: ignore[attr-defined]

@@ -108,3 +108,12 @@ def test_a_broken_file_is_rejected(tmp_path: Path) -> None:
     proc = run_compose(broken, "config", "-q")
     assert proc.returncode != 0
     assert "depends_onn" in proc.stderr
+
+
+def test_long_running_services_restart_and_have_health_checks() -> None:
+    services = resolved_config()["services"]
+    for name in ("api", "worker", "postgres", "redis"):
+        assert services[name]["restart"] == "unless-stopped", name
+        assert services[name]["healthcheck"]["test"], name
+    assert "/health/live" in " ".join(services["api"]["healthcheck"]["test"])
+    assert "queueing:workers:" in " ".join(services["worker"]["healthcheck"]["test"])

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from queueing.displays_api.frames import CLOSE, HEARTBEAT, RESYNC, DisplayRenderer, Frame
+from queueing.displays_api.frames import CLOSE, RESYNC, DisplayRenderer, Frame
 from queueing.displays_api.hub import Hub, Subscriber
 from queueing.displays_api.live import DisplayView
 from queueing.lobby.state import LiveState, build_state
@@ -159,7 +159,7 @@ async def test_heartbeats_reach_idle_screens(redis_url: str) -> None:
         frame = await asyncio.wait_for(subscriber.next(), timeout=5)
     finally:
         await hub.stop()
-    assert frame is HEARTBEAT and frame.raw.startswith(b"event: heartbeat")
+    assert frame.raw.startswith(b"event: heartbeat")
 
 
 async def test_stopping_the_hub_ends_every_stream(hub: tuple[Hub, Database]) -> None:
@@ -169,3 +169,95 @@ async def test_stopping_the_hub_ends_every_stream(hub: tuple[Hub, Database]) -> 
     assert await subscriber.next() is CLOSE
     late = hub_.subscribe("iso-omena", DisplayRenderer(DisplayView(key="public")))
     assert await late.next() is CLOSE
+
+
+async def test_while_redis_is_away_the_hub_reads_the_event_log_for_its_screens() -> None:
+    database = Database()
+    # Nothing listens on port 1: the hub never subscribes, as when Valkey is down.
+    hub = Hub("redis://127.0.0.1:1/0", database.load_state, database.load_events, poll_seconds=0.05)
+    subscriber = hub.subscribe("iso-omena", DisplayRenderer(DisplayView(key="public")))
+    hub.note_sequence("iso-omena", 0)
+    await hub.start()
+    try:
+        database.events = [_event(1, "K001"), _event(2, "K002", "ticket.called")]
+        deadline = asyncio.get_running_loop().time() + 5
+        seen: list[int] = []
+        while asyncio.get_running_loop().time() < deadline and seen != [1, 2]:
+            await asyncio.sleep(0.05)
+            seen += _changes(subscriber)
+        mode = hub.mode()
+    finally:
+        await hub.stop()
+    assert seen == [1, 2]
+    assert mode == "polling"
+
+
+async def test_heartbeats_carry_the_sequence_read_from_the_event_log(redis_url: str) -> None:
+    database = Database()
+    hub = Hub(redis_url, database.load_state, database.load_events, heartbeat_seconds=0.05)
+    subscriber = hub.subscribe("iso-omena", DisplayRenderer(DisplayView(key="public")))
+    hub.note_sequence("iso-omena", 0)
+    database.events = [_event(1), _event(2), _event(3)]  # published nowhere: Redis missed them
+    await hub.start()
+    try:
+        frames: list[Frame] = []
+        while not any(f.raw.startswith(b"event: heartbeat") for f in frames):
+            frames.append(await asyncio.wait_for(subscriber.next(), timeout=5))
+    finally:
+        await hub.stop()
+    changes = [f.sequence for f in frames if f.sequence > 0 and not f.is_state]
+    beat = next(f for f in frames if f.raw.startswith(b"event: heartbeat"))
+    assert changes == [1, 2, 3]  # passed on before the heartbeat that names 3
+    assert b'"sequence":3' in beat.raw and b'"stale":false' in beat.raw
+
+
+async def test_heartbeats_say_stale_when_neither_redis_nor_the_log_answers() -> None:
+    database = Database()
+
+    async def failing(site: str, after: int, limit: int) -> list[dict[str, Any]] | None:
+        raise OSError("database went away")
+
+    hub = Hub(
+        "redis://127.0.0.1:1/0",
+        database.load_state,
+        failing,
+        heartbeat_seconds=0.1,
+        poll_seconds=0.02,
+    )
+    subscriber = hub.subscribe("iso-omena", DisplayRenderer(DisplayView(key="public")))
+    hub.note_sequence("iso-omena", 0)
+    await hub.start()
+    try:
+        frame = await asyncio.wait_for(subscriber.next(), timeout=5)
+        mode = hub.mode()
+    finally:
+        await hub.stop()
+    assert frame.raw.startswith(b"event: heartbeat") and b'"stale":true' in frame.raw
+    assert mode == "stale"
+
+
+async def test_a_reconnecting_screen_is_replayed_from_memory(hub: tuple[Hub, Database]) -> None:
+    hub_, database = hub
+    hub_.ring_size = 4
+    hub_.subscribe("iso-omena", DisplayRenderer(DisplayView(key="public")))
+    for sequence in range(1, 7):
+        await hub_.on_event("iso-omena", _event(sequence))
+    replayed = hub_.replay("iso-omena", 3)
+    assert [e["sequence"] for e in replayed or []] == [4, 5, 6]
+    assert hub_.replay("iso-omena", 6) == []  # up to date
+    assert hub_.replay("iso-omena", 1) is None  # memory holds 3-6 only: the event log answers
+    assert hub_.replay("iso-omena", 9) is None  # seen elsewhere (another replica)
+    assert database.fetches == []
+
+
+async def test_frames_queued_behind_one_go_out_in_one_write() -> None:
+    from queueing.displays_api.frames import sse
+    from queueing.displays_api.stream import _batch
+
+    queue: asyncio.Queue[Frame] = asyncio.Queue()
+    change, figures, old = sse("change", 5, {}), sse("queues", 5, {}), sse("change", 2, {})
+    for frame in (figures, old, RESYNC, sse("change", 6, {})):
+        queue.put_nowait(frame)
+    batch, following = _batch(change, queue, start=3)
+    assert batch is not None and batch.raw == change.raw + figures.raw  # the stale one dropped
+    assert following is RESYNC and queue.qsize() == 1  # the run ends where a resync begins

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -115,11 +116,14 @@ def test_serve_ctrl_c_stops_all_and_restart_keeps_tickets_and_users(tmp_path: Pa
     try:
         wait_ready(base, first, 60, tmp_path / "serve.log")
         login = {"username": "staff", "password": PASSWORD}
-        token = httpx.post(f"{base}/api/auth/token", json=login).json()["access_token"]
+        # Generous timeouts: readiness now waits for the worker, whose first jobs (a reconcile,
+        # a dispatch) share the SQLite file with these requests on a busy machine.
+        token = httpx.post(f"{base}/api/auth/token", json=login, timeout=30).json()["access_token"]
         ticket = httpx.post(
             f"{base}/api/sites/iso-omena/tickets",
             json={"service": "lab-walk-in"},
             headers={"Authorization": f"Bearer {token}"},  # staff: at any hour (see tour)
+            timeout=30,
         ).json()
     finally:
         interrupted = _stop(first, signal.SIGINT)  # Ctrl-C
@@ -128,12 +132,38 @@ def test_serve_ctrl_c_stops_all_and_restart_keeps_tickets_and_users(tmp_path: Pa
     second = _start(tmp_path, port)
     try:
         wait_ready(base, second, 60, tmp_path / "serve.log")
-        again = httpx.get(f"{base}/api/tickets/{ticket['id']}").json()
+        again = httpx.get(f"{base}/api/tickets/{ticket['id']}", timeout=30).json()
         login = httpx.post(
-            f"{base}/api/auth/token", json={"username": "admin", "password": PASSWORD}
+            f"{base}/api/auth/token", json={"username": "admin", "password": PASSWORD}, timeout=30
         )
     finally:
         _stop(second)
     assert again["number"] == ticket["number"] and again["status"] == "waiting"
     assert login.status_code == 200
     assert (tmp_path / "serve.log").read_text().count("users 'admin' and 'staff'") == 1
+
+
+def test_serve_on_a_busy_port_starts_nothing_and_says_why(tmp_path: Path) -> None:
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        process = _start(tmp_path, port)
+        code = process.wait(timeout=30)
+    log = (tmp_path / "serve.log").read_text()
+    assert code != 0 and "cannot listen on 127.0.0.1" in log
+    assert "Listening on" not in log  # no worker was started
+    assert not (tmp_path / "data" / "redis").exists()  # nor Valkey
+
+
+def test_a_second_serve_on_the_same_data_refuses(tmp_path: Path) -> None:
+    port = free_port()
+    first = _start(tmp_path, port)
+    try:
+        wait_ready(f"http://127.0.0.1:{port}", first, 60, tmp_path / "serve.log")
+        second = _start(tmp_path, free_port())
+        code = second.wait(timeout=30)
+    finally:
+        _stop(first)
+    assert code != 0
+    assert "another `queueing serve` is using" in (tmp_path / "serve.log").read_text()

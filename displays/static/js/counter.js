@@ -65,6 +65,6 @@ function status(kind, lastGood) {
 }
 
 if (data.snapshot) fromSnapshot(data.snapshot);
-const stream = new LiveStream(data.events_url, { snapshot: fromSnapshot, change, queues, status });
+const stream = new LiveStream(data.events_url, { snapshot: fromSnapshot, change, queues, status }, { checkSequence: true });
 if (data.snapshot) stream.sequence = data.snapshot.sequence;
 stream.start();

@@ -5,8 +5,14 @@
 // backoff, and passes the last sequence it applied as `last_event_id`: the server replays what was
 // missed or sends a snapshot. Events are applied at most once: anything at or below the last
 // applied sequence is a repeat (a replay overlapping live events, a relay republishing).
+//
+// Heartbeats carry the site's sequence as the server last read it from the event log. A screen
+// that shows every event's figures (`checkSequence`: lobby and counter screens, whose `queues`
+// frames follow every event) and still has not reached a heartbeat's sequence by the next one
+// missed something: it reconnects and gets the replay. A heartbeat marked `stale` (neither Redis
+// nor the database could be read on the server) shows the staleness mark without reconnecting.
 export class LiveStream {
-  constructor(url, handlers) {
+  constructor(url, handlers, { checkSequence = false } = {}) {
     this.url = url;
     this.handlers = handlers;
     this.sequence = null;      // last change applied
@@ -18,6 +24,8 @@ export class LiveStream {
     this.timer = null;
     this.watchdog = null;
     this.status = "connecting";
+    this.checkSequence = checkSequence;
+    this.behind = null;        // a heartbeat's sequence this screen had not reached yet
   }
 
   start() {
@@ -54,7 +62,7 @@ export class LiveStream {
         this.handlers[kind]?.(data);
       }));
     }
-    source.addEventListener("heartbeat", (e) => this.receive(e, () => {}));
+    source.addEventListener("heartbeat", (e) => this.receive(e, (data) => this.heartbeat(data)));
     source.addEventListener("unavailable", () => this.fail());
     source.onerror = () => this.fail();
   }
@@ -66,11 +74,26 @@ export class LiveStream {
     log.push(event.data);
     if (log.length > 200) log.shift();
     const data = JSON.parse(event.data);
-    apply(data);
+    const outcome = apply(data);
+    this.armWatchdog();
+    if (outcome === "resync") return this.fail();
+    if (outcome === "stale") return this.setStatus("stale");
     this.lastGood = new Date();
     this.backoff = 1000;
     this.setStatus("live");
-    this.armWatchdog();
+  }
+
+  heartbeat(data) {
+    if (data.stale) return "stale";
+    const site = data.sequence;
+    if (!this.checkSequence || typeof site !== "number" || this.sequence === null) return "live";
+    const seen = Math.max(this.sequence, this.stateSequence);
+    if (this.behind !== null && seen < this.behind) {
+      this.behind = null;
+      return "resync";
+    }
+    this.behind = site > seen ? site : null;
+    return "live";
   }
 
   fail() {
@@ -79,7 +102,10 @@ export class LiveStream {
     clearTimeout(this.watchdog);
     this.setStatus(this.lastGood ? "stale" : "connecting");
     clearTimeout(this.timer);
-    const delay = this.backoff * (0.75 + Math.random() * 0.5);
+    // The first retry is spread widely (0.5-2.5 s): when a switch reboots, every screen in the
+    // lobby fails in the same second, and they should not all come back in the same one.
+    const first = this.backoff === 1000;
+    const delay = first ? 500 + Math.random() * 2000 : this.backoff * (0.75 + Math.random() * 0.5);
     this.backoff = Math.min(this.backoff * 2, 5000);
     this.timer = setTimeout(() => this.open(), delay);
   }

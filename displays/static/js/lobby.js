@@ -219,7 +219,7 @@ const stream = new LiveStream(data.events_url, {
   change: applyChange,
   queues: applyQueues,
   status: showStatus,
-});
+}, { checkSequence: true });
 if (data.snapshot) stream.sequence = data.snapshot.sequence;
 stream.start();
 window.__lobby = { state, stream, announcer };
