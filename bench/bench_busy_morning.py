@@ -211,6 +211,8 @@ def main() -> None:
             "QUEUEING_SECRET_KEY": "bench-secret-key-0123456789abcdef0123",
             "QUEUEING_RATE_LIMIT": "0",
             "QUEUEING_LOG_LEVEL": "WARNING",
+            # No worker runs beside the bench's server: readiness must not wait for one.
+            "QUEUEING_READY_REQUIRES_WORKER": "0",
         }
         app = "queueing.app:create_app"
         server = _serve(args.server, app, {**os.environ, **env}, workdir / "api.log")

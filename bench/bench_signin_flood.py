@@ -205,6 +205,8 @@ def app_env(database_url: str, redis_url: str, throttle: bool) -> dict[str, str]
         "QUEUEING_REDIS_URL": redis_url,
         "QUEUEING_SECRET_KEY": SECRET,
         "QUEUEING_LOG_LEVEL": "WARNING",
+        # No worker runs beside the bench's server: readiness must not wait for one.
+        "QUEUEING_READY_REQUIRES_WORKER": "0",
         "QUEUEING_TRUSTED_PROXIES": "127.0.0.1",
         "QUEUEING_SIGN_IN_THROTTLE": "1" if throttle else "0",
     }

@@ -281,6 +281,8 @@ def _ours(server: str, workdir: Path, counts: list[int], calls: int) -> list[dic
         "QUEUEING_SECRET_KEY": "bench-secret-key-0123456789abcdef0123",
         "QUEUEING_RATE_LIMIT": "0",
         "QUEUEING_LOG_LEVEL": "WARNING",
+        # No worker runs beside the bench's server: readiness must not wait for one.
+        "QUEUEING_READY_REQUIRES_WORKER": "0",
     }
     running = _serve(server, "queueing.app:create_app", env, workdir / "ours.log")
     base = running.url

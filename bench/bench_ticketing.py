@@ -185,6 +185,8 @@ def app_env(database_url: str, redis_url: str) -> dict[str, str]:
         "QUEUEING_SECRET_KEY": SECRET,
         "QUEUEING_RATE_LIMIT": "0",
         "QUEUEING_LOG_LEVEL": "WARNING",
+        # No worker runs beside the bench's server: readiness must not wait for one.
+        "QUEUEING_READY_REQUIRES_WORKER": "0",
     }
 
 
