@@ -26,7 +26,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from queueing.domain.lifecycle import OPEN_STATUSES, TicketStatus
 from queueing.domain.numbering import MAX_NUMBER
-from queueing.domain.routing import Candidate
 from queueing.models import (
     Call,
     IdempotencyRecord,
@@ -78,40 +77,6 @@ async def held_sequences(session: AsyncSession, site_id: int, prefix: str) -> se
 async def get(session: AsyncSession, ticket_id: uuid.UUID, *, lock: bool = False) -> Ticket | None:
     query = select(Ticket).where(Ticket.id == ticket_id).execution_options(populate_existing=True)
     return await session.scalar(query.with_for_update() if lock else query)
-
-
-async def line_heads(
-    session: AsyncSession, service_ids: Collection[int], skip: Collection[uuid.UUID] = ()
-) -> list[Candidate[uuid.UUID]]:
-    """The first waiting ticket of each service's line, among those with priority needs and
-    among the rest: at most two rows per service, however long the lines.
-
-    Enough for call-next: under every policy a line's head is called before the rest of its
-    line (domain.routing), so the rule only ever chooses between heads. Tickets in `skip` (being
-    called by another counter right now) do not count, so the one behind them is the head.
-    """
-    skipped = [Ticket.id.not_in(list(skip))] if skip else []
-    parts = [
-        select(Ticket.id, Ticket.service_id, Ticket.ranked_at, Ticket.priority)
-        .where(
-            Ticket.service_id == service_id,
-            Ticket.status == TicketStatus.WAITING.value,
-            Ticket.priority.is_(priority),
-            *skipped,
-        )
-        .order_by(Ticket.ranked_at)
-        .limit(1)
-        .subquery()
-        for service_id in service_ids
-        for priority in (True, False)
-    ]
-    if not parts:
-        return []
-    rows = await session.execute(union_all(*[select(part) for part in parts]))
-    return [
-        Candidate(key=r.id, service=str(r.service_id), ranked_at=r.ranked_at, priority=r.priority)
-        for r in rows
-    ]
 
 
 async def claim(
@@ -315,8 +280,11 @@ _heads: dict[int, Any] = {}
 
 
 def line_heads_statement(count: int, skip: Collection[uuid.UUID] = ()) -> Any:
-    """`line_heads` for `count` services bound as s0, s1, ...: built once per count (a ticket
-    another counter holds right now, `skip`, is rare: that statement is built when needed)."""
+    """The first waiting ticket of each line, with and without priority needs, of `count`
+    services bound as s0, s1, ...: at most two rows a service, however long the lines. Enough
+    for call-next, since under every policy a line's head is called before the rest of it.
+    Built once per count (a ticket another counter holds right now, `skip`, is rare: that
+    statement is built when needed)."""
     if not skip and count in _heads:
         return _heads[count]
     skipped = [_tickets.c.id.not_in(list(skip))] if skip else []
