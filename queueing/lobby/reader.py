@@ -40,6 +40,16 @@ MAX_READ_SPACING = 0.25  # seconds from one lobby read's start to the next, at m
 
 
 @dataclass(frozen=True, slots=True)
+class Placing:
+    """A waiting ticket as its estimate needs it."""
+
+    id: uuid.UUID
+    service_id: int
+    typical_seconds: float
+    rank: Rank  # domain.line.line_key
+
+
+@dataclass(frozen=True, slots=True)
 class LobbyRead:
     """The lobby as one read saw it, replayed once: it answers any waiting ticket for a second."""
 
@@ -112,22 +122,27 @@ class LobbyReader:
 
         `position`: its place in line if the caller has just counted it (in its transaction);
         else it is counted here, one indexed count."""
-        rank = line_key(ticket)
-        shared = self._reads(site)
         async with self.db.read() as session:
             counters = await repository.points_now(session, site.id)
             if position is None:
                 position = await repository.place_in_line(session, ticket)
-            if shared.latest is not None:
-                await self._calibrate(session, site, shared.latest.learning)
-        read = self._answering(shared, counters, (ticket.id, service.id, rank))
+        placing = Placing(ticket.id, service.id, service.typical_service_seconds, line_key(ticket))
+        return await self.placed(site, placing, position, counters)
+
+    async def placed(
+        self, site: Site, ticket: Placing, position: int, counters: list[repository.PointRow]
+    ) -> Place:
+        """`ticket` with its place and the service points as the caller has just read them (an
+        issue reads both in its own transaction): no read of its own unless the replay is due."""
+        shared = self._reads(site)
+        read = self._answering(shared, counters, (ticket.id, ticket.service_id, ticket.rank))
         if read is None:
             read = await shared.next()  # begins after this asked: its own ticket is in it
-        found = read.estimate(ticket.id, service.id, position, rank)
+        found = read.estimate(ticket.id, ticket.service_id, position, ticket.rank)
         if found is not None:
             ledger = self._ledgers.setdefault(site.id, EstimateLedger())
             ledger.give(ticket.id, found, read.snapshot.now)
-        return read.place(found, service.id, service.typical_service_seconds, position)
+        return read.place(found, ticket.service_id, ticket.typical_seconds, position)
 
     async def state(self, session: AsyncSession, site: Site) -> LiveState:
         """The site's lines and points now, as displays show them, with the shared estimates.
@@ -157,6 +172,7 @@ class LobbyReader:
             return read
         started, generation = self._clock(), self.learning.generation
         learning = await self.learning.learning(session, site)
+        await self._calibrate(session, site, learning)
         if waiting is None:
             waiting = await repository.waiting(session, site.id)
         replayed = await replay(session, site, learning, utcnow(), waiting, counters)
@@ -190,6 +206,8 @@ class LobbyReader:
         started, generation = self._clock(), self.learning.generation
         async with self.db.read() as session:
             learning = await self.learning.learning(session, site)
+            # Here, at most once per replay, not in each answer: it reads the calls since.
+            await self._calibrate(session, site, learning)
             waiting = await repository.waiting(session, site.id)
             replayed = await replay(session, site, learning, utcnow(), waiting)
         return LobbyRead(replayed, learning, started, generation)

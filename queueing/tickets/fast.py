@@ -22,6 +22,8 @@ from queueing.domain.numbering import MAX_NUMBER, format_number
 from queueing.domain.routing import Candidate, choose_next
 from queueing.errors import Conflict, InvalidInput
 from queueing.events import repository as events_repo
+from queueing.lobby import repository as lobby
+from queueing.lobby.repository import PointRow
 from queueing.models import Event
 from queueing.sites.cache import PointConf, ServiceConf, SiteConf
 from queueing.tickets import repository
@@ -52,6 +54,8 @@ class NewTicket:
 class Issued:
     number: str
     event: Event
+    position: int  # its place in line, counted in its own transaction
+    counters: list[PointRow]  # the service points as the transaction saw them (the estimate's)
 
 
 def issue(dialect: str, new: NewTicket) -> Work[Issued | Replayed]:
@@ -83,7 +87,11 @@ def issue(dialect: str, new: NewTicket) -> Work[Issued | Replayed]:
         yield repository.ADD_RECORD, record
     payload = _payload(site, service, ticket_id, number, "waiting", None)
     event = yield from _logged(site, "ticket.issued", ticket_id, payload, now, new.entry)
-    return Issued(number, event)
+    # What the answer's estimate needs, read here: no read session per issue afterwards.
+    place = {"service_id": service.id, "ranked_at": values["ranked_at"]}
+    ahead = (yield lobby.PLACE_IN_LINE[bool(values["priority"])], place).scalar_one()
+    counters = lobby.point_rows((yield lobby.POINTS_NOW, {"site_id": site.id}))
+    return Issued(number, event, int(ahead) + 1, counters)
 
 
 def _draw(dialect: str, site_id: int, prefix: str, day: date) -> Work[int]:

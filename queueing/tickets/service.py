@@ -38,7 +38,7 @@ from queueing.errors import Conflict, InvalidInput, NotFound, ServiceClosed
 from queueing.events import repository as events_repo
 from queueing.events.publisher import Publisher
 from queueing.lobby.learning import EtaSource
-from queueing.lobby.reader import LobbyReader
+from queueing.lobby.reader import LobbyReader, Placing
 from queueing.models import (
     Call,
     Event,
@@ -127,8 +127,7 @@ class TicketService:
             return await self._estimated(ctx, ticket_view(ctx))
         values = {**new.values, "number": done.number}
         await self.published(site, [done.event])
-        view = _issued_view(site, new.service, values)
-        shown = await self._placed(site, new.service, values, view)
+        shown = await self._placed(site, new.service, done, values)
         await self._remember_shown(shown)
         return shown
 
@@ -177,12 +176,13 @@ class TicketService:
         return new
 
     async def _placed(
-        self, site: SiteConf, service: ServiceConf, values: dict[str, Any], view: TicketView
+        self, site: SiteConf, service: ServiceConf, done: fast.Issued, values: dict[str, Any]
     ) -> TicketView:
-        """`_estimated` for a ticket of the hot path (the lobby's API takes rows)."""
-        ticket = Ticket(id=values["id"], service_id=service.id, ranked_at=values["ranked_at"],
-                        priority=values["priority"], status=values["status"])  # fmt: skip
-        place = await self.lobby.ticket(site.row, ticket, service.row)
+        """`_estimated` for a ticket of the hot path, from what its unit read."""
+        view = _issued_view(site, service, values)
+        placing = Placing(view.id, service.id, service.row.typical_service_seconds,
+                          (not values["priority"], values["ranked_at"]))  # fmt: skip
+        place = await self.lobby.placed(site.row, placing, done.position, done.counters)
         return msgspec.structs.replace(
             view,
             position=place.position,
