@@ -50,6 +50,23 @@ class Placing:
 
 
 @dataclass(frozen=True, slots=True)
+class Placed:
+    """A ticket's place and wait as one replay answers it."""
+
+    ticket_id: uuid.UUID
+    read: LobbyRead
+    found: tuple[Estimate | None, Place]
+
+    @property
+    def estimate(self) -> Estimate | None:
+        return self.found[0]
+
+    @property
+    def place(self) -> Place:
+        return self.found[1]
+
+
+@dataclass(frozen=True, slots=True)
 class LobbyRead:
     """The lobby as one read saw it, replayed once: it answers any waiting ticket for a second."""
 
@@ -134,15 +151,42 @@ class LobbyReader:
     ) -> Place:
         """`ticket` with its place and the service points as the caller has just read them (an
         issue reads both in its own transaction): no read of its own unless the replay is due."""
+        found = self.placed_now(site, ticket, position, counters)
         shared = self._reads(site)
+        if found is None and shared.reading is not None:
+            # A read under way may answer (it began before this ticket's commit, but a newcomer
+            # takes its place in its line's schedule): one read for the whole herd, not two.
+            await asyncio.shield(shared.reading)
+            found = self.placed_now(site, ticket, position, counters)
+        if found is None:
+            read = await shared.next()  # begins after this asked: it holds the ticket
+            found = Placed(ticket.id, read, self._found(read, ticket, position))
+        return self.keep(site, found)
+
+    def placed_now(
+        self, site: Site, ticket: Placing, position: int, counters: list[repository.PointRow]
+    ) -> Placed | None:
+        """`placed` if the latest replay may answer, else None (the replay is due). Changes
+        nothing, so the writer thread may ask it in the issue's own transaction; `keep` it."""
+        shared = self._sites.get(site.id)
+        if shared is None:
+            return None
         read = self._answering(shared, counters, (ticket.id, ticket.service_id, ticket.rank))
         if read is None:
-            read = await shared.next()  # begins after this asked: its own ticket is in it
-        found = read.estimate(ticket.id, ticket.service_id, position, ticket.rank)
-        if found is not None:
+            return None
+        return Placed(ticket.id, read, self._found(read, ticket, position))
+
+    def keep(self, site: Site, placed: Placed) -> Place:
+        """The place shown for `placed`, remembered until its call tells how long it waited."""
+        if placed.estimate is not None:
             ledger = self._ledgers.setdefault(site.id, EstimateLedger())
-            ledger.give(ticket.id, found, read.snapshot.now)
-        return read.place(found, ticket.service_id, ticket.typical_seconds, position)
+            ledger.give(placed.ticket_id, placed.estimate, placed.read.snapshot.now)
+        return placed.place
+
+    @staticmethod
+    def _found(read: LobbyRead, ticket: Placing, position: int) -> tuple[Estimate | None, Place]:
+        found = read.estimate(ticket.id, ticket.service_id, position, ticket.rank)
+        return found, read.place(found, ticket.service_id, ticket.typical_seconds, position)
 
     async def state(self, session: AsyncSession, site: Site) -> LiveState:
         """The site's lines and points now, as displays show them, with the shared estimates.
@@ -256,6 +300,7 @@ class _SharedReads:
         self._started = -math.inf
         self._took = 0.0
         self._latest: tuple[float, LobbyRead] | None = None
+        self.reading: asyncio.Future[LobbyRead] | None = None  # the read under way, if any
 
     @property
     def latest(self) -> LobbyRead | None:
@@ -284,6 +329,7 @@ class _SharedReads:
             await asyncio.sleep(wait)  # who asks meanwhile joins this read
         future, self._next = self._next, None
         assert future is not None
+        self.reading = future
         self._started = self._clock()
         try:
             future.set_result(self.offer(await self._read(), self._started))
@@ -293,7 +339,7 @@ class _SharedReads:
                 raise
         finally:
             self._took = self._clock() - self._started
-            self._running = None
+            self._running = self.reading = None
             if self._next is not None:
                 self._running = asyncio.get_running_loop().create_task(self._run())
 

@@ -230,12 +230,17 @@ async def points(session: AsyncSession, site_id: int) -> list[PointInfo]:
 
 async def waiting(session: AsyncSession, site_id: int) -> list[Waiting]:
     """Every waiting ticket of the site, as the line order and the estimate need it."""
-    rows = await session.execute(
-        select(Ticket.id, Service.slug, Ticket.priority, Ticket.ranked_at, Ticket.service_id)
-        .join(Service, Service.id == Ticket.service_id)
-        .where(Ticket.site_id == site_id, Ticket.status == WAITING)
-    )
-    return [Waiting(r.id, r.slug, r.priority, r.ranked_at, r.service_id) for r in rows]
+    # Core, not the ORM's row loading: the replay reads the whole lobby, a third faster so.
+    connection = await session.connection()
+    rows = await connection.execute(_WAITING, {"site_id": site_id})
+    return [Waiting(*row) for row in rows]
+
+
+_WAITING = (
+    select(Ticket.id, Service.slug, Ticket.priority, Ticket.ranked_at, Ticket.service_id)
+    .join(Service, Service.id == Ticket.service_id)
+    .where(Ticket.site_id == bindparam("site_id"), Ticket.status == WAITING)
+)
 
 
 async def desk_lines(session: AsyncSession, service_ids: Collection[int]) -> Sequence[Any]:

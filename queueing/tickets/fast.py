@@ -23,7 +23,9 @@ from queueing.domain.routing import Candidate, choose_next
 from queueing.errors import Conflict, InvalidInput
 from queueing.events import repository as events_repo
 from queueing.lobby import repository as lobby
+from queueing.lobby.reader import Placed
 from queueing.lobby.repository import PointRow
+from queueing.lobby.state import Place
 from queueing.models import Event
 from queueing.sites.cache import PointConf, ServiceConf, SiteConf
 from queueing.tickets import repository
@@ -48,6 +50,9 @@ class NewTicket:
     key: tuple[str, str, str] | None  # (scope, key, request hash)
     # Raises ServiceClosed when a walk-in may not be issued now (None: staff, at any hour).
     closed: Callable[[], None] | None = None
+    # The place and wait from the latest replay, if it may answer (LobbyReader.placed_now):
+    # asked in the transaction so the estimate shown is kept with the ticket, in one commit.
+    place: Callable[[int, list[PointRow]], Placed | None] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +61,7 @@ class Issued:
     event: Event
     position: int  # its place in line, counted in its own transaction
     counters: list[PointRow]  # the service points as the transaction saw them (the estimate's)
+    placed: Placed | None  # its estimate, kept as shown; None: the replay was due, estimate it
 
 
 def issue(dialect: str, new: NewTicket) -> Work[Issued | Replayed]:
@@ -91,7 +97,11 @@ def issue(dialect: str, new: NewTicket) -> Work[Issued | Replayed]:
     place = {"service_id": service.id, "ranked_at": values["ranked_at"]}
     ahead = (yield lobby.PLACE_IN_LINE[bool(values["priority"])], place).scalar_one()
     counters = lobby.point_rows((yield lobby.POINTS_NOW, {"site_id": site.id}))
-    return Issued(number, event, int(ahead) + 1, counters)
+    position = int(ahead) + 1
+    placed = new.place(position, counters) if new.place is not None else None
+    if placed is not None and placed.place.wait is not None:
+        yield repository.ADD_SHOWN, shown_row(ticket_id, placed.place, now)
+    return Issued(number, event, position, counters, placed)
 
 
 def _draw(dialect: str, site_id: int, prefix: str, day: date) -> Work[int]:
@@ -160,9 +170,15 @@ def call_next(dialect: str, call: CallNext) -> Work[Called | None]:
     return Called(ticket_id, row, service, event)
 
 
-def remember_shown(row: dict[str, Any]) -> Work[None]:
+def remember_shown(ticket_id: uuid.UUID, place: Place, now: datetime) -> Work[None]:
     """The estimate a new ticket was shown (statistics measure it against its wait)."""
-    yield repository.ADD_SHOWN, row
+    yield repository.ADD_SHOWN, shown_row(ticket_id, place, now)
+
+
+def shown_row(ticket_id: uuid.UUID, place: Place, now: datetime) -> dict[str, Any]:
+    low, high = place.range or (None, None)
+    return {"ticket_id": ticket_id, "seconds": place.wait, "low_seconds": low,
+            "high_seconds": high, "shown_at": now}  # fmt: skip
 
 
 def _logged(

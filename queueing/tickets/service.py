@@ -39,6 +39,7 @@ from queueing.events import repository as events_repo
 from queueing.events.publisher import Publisher
 from queueing.lobby.learning import EtaSource
 from queueing.lobby.reader import LobbyReader, Placing
+from queueing.lobby.state import Place
 from queueing.models import (
     Call,
     Event,
@@ -127,21 +128,23 @@ class TicketService:
             return await self._estimated(ctx, ticket_view(ctx))
         values = {**new.values, "number": done.number}
         await self.published(site, [done.event])
-        shown = await self._placed(site, new.service, done, values)
-        await self._remember_shown(shown)
-        return shown
+        view = _issued_view(site, new.service, values)
+        return _with_place(view, await self._shown(site, new.service, values, done))
 
-    async def _remember_shown(self, view: TicketView) -> None:
-        """Keep the estimate the kiosk or web page showed at issue: statistics measure it
-        against the wait that followed. A unit of its own, as the estimate is read after the
-        ticket's commit (the lobby read must not hold the write lock); on SQLite it shares
-        the writer thread's next commit with the requests pending then."""
-        if view.estimated_wait_seconds is None:
-            return
-        low, high = view.estimated_wait_range_seconds or (None, None)
-        row = {"ticket_id": view.id, "seconds": view.estimated_wait_seconds,
-               "low_seconds": low, "high_seconds": high, "shown_at": self.clock()}  # fmt: skip
-        await self.db.run(lambda: fast.remember_shown(row))
+    async def _shown(
+        self, site: SiteConf, service: ServiceConf, values: dict[str, Any], done: fast.Issued
+    ) -> Place:
+        """The new ticket's place and wait, kept as shown: statistics measure it against the
+        wait that followed."""
+        if done.placed is not None:  # estimated and kept in the ticket's own unit
+            return self.lobby.keep(site.row, done.placed)
+        placing = _placing(service, values)
+        place = await self.lobby.placed(site.row, placing, done.position, done.counters)
+        if place.wait is not None:
+            # A unit of its own: the replay ran after the ticket's commit, as it must not hold
+            # the write lock; on SQLite it shares the writer's next commit with others.
+            await self.db.run(partial(fast.remember_shown, placing.id, place, self.clock()))
+        return place
 
     def _new(
         self, site: SiteConf, data: IssueTicket, confirmed: bool, issuer: Issuer | None
@@ -170,25 +173,11 @@ class TicketService:
         entry = audit.entry_values(site.id, _actor(issuer), "ticket.issued",
                                    f"ticket:{ticket_id}", service.unit_id, now)  # fmt: skip
         new = fast.NewTicket(site, service, day, values, entry, None)
+        new.place = partial(self.lobby.placed_now, site.row, _placing(service, values))
         if issuer is None or issuer.principal is None:  # staff may issue after hours
             # Checked in the unit, after a keyed retry has been answered with the first ticket.
             new.closed = partial(_refuse_when_service_closed, site, service, now)
         return new
-
-    async def _placed(
-        self, site: SiteConf, service: ServiceConf, done: fast.Issued, values: dict[str, Any]
-    ) -> TicketView:
-        """`_estimated` for a ticket of the hot path, from what its unit read."""
-        view = _issued_view(site, service, values)
-        placing = Placing(view.id, service.id, service.row.typical_service_seconds,
-                          (not values["priority"], values["ranked_at"]))  # fmt: skip
-        place = await self.lobby.placed(site.row, placing, done.position, done.counters)
-        return msgspec.structs.replace(
-            view,
-            position=place.position,
-            estimated_wait_seconds=place.wait,
-            estimated_wait_range_seconds=list(place.range) if place.range else None,
-        )
 
     async def _config(self, site_slug: str) -> SiteConf:
         """The site's cached configuration; read with a session of its own when missing (no
@@ -585,6 +574,20 @@ def _call_record(ctx: TicketContext, now: datetime) -> Call:
 
 def _actor(issuer: Issuer | None) -> Principal | str | None:
     return None if issuer is None else issuer.actor
+
+
+def _placing(service: ServiceConf, values: dict[str, Any]) -> Placing:
+    rank = (not values["priority"], values["ranked_at"])  # domain.line.line_key of the row
+    return Placing(values["id"], service.id, service.row.typical_service_seconds, rank)
+
+
+def _with_place(view: TicketView, place: Place) -> TicketView:
+    return msgspec.structs.replace(
+        view,
+        position=place.position,
+        estimated_wait_seconds=place.wait,
+        estimated_wait_range_seconds=list(place.range) if place.range else None,
+    )
 
 
 def _issued_view(site: SiteConf, service: ServiceConf, values: dict[str, Any]) -> TicketView:
