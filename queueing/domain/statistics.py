@@ -103,11 +103,16 @@ def _change_in(low: datetime, high: datetime, zone: ZoneInfo) -> tuple[datetime,
 
 def local_hour(moment: datetime, offsets: tuple[tuple[datetime, int], ...]) -> int:
     """The local hour of day of a UTC instant, as the SQL computes it (for tests and checks)."""
+    return local_time(moment, offsets).hour
+
+
+def local_time(moment: datetime, offsets: tuple[tuple[datetime, int], ...]) -> datetime:
+    """The site's wall-clock time of a UTC instant (naive), by the offsets of a LocalRange."""
     offset = offsets[0][1]
     for since, seconds in offsets:
         if moment >= since:
             offset = seconds
-    return int((moment.timestamp() + offset) % 86400) // 3600
+    return datetime.fromtimestamp(moment.timestamp() + offset, UTC).replace(tzinfo=None)
 
 
 def nearest_rank(count: int, percent: int) -> int:

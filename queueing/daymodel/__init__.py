@@ -1,0 +1,1 @@
+"""Day models of a site: learned from its history, or the bundled demo day as a fallback."""
