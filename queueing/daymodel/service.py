@@ -53,10 +53,16 @@ class DayModelService:
         self.db = db
 
     async def learn(
-        self, site_slug: str, first: date, last: date, weekday: int | None = None
+        self,
+        site_slug: str,
+        first: date,
+        last: date,
+        weekday: int | None = None,
+        every_day_if_short: bool = False,
     ) -> SiteDay:
         """The day the site's records of local days `first`..`last` imply (of `weekday` only,
-        Monday = 0, if given). NotEnoughHistory if they hold too little."""
+        Monday = 0, if given; of every day if that weekday's are too few and
+        `every_day_if_short`). NotEnoughHistory if they hold too little."""
         async with self.db.read() as session:
             site = await sites_repo.site_by_slug(session, site_slug)
             if site is None:
@@ -65,6 +71,8 @@ class DayModelService:
             steps = await repository.steps(session, site.id, span)
             bookings = await repository.bookings(session, site.id, span)
         found = history.window(span, weekday, steps, bookings)
+        if not found.amount.enough and every_day_if_short and weekday is not None:
+            weekday, found = None, history.window(span, None, steps, bookings)
         if not found.amount.enough:
             raise NotEnoughHistory(
                 f"{site_slug} {first}..{last}: {found.amount.describe()}",
