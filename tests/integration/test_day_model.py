@@ -16,16 +16,20 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from litestar.testing import AsyncTestClient
 from sqlalchemy import select
 
 from queueing.daymodel.service import BUNDLED, LEARNED, DayModelService
 from queueing.db import Database
 from queueing.errors import NotEnoughHistory
+from queueing.lobby.learning import EtaSource
 from queueing.models import Service, ServicePoint, Site, utcnow
 from queueing.simulation.dayfile import ShiftSpec, TransferSpec
 from queueing.sites import config as site_config
 from queueing.sites.service import SiteService
-from tests.support import history
+from queueing.staffing.service import StaffingService
+from tests.support import history, stack
+from tests.support.accounts import add_user
 
 ZONE = ZoneInfo("Europe/Helsinki")
 SITE = "leppavaara"
@@ -216,3 +220,76 @@ async def test_the_demo_site_without_history_simulates_its_bundled_day(sqlite_ur
     model = json.loads(done.stdout)["day_model"]
     assert model["source"] == BUNDLED and model["name"] == "iso-omena (tue)"
     assert "0 service days and 0 tickets" in model["reason"]
+
+
+async def ten_days_to_yesterday(url: str) -> tuple[date, date]:
+    today = utcnow().astimezone(ZONE).date()
+    first, last = today - timedelta(days=10), today - timedelta(days=1)
+    await write_days(url, await add_site(url), first, last)
+    return first, last
+
+
+async def test_staffing_advice_follows_the_learned_day_transfers_in_included(
+    database_url: str,
+) -> None:
+    _, last = await ten_days_to_yesterday(database_url)
+    db = Database(database_url)
+    try:
+        plan = await StaffingService(db, EtaSource(), check_days=2).plan(
+            SITE, last + timedelta(days=2), None
+        )
+    finally:
+        await db.dispose()
+    # One or two of that weekday's days are too few: every day of the 8 weeks is learned from.
+    assert plan.source == LEARNED and plan.amount.service_days == 10
+    advice = plan.hours["lp-advice"]
+    # 8 walk-ins and a fifth of benefits' 5 sent on, at 9; 6 and another fifth of 5 at 10.
+    assert (advice["09"]["arrivals"], advice["10"]["arrivals"], advice["11"]["arrivals"]) == (
+        9.0,
+        7.0,
+        6.0,
+    )
+    assert set(plan.hours["lp-benefits"]) == {"09", "10"}
+
+
+async def test_the_statistics_page_shows_the_staffing_advice_of_the_readers_services(
+    client: AsyncTestClient[Any], database_url: str
+) -> None:
+    first, last = await ten_days_to_yesterday(database_url)
+    await add_user(database_url, "lp-admin", "admin", None, site=SITE)
+    await add_user(database_url, "lp-kela-boss", "manager", ["kela"], site=SITE)
+    page = f"/sites/{SITE}/statistics/"
+    query = {"from": first.isoformat(), "to": last.isoformat(), "lang": "en"}
+    seen = {}
+    for user in ("lp-admin", "lp-kela-boss"):
+        body = {"username": user, "password": stack.PASSWORD}
+        assert (await client.post(f"{page}login", data=body)).status_code == 200
+        response = await client.get(page, params=query)
+        assert response.status_code == 200, response.text
+        seen[user] = response.text
+    admin = seen["lp-admin"]
+    assert f"For an average day of {first.day} " in admin
+    assert "learned from 10 service days and 390 visits" in admin
+    table = admin[admin.index('id="staffing-table"') :]
+    table = table[: table.index("</table>")]
+    assert table.count("<tr data-service=") == 3
+    assert 'title="9.0 arrivals an hour"' in table  # advice at 9: its own and transfers in
+    manager = seen["lp-kela-boss"]
+    table = manager[manager.index('id="staffing-table"') :]
+    table = table[: table.index("</table>")]
+    assert table.count("<tr data-service=") == 1 and 'data-service="lp-benefits"' in table
+
+
+async def test_the_statistics_page_says_when_the_range_is_too_short_to_learn_from(
+    client: AsyncTestClient[Any], database_url: str
+) -> None:
+    _, last = await ten_days_to_yesterday(database_url)
+    await add_user(database_url, "lp-admin", "admin", None, site=SITE)
+    page = f"/sites/{SITE}/statistics/"
+    body = {"username": "lp-admin", "password": stack.PASSWORD}
+    await client.post(f"{page}login", data=body)
+    start = last - timedelta(days=2)
+    query = {"from": start.isoformat(), "to": last.isoformat(), "lang": "fi"}
+    html = (await client.get(page, params=query)).text
+    assert "Historiaa ei ole tarpeeksi päivämalliin: 3 palvelupäivää ja 117 käyntiä" in html
+    assert 'id="staffing-table"' not in html
