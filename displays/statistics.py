@@ -24,9 +24,9 @@ from displays.common import language, page
 from queueing.access.principal import Principal
 from queueing.access.routes import PUBLIC
 from queueing.auth.service import AuthService
-from queueing.daymodel.service import LEARNED
 from queueing.errors import Forbidden, NotAuthenticated, QueueingError, TooManyAttempts
 from queueing.simulation.history import MIN_SERVICE_DAYS, MIN_TICKETS
+from queueing.simulation.service import LEARNED
 from queueing.staffing.service import StaffingPlan, StaffingService
 from queueing.statistics.controllers import Table, respond
 from queueing.statistics.schemas import Statistics

@@ -19,7 +19,6 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 from sqlalchemy.engine import make_url
 
-from queueing.daymodel.service import HISTORY_WEEKS, DayModelService, SiteDay, bundled
 from queueing.db import Database
 from queueing.domain.routing import Policy
 from queueing.errors import NotEnoughHistory, NotFound
@@ -27,6 +26,7 @@ from queueing.settings import from_env
 from queueing.simulation.day import HISTORY_DAYS, simulate_days
 from queueing.simulation.dayfile import DAY_FILES
 from queueing.simulation.mmc import MmcCase, compare_mmc
+from queueing.simulation.service import HISTORY_WEEKS, DayModelService, SiteDay, bundled
 from queueing.simulation.staffing import ServiceDemand, advise, demands_of
 from queueing.sites.config import DAYS
 

@@ -13,7 +13,6 @@ from zoneinfo import ZoneInfo
 import anyio.to_thread
 
 from queueing.access.principal import Principal
-from queueing.daymodel.service import HISTORY_WEEKS, LEARNED, DayModelService
 from queueing.db import Database
 from queueing.domain.days import DayOutOfRange, check_day
 from queueing.domain.eta import ServiceTimeStats
@@ -22,6 +21,7 @@ from queueing.lobby.learning import EtaSource
 from queueing.models import Service, Site, utcnow
 from queueing.simulation.history import Amount
 from queueing.simulation.models import DayModel
+from queueing.simulation.service import HISTORY_WEEKS, LEARNED, DayModelService
 from queueing.simulation.staffing import ServiceDemand, advise, demands_of, forecast_arrivals
 from queueing.sites import repository as sites_repo
 from queueing.staffing import repository

@@ -19,12 +19,12 @@ import pytest
 from litestar.testing import AsyncTestClient
 from sqlalchemy import select
 
-from queueing.daymodel.service import BUNDLED, LEARNED, DayModelService
 from queueing.db import Database
 from queueing.errors import NotEnoughHistory
 from queueing.lobby.learning import EtaSource
 from queueing.models import Service, ServicePoint, Site, utcnow
 from queueing.simulation.dayfile import ShiftSpec, TransferSpec
+from queueing.simulation.service import BUNDLED, LEARNED, DayModelService
 from queueing.sites import config as site_config
 from queueing.sites.service import SiteService
 from queueing.staffing.service import StaffingService

@@ -7,12 +7,11 @@ from datetime import date, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from queueing.daymodel import repository
 from queueing.db import Database
 from queueing.domain.statistics import local_range
 from queueing.errors import NotEnoughHistory, NotFound
 from queueing.models import utcnow
-from queueing.simulation import history
+from queueing.simulation import history, repository
 from queueing.simulation.dayfile import DAY_FILES, DaySpec, build, load_site_day
 from queueing.simulation.history import Amount
 from queueing.simulation.models import DayModel
