@@ -26,7 +26,7 @@ from queueing.settings import from_env
 from queueing.simulation.day import HISTORY_DAYS, simulate_days
 from queueing.simulation.dayfile import DAY_FILES
 from queueing.simulation.mmc import MmcCase, compare_mmc
-from queueing.simulation.service import HISTORY_WEEKS, DayModelService, SiteDay, bundled
+from queueing.simulation.service import BUNDLED, HISTORY_WEEKS, DayModelService, SiteDay, bundled
 from queueing.simulation.staffing import ServiceDemand, advise, demands_of
 from queueing.sites.config import DAYS
 
@@ -226,9 +226,12 @@ def _missing_sqlite(url: str) -> Path | None:
 
 
 def _print_model(found: SiteDay) -> None:
-    seen = found.describe()
-    why = f" ({seen['reason']})" if found.reason else f" ({found.amount.describe()})"
-    err.print(f"day model: {seen['source']}, {found.model.name}{why}")
+    amount = found.amount
+    if found.source == BUNDLED:
+        err.print(f"day model: the bundled {found.model.name}, because {found.reason}")
+        return
+    seen = f"{amount.service_days} service days and {amount.tickets} tickets"
+    err.print(f"day model: {found.model.name}, from {seen}")
 
 
 def _with_target(
