@@ -17,16 +17,13 @@ import click
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
-from sqlalchemy.engine import make_url
 
-from queueing.db import Database
 from queueing.domain.routing import Policy
 from queueing.errors import NotEnoughHistory, NotFound
 from queueing.settings import from_env
 from queueing.simulation.day import HISTORY_DAYS, simulate_days
-from queueing.simulation.dayfile import DAY_FILES
 from queueing.simulation.mmc import MmcCase, compare_mmc
-from queueing.simulation.service import BUNDLED, HISTORY_WEEKS, DayModelService, SiteDay, bundled
+from queueing.simulation.service import BUNDLED, HISTORY_WEEKS, SiteDay, from_database
 from queueing.simulation.staffing import ServiceDemand, advise, demands_of
 from queueing.sites.config import DAYS
 
@@ -191,38 +188,14 @@ def report(
 
 def site_day(site: str, weeks: int, weekday: str) -> SiteDay:
     """The site's day learned from the configured database (QUEUEING_DATABASE_URL)."""
-    url = from_env().database_url
     chosen = None if weekday == "all" else DAYS.index(weekday)
-    missing = _missing_sqlite(url)
-    if missing is not None:
-        # Reading would create an empty database file where none was meant to be.
-        if site in DAY_FILES:
-            return bundled(site, f"no database at {missing}")
-        raise click.BadParameter(f"no site {site!r}: no database at {missing}", param_hint="--site")
     try:
-        return asyncio.run(_learn(url, site, weeks, chosen))
+        return asyncio.run(from_database(from_env().database_url, site, weeks, chosen))
     except NotFound as exc:
         raise click.BadParameter(exc.detail, param_hint="--site") from exc
     except NotEnoughHistory as exc:
-        raise click.ClickException(
-            f"not enough history to learn a day model: {exc.detail}"
-        ) from exc
-
-
-async def _learn(url: str, site: str, weeks: int, weekday: int | None) -> SiteDay:
-    database = Database(url)
-    try:
-        return await DayModelService(database).for_simulation(site, weeks, weekday)
-    finally:
-        await database.dispose()
-
-
-def _missing_sqlite(url: str) -> Path | None:
-    parsed = make_url(url)
-    if parsed.get_backend_name() != "sqlite" or not parsed.database:
-        return None
-    path = Path(parsed.database)
-    return None if path.exists() or parsed.database == ":memory:" else path
+        message = f"not enough history to learn a day model: {exc.detail}"
+        raise click.ClickException(message) from exc
 
 
 def _print_model(found: SiteDay) -> None:

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
+
+from sqlalchemy.engine import make_url
 
 from queueing.db import Database
 from queueing.domain.statistics import local_range
 from queueing.errors import NotEnoughHistory, NotFound
 from queueing.models import utcnow
-from queueing.simulation import history, repository
+from queueing.simulation import history, learned_day, repository
 from queueing.simulation.dayfile import DAY_FILES, DaySpec, build, load_site_day
 from queueing.simulation.history import Amount
 from queueing.simulation.models import DayModel
@@ -80,7 +83,7 @@ class DayModelService:
             )
         config = await SiteService(self.db).export_config(site_slug)
         services = [s.slug for u in config.units for s in u.services]
-        spec = history.learn(site_slug, found, services)
+        spec = learned_day.learn(site_slug, found, services)
         day = None if weekday is None else spec.weekday
         name = f"{site_slug} learned {first}..{last} ({day or 'all days'})"
         model = replace(build(config, spec), name=name)
@@ -107,6 +110,29 @@ class DayModelService:
             raise NotFound(f"no site {site_slug!r}")
         today = utcnow().astimezone(ZoneInfo(site.timezone)).date()
         return history.weeks_before(today - timedelta(days=1), weeks)
+
+
+async def from_database(url: str, site_slug: str, weeks: int, weekday: int | None) -> SiteDay:
+    """The command line's day of a site, from the database at `url`. No database file yet is
+    no history: reading would create an empty one where none was meant to be."""
+    missing = _missing_sqlite(url)
+    if missing is not None:
+        if site_slug in DAY_FILES:
+            return bundled(site_slug, f"no database at {missing}")
+        raise NotFound(f"no site {site_slug!r}: no database at {missing}")
+    database = Database(url)
+    try:
+        return await DayModelService(database).for_simulation(site_slug, weeks, weekday)
+    finally:
+        await database.dispose()
+
+
+def _missing_sqlite(url: str) -> Path | None:
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return None
+    path = Path(str(parsed.database))
+    return None if path.exists() else path
 
 
 def bundled(site_slug: str, reason: str, amount: dict[str, Any] | None = None) -> SiteDay:

@@ -9,7 +9,7 @@ import pytest
 
 from queueing.domain.routing import Placement
 from queueing.domain.statistics import local_range
-from queueing.simulation import history
+from queueing.simulation import history, learned_day
 from queueing.simulation.dayfile import ShiftSpec, TransferSpec, build
 from queueing.simulation.history import BookingRecord, StepRecord
 from queueing.sites import config
@@ -39,7 +39,7 @@ def test_arrivals_are_means_per_local_hour_across_the_change_of_offset() -> None
     steps = [served("a", at(d, 9, 30), 5) for d in days(date(2026, 3, 26), 6)]
     steps += [served("a", at(d, 10, 5), 5) for d in days(date(2026, 3, 26), 3)]
     found = history.window(SPRING, None, steps)
-    spec = history.learn("s", found, ["a"])
+    spec = learned_day.learn("s", found, ["a"])
     assert spec.services["a"].walk_ins_per_hour == {9: 1.0, 10: 0.5}
 
 
@@ -61,7 +61,7 @@ def test_transfers_in_and_bookings_are_not_walk_ins() -> None:
         StepRecord("a", at(day, 9, 10), first=False),
         StepRecord("a", at(day, 9, 20), booked=True),
     ]
-    spec = history.learn("s", history.window(SPRING, None, steps), ["a"])
+    spec = learned_day.learn("s", history.window(SPRING, None, steps), ["a"])
     assert spec.services["a"].walk_ins_per_hour == {9: 1.0}
 
 
@@ -69,10 +69,10 @@ def test_service_time_is_call_to_finish_with_its_spread_once_enough_are_timed() 
     day = date(2026, 3, 24)
     minutes = [4, 8] * 5
     steps = [served("a", at(day, 9, n), m) for n, m in enumerate(minutes)]
-    time = history.service_time(steps)
+    time = learned_day.service_time(steps)
     assert time is not None and time.distribution == "lognormal"
     assert (time.mean_minutes, time.cv) == (6.0, pytest.approx(2 / 6, abs=1e-3))
-    assert history.service_time(steps[:-1]) is None  # nine: the configured time stands
+    assert learned_day.service_time(steps[:-1]) is None  # nine: the configured time stands
 
 
 def test_a_no_show_holds_the_point_from_call_to_end() -> None:
@@ -81,7 +81,7 @@ def test_a_no_show_holds_the_point_from_call_to_end() -> None:
     called = at(day, 10) + timedelta(minutes=1)
     steps.append(StepRecord("a", at(day, 10), called=called, ended=called + timedelta(minutes=1),
                             outcome="no_show"))  # fmt: skip
-    time = history.service_time(steps)
+    time = learned_day.service_time(steps)
     assert time is not None and time.mean_minutes == pytest.approx((9 * 10 + 1) / 10)
 
 
@@ -92,8 +92,8 @@ def test_patience_is_the_time_waited_by_all_over_those_who_left() -> None:
     left = [StepRecord("a", entered, ended=entered + timedelta(minutes=20), outcome="cancelled")]
     closed = [StepRecord("a", entered, ended=entered + timedelta(minutes=60), outcome="closed")]
     # 6 x 10 + 3 x 20 + 60 minutes at risk, three who left.
-    assert history.patience_minutes(stayed + left * 3 + closed) == pytest.approx(60.0)
-    assert history.patience_minutes(stayed + left * 2) is None  # too few left to tell
+    assert learned_day.patience_minutes(stayed + left * 3 + closed) == pytest.approx(60.0)
+    assert learned_day.patience_minutes(stayed + left * 2) is None  # too few left to tell
 
 
 def test_transfers_are_shares_of_those_served_with_their_placement() -> None:
@@ -104,7 +104,7 @@ def test_transfers_are_shares_of_those_served_with_their_placement() -> None:
                    next_placement="front"),
         StepRecord("a", at(day, 10), served=True, outcome="transferred", next_service="c"),
     ]  # fmt: skip
-    assert history.transfers(plain + sent) == [
+    assert learned_day.transfers(plain + sent) == [
         TransferSpec("b", 0.1, Placement.FRONT),
         TransferSpec("c", 0.1, Placement.ORIGINAL),
     ]
@@ -120,7 +120,7 @@ def test_bookings_become_slots_every_so_often_filled_as_they_were() -> None:
                 continue  # 10:00 is not booked on the 23rd, 25th and 27th: 17 of 20 kept
             found.append(BookingRecord("a", start, status, start - timedelta(minutes=5)))
     window = history.window(SPRING, None, [], found)
-    spec = history.appointments(window.bookings, 5)
+    spec = learned_day.appointments(window.bookings, 5)
     assert spec is not None
     assert (spec.every_minutes, spec.parallel, spec.hours) == (30.0, 1, ["09:00-11:00"])
     assert spec.booked == pytest.approx(17 / 5 / 4)
@@ -135,7 +135,7 @@ def test_points_are_staffed_in_the_hours_they_called_on_most_days() -> None:
             steps.append(served("a", at(day, 15, 10), 5, "p1"))  # two days of six: not a shift
         steps += [served("b", at(day, 12, m), 5, "p2") for m in range(0, 60, 3)]
         steps.append(served("a", at(day, 12, 30), 5, "p2"))  # 1 in 21: a stray, not its profile
-    spec = history.learn("s", history.window(SPRING, None, steps), ["a", "b"])
+    spec = learned_day.learn("s", history.window(SPRING, None, steps), ["a", "b"])
     assert spec.service_points == {
         "p1": [ShiftSpec("08:00-12:00", ["a"])],
         "p2": [ShiftSpec("12:00-13:00", ["b"])],
@@ -168,7 +168,7 @@ def test_the_learned_day_builds_into_the_model_the_simulator_runs() -> None:
     steps = []
     for day in days(date(2026, 3, 23), 5):
         steps += [served("a", at(day, 9, m), 6, "p1") for m in range(0, 60, 6)]
-    spec = history.learn("s", history.window(SPRING, None, steps), ["a", "b"])
+    spec = learned_day.learn("s", history.window(SPRING, None, steps), ["a", "b"])
     model = build(config.loads(SITE), spec)
     a = model.services["a"]
     assert a.arrivals_per_hour == {9: 10.0} and a.service_time.mean_seconds == 360.0
