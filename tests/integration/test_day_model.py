@@ -293,3 +293,20 @@ async def test_the_statistics_page_says_when_the_range_is_too_short_to_learn_fro
     html = (await client.get(page, params=query)).text
     assert "Historiaa ei ole tarpeeksi päivämalliin: 3 palvelupäivää ja 117 käyntiä" in html
     assert 'id="staffing-table"' not in html
+
+
+async def test_the_statistics_page_advises_a_single_day_from_the_weeks_before_it(
+    client: AsyncTestClient[Any], database_url: str
+) -> None:
+    _, last = await ten_days_to_yesterday(database_url)
+    await add_user(database_url, "lp-admin", "admin", None, site=SITE)
+    page = f"/sites/{SITE}/statistics/"
+    body = {"username": "lp-admin", "password": stack.PASSWORD}
+    await client.post(f"{page}login", data=body)
+    today = last + timedelta(days=1)
+    query = {"from": today.isoformat(), "to": today.isoformat(), "lang": "sv"}
+    html = (await client.get(page, params=query)).text
+    assert f"För {today.day}.{today.month}.{today.year}, med dagens bokningar." in html
+    # Today's weekday is one of the ten days at most: every day of the weeks before is read.
+    assert "inlärd från 10 servicedagar och 390 besök" in html
+    assert 'data-service="lp-advice"' in html
