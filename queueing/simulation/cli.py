@@ -17,6 +17,7 @@ import click
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
+from sqlalchemy.exc import DBAPIError
 
 from queueing.domain.routing import Policy
 from queueing.errors import NotEnoughHistory, NotFound
@@ -196,6 +197,8 @@ def site_day(site: str, weeks: int, weekday: str) -> SiteDay:
     except NotEnoughHistory as exc:
         message = f"not enough history to learn a day model: {exc.detail}"
         raise click.ClickException(message) from exc
+    except (OSError, DBAPIError) as exc:  # a server down, a file that is no database
+        raise click.ClickException(f"cannot read the site's history: {exc}") from exc
 
 
 def _print_model(found: SiteDay) -> None:
