@@ -8,6 +8,7 @@ their units); the page only renders it.
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated, Any, Literal
 
 import msgspec
@@ -24,6 +25,9 @@ from queueing.access.principal import Principal
 from queueing.access.routes import PUBLIC
 from queueing.auth.service import AuthService
 from queueing.errors import Forbidden, NotAuthenticated, QueueingError, TooManyAttempts
+from queueing.simulation.history import MIN_SERVICE_DAYS, MIN_TICKETS
+from queueing.simulation.service import LEARNED
+from queueing.staffing.service import StaffingPlan, StaffingService
 from queueing.statistics.controllers import Table, respond
 from queueing.statistics.schemas import Statistics
 from queueing.statistics.service import StatisticsService
@@ -70,6 +74,7 @@ class StatisticsPages(Controller):
         site: str,
         auth: AuthService,
         statistics: StatisticsService,
+        staffing: StaffingService,
         first: Annotated[str | None, QueryParameter(name="from", max_length=10)] = None,
         to: Annotated[str | None, QueryParameter(max_length=10)] = None,
         format: Literal["html", "csv"] = "html",
@@ -92,7 +97,8 @@ class StatisticsPages(Controller):
             return _login(request, site, status=400, refused=exc.detail, user=principal.username)
         if format == "csv":
             return respond(stats, True, table, lang)
-        return _page(stats, lang, principal)
+        plan = await staffing.for_range(site, stats.from_, stats.to, principal)
+        return _page(stats, lang, principal, plan)
 
     @post("/login", status_code=HTTP_200_OK)
     async def statistics_login(
@@ -135,7 +141,7 @@ def _cookie(request: Request[Any, Any, Any], value: str, max_age: int) -> Cookie
                   samesite="strict", secure=request.url.scheme == "https")  # fmt: skip
 
 
-def _page(stats: Statistics, lang: str, principal: Principal) -> Template:
+def _page(stats: Statistics, lang: str, principal: Principal, plan: StaffingPlan) -> Template:
     body = msgspec.to_builtins(stats)
     service_names = {s["service"]: _name(s["name"], lang) for s in body["services"]}
     unit_names = {u["unit"]: _name(u["name"], lang) for u in body["units"]}
@@ -153,7 +159,42 @@ def _page(stats: Statistics, lang: str, principal: Principal) -> Template:
         hours_chart=charts.waits_by_hour(body["hours"]),
         target_chart=charts.within_target(body["services"], service_names),
         flow_cells=cells, flow_units=involved,
+        staffing=_staffing(plan, service_names, lang),
     )  # fmt: skip
+
+
+def _staffing(plan: StaffingPlan, names: dict[str, str], lang: str) -> dict[str, Any]:
+    """The advice as a table: a row per service, a column per local hour any service needs."""
+    hours = sorted({int(h) for advice in plan.hours.values() for h in advice})
+    rows = [
+        {
+            "service": slug,
+            "name": names.get(slug, slug),
+            "cells": [advice.get(f"{h:02d}") for h in hours],
+        }
+        for slug, advice in plan.hours.items()
+    ]
+    return {
+        "learned": plan.source == LEARNED,
+        "day": _date(plan.day, lang) if plan.day else None,
+        "first": _date(plan.first, lang),
+        "last": _date(plan.last, lang),
+        "amount": plan.amount,
+        "least": (MIN_SERVICE_DAYS, MIN_TICKETS),
+        "hours": hours,
+        "rows": rows,
+    }
+
+
+MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
+          "September", "October", "November", "December")  # fmt: skip
+
+
+def _date(day: date, lang: str) -> str:
+    """A day as people of the language write it: 1.12.2026 (fi, sv), 1 December 2026 (en)."""
+    if lang == "en":
+        return f"{day.day} {MONTHS[day.month - 1]} {day.year}"
+    return f"{day.day}.{day.month}.{day.year}"
 
 
 def _name(names: dict[str, Any], lang: str) -> str:

@@ -286,8 +286,9 @@ def appointments_import(file: Path) -> None:
 def staffing(site: str, day: str, as_json: bool) -> None:
     """Service points each service needs per hour on a day, from the site's own history.
 
-    Walk-ins forecast from the last 8 weeks' same weekday, the day's bookings and learned service
-    times; Erlang C checked by simulation. The same advice as GET /api/sites/{site}/staffing.
+    With enough history, the demand of a day model learned from the last 8 weeks, else walk-ins
+    forecast from the same weekday's tickets; the day's bookings; Erlang C checked by simulation.
+    The same advice as GET /api/sites/{site}/staffing.
     """
     from queueing.db import Database
     from queueing.errors import InvalidInput, NotFound

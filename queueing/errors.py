@@ -61,6 +61,13 @@ class Conflict(QueueingError):
     kind = "conflict"
 
 
+class NotEnoughHistory(Conflict):
+    """A site's records hold too few service days or tickets to learn a day model from."""
+
+    title = "Not enough history"
+    kind = "not-enough-history"
+
+
 class RequestTimeout(QueueingError):
     status_code = 408
     title = "Request timeout"

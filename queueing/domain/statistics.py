@@ -103,11 +103,21 @@ def _change_in(low: datetime, high: datetime, zone: ZoneInfo) -> tuple[datetime,
 
 def local_hour(moment: datetime, offsets: tuple[tuple[datetime, int], ...]) -> int:
     """The local hour of day of a UTC instant, as the SQL computes it (for tests and checks)."""
+    return local_time(moment, offsets).hour
+
+
+def local_time(moment: datetime, offsets: tuple[tuple[datetime, int], ...]) -> datetime:
+    """The site's wall-clock time of a UTC instant (naive), by the offsets of a LocalRange."""
+    return datetime.fromtimestamp(local_seconds(moment, offsets), UTC).replace(tzinfo=None)
+
+
+def local_seconds(moment: datetime, offsets: tuple[tuple[datetime, int], ...]) -> float:
+    """Seconds since 1970-01-01 00:00 on the site's wall clock (the epoch plus the offset)."""
     offset = offsets[0][1]
     for since, seconds in offsets:
         if moment >= since:
             offset = seconds
-    return int((moment.timestamp() + offset) % 86400) // 3600
+    return moment.timestamp() + offset
 
 
 def nearest_rank(count: int, percent: int) -> int:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import math
 import os
@@ -16,15 +17,19 @@ import click
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
+from sqlalchemy.exc import DBAPIError
 
 from queueing.domain.routing import Policy
+from queueing.errors import NotEnoughHistory, NotFound
+from queueing.settings import from_env
 from queueing.simulation.day import HISTORY_DAYS, simulate_days
-from queueing.simulation.dayfile import load_site_day
 from queueing.simulation.mmc import MmcCase, compare_mmc
-from queueing.simulation.models import DayModel
+from queueing.simulation.service import BUNDLED, HISTORY_WEEKS, SiteDay, from_database
 from queueing.simulation.staffing import ServiceDemand, advise, demands_of
+from queueing.sites.config import DAYS
 
 POLICIES = click.Choice([p.value for p in Policy])
+WEEKDAYS = click.Choice(["all", *DAYS])
 out = Console()
 err = Console(stderr=True)
 
@@ -67,27 +72,65 @@ def mmc(
     out.print(table)
 
 
+def model_options(command: Any) -> Any:
+    """--site, --weeks and --weekday: which site's day, learned from how much history."""
+    for option in reversed(
+        (
+            click.option("--site", default="iso-omena", show_default=True),
+            click.option(
+                "--weeks",
+                type=click.IntRange(1, 52),
+                default=HISTORY_WEEKS,
+                show_default=True,
+                help="Weeks of the site's history up to yesterday the day model is learned from.",
+            ),
+            click.option(
+                "--weekday",
+                type=WEEKDAYS,
+                default="all",
+                show_default=True,
+                help="Learn from this weekday's service days only.",
+            ),
+        )
+    ):
+        command = option(command)
+    return command
+
+
 @simulate.command()
-@click.option("--site", default="iso-omena", show_default=True)
+@model_options
 @click.option("--policy", type=POLICIES, default=Policy.HORIZONTAL.value, show_default=True)
 @click.option("--days", type=int, default=1, show_default=True, help="Days scored.")
 @click.option("--seed", type=int, default=1, show_default=True)
 @click.option("--history-days", type=int, default=HISTORY_DAYS, show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
-def day(site: str, policy: str, days: int, seed: int, history_days: int, as_json: bool) -> None:
-    """Simulated days of a site: waits, service levels, and the wait estimate's error."""
-    model = _model(site)
+def day(
+    site: str,
+    weeks: int,
+    weekday: str,
+    policy: str,
+    days: int,
+    seed: int,
+    history_days: int,
+    as_json: bool,
+) -> None:
+    """Simulated days of a site: waits, service levels, and the wait estimate's error.
+
+    The day is learned from the site's history; the demo site without enough of it uses the
+    bundled day file. The output says which."""
+    found = site_day(site, weeks, weekday)
     with progress("simulating days") as tick:
-        result = simulate_days(model, Policy(policy), days, seed, history_days, tick)
+        result = simulate_days(found.model, Policy(policy), days, seed, history_days, tick)
     figures = {"site": site, "policy": policy, "days": days, "seed": seed, **result.figures()}
     if as_json:
-        _print_json(figures)
+        _print_json({**figures, "day_model": found.describe()})
         return
+    _print_model(found)
     _print_day(figures)
 
 
 @simulate.command()
-@click.option("--site", default="iso-omena", show_default=True)
+@model_options
 @click.option("--date", "day_", type=click.DateTime(["%Y-%m-%d"]), default=None)
 @click.option("--share", type=float, default=None, help="Override every service's target share.")
 @click.option("--target-minutes", type=float, default=None, help="Override every target wait.")
@@ -96,6 +139,8 @@ def day(site: str, policy: str, days: int, seed: int, history_days: int, as_json
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 def staffing(
     site: str,
+    weeks: int,
+    weekday: str,
     day_: Any,
     share: float | None,
     target_minutes: float | None,
@@ -104,16 +149,17 @@ def staffing(
     as_json: bool,
 ) -> None:
     """Service points each service needs per hour: Erlang C, checked by simulation."""
-    model = _model(site)
+    found = site_day(site, weeks, weekday)
     demands = [
         _with_target(d, share, target_minutes * 60 if target_minutes else None)
-        for d in demands_of(model)
+        for d in demands_of(found.model)
     ]
     advice = advise(demands, check_days, seed)
     when = (day_.date() if day_ else date.today()).isoformat()
     if as_json:
-        _print_json({"site": site, "date": when, "day_model": model.name, **advice.as_json()})
+        _print_json({"site": site, "date": when, "day_model": found.describe(), **advice.as_json()})
         return
+    _print_model(found)
     table = Table("service", *[f"{h:02d}" for h in range(7, 20)], title=f"{site} {when}")
     for service, hours in advice.hours.items():
         table.add_row(service, *[_cell(hours.get(h)) for h in range(7, 20)])
@@ -121,29 +167,47 @@ def staffing(
 
 
 @simulate.command()
-@click.option("--site", default="iso-omena", show_default=True)
+@model_options
 @click.option("--out", "out_dir", type=click.Path(path_type=Path), required=True)
 @click.option("--days", type=int, default=20, show_default=True)
 @click.option("--seed", type=int, default=1, show_default=True)
 @click.option("--history-days", type=int, default=HISTORY_DAYS, show_default=True)
-def report(site: str, out_dir: Path, days: int, seed: int, history_days: int) -> None:
+def report(
+    site: str, weeks: int, weekday: str, out_dir: Path, days: int, seed: int, history_days: int
+) -> None:
     """Plots and a Markdown table comparing every policy on the same days."""
     try:
         from queueing.simulation.report import write_report
     except ImportError as exc:  # matplotlib is the optional `report` extra
         message = "install the report extra: pip install 'queueing[report]'"
         raise click.ClickException(message) from exc
-    model = _model(site)
+    found = site_day(site, weeks, weekday)
     with progress("simulating policies") as tick:
-        path = write_report(model, site, out_dir, days, seed, history_days, tick)
-    err.print(f"wrote {path}")
+        path = write_report(found.model, site, out_dir, days, seed, history_days, tick)
+    err.print(f"wrote {path} ({found.model.name})")
 
 
-def _model(site: str) -> DayModel:
+def site_day(site: str, weeks: int, weekday: str) -> SiteDay:
+    """The site's day learned from the configured database (QUEUEING_DATABASE_URL)."""
+    chosen = None if weekday == "all" else DAYS.index(weekday)
     try:
-        return load_site_day(site)
-    except ValueError as exc:
-        raise click.BadParameter(str(exc), param_hint="--site") from exc
+        return asyncio.run(from_database(from_env().database_url, site, weeks, chosen))
+    except NotFound as exc:
+        raise click.BadParameter(exc.detail, param_hint="--site") from exc
+    except NotEnoughHistory as exc:
+        message = f"not enough history to learn a day model: {exc.detail}"
+        raise click.ClickException(message) from exc
+    except (OSError, DBAPIError) as exc:  # a server down, a file that is no database
+        raise click.ClickException(f"cannot read the site's history: {exc}") from exc
+
+
+def _print_model(found: SiteDay) -> None:
+    amount = found.amount
+    if found.source == BUNDLED:
+        err.print(f"day model: the bundled {found.model.name}, because {found.reason}")
+        return
+    seen = f"{amount.service_days} service days and {amount.tickets} tickets"
+    err.print(f"day model: {found.model.name}, from {seen}")
 
 
 def _with_target(

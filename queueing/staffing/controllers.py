@@ -24,8 +24,11 @@ class StaffingController(Controller):
         "/{site:str}/staffing",
         summary="Staffing advice: service points needed per service and hour",
         description=(
-            "Admins only. Walk-ins forecast from the last 8 weeks' same weekday, the day's "
-            "bookings, learned service times; Erlang C checked by simulation. "
+            "Managers (their units' and agreed services) and admins. With enough history "
+            "(5 service days, 200 tickets in the last 8 weeks), the demand of a day model "
+            "learned from it (that weekday's days, or every day's if they are too few: walk-ins "
+            "per local hour, transfers in, service times) and the day's bookings; else walk-ins "
+            "forecast from the same weekday's tickets. Erlang C checked by simulation. "
             '{service: {"HH": {arrivals, erlang_c, points, simulated_service_level}}}.'
         ),
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from collections import Counter, defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from functools import partial
 from zoneinfo import ZoneInfo
@@ -16,15 +16,30 @@ from queueing.access.principal import Principal
 from queueing.db import Database
 from queueing.domain.days import DayOutOfRange, check_day
 from queueing.domain.eta import ServiceTimeStats
-from queueing.errors import InvalidInput, NotFound
+from queueing.errors import InvalidInput, NotEnoughHistory, NotFound
 from queueing.lobby.learning import EtaSource
 from queueing.models import Service, Site, utcnow
-from queueing.simulation.staffing import ServiceDemand, advise, forecast_arrivals
+from queueing.simulation.history import Amount
+from queueing.simulation.models import DayModel
+from queueing.simulation.service import HISTORY_WEEKS, LEARNED, DayModelService
+from queueing.simulation.staffing import ServiceDemand, advise, demands_of, forecast_arrivals
 from queueing.sites import repository as sites_repo
 from queueing.staffing import repository
 
-HISTORY_WEEKS = 8
+RECORDS = "records"  # too little history for a day model: the same weekday's tickets alone
 StaffingJson = dict[str, dict[str, dict[str, float | int | None]]]
+
+
+@dataclass(frozen=True, slots=True)
+class StaffingPlan:
+    """The advice, and what it was worked out from."""
+
+    hours: StaffingJson
+    source: str  # LEARNED: a day model of the site's history; RECORDS: the thin forecast
+    amount: Amount  # the history the day model had (or lacked)
+    first: date
+    last: date
+    day: date | None = None  # the day advised; None: an average day of first..last
 
 
 class StaffingService:
@@ -33,6 +48,7 @@ class StaffingService:
     ) -> None:
         self.db = db
         self.learning = learning  # the service times the lobby has learned
+        self.models = DayModelService(db)
         self.check_days = check_days
         self.seed = seed
 
@@ -43,7 +59,15 @@ class StaffingService:
 
         `principal` None is the command line, run by whoever runs the service itself.
         """
-        day = _parse_day(day_text)
+        return (await self.plan(site_slug, _parse_day(day_text), principal)).hours
+
+    async def plan(
+        self, site_slug: str, day: date, principal: Principal | None, owned_only: bool = False
+    ) -> StaffingPlan:
+        """The advice for `day`: from a day model of the last weeks (that weekday's days, or
+        every day's if they are too few) when the history is enough, else from the records.
+
+        `owned_only`: a manager sees their units' services only, as on the statistics page."""
         async with self.db.read() as session:
             site = await sites_repo.site_by_slug(session, site_slug)
             if site is None:
@@ -58,17 +82,80 @@ class StaffingService:
             booked = await repository.booked_starts(
                 session, site.id, _midnight(day, zone), _midnight(day + timedelta(1), zone)
             )
-            services = await sites_repo.services(session, site.id)
-            if principal is not None:  # a manager: the services their units own or serve
-                services = [s for s in services if principal.may_serve(site.id, s.id)]
+            services = _visible(principal, site.id, await sites_repo.services(session, site.id),
+                                owned_only)  # fmt: skip
             learning = await self.learning.learning(session, site)
         observed = _observed(zone, issued, booked, outcomes)
-        demands = _demands(site, day, history, services, observed, learning.stats)
+        try:
+            learned = await self.models.learn(site_slug, *history, day.weekday(), True)
+        except NotEnoughHistory as short:
+            demands = _demands(site, day, history, services, observed, learning.stats)
+            return StaffingPlan(await self._advise(demands), RECORDS, _amount(short), *history, day)
+        demands = _learned_demands(learned.model, services, observed)
+        return StaffingPlan(await self._advise(demands), LEARNED, learned.amount, *history, day)
+
+    async def for_range(
+        self, site_slug: str, first: date, last: date, principal: Principal
+    ) -> StaffingPlan:
+        """The statistics page's advice: for the day if the range is one, else for an average
+        day of the range's last HISTORY_WEEKS weeks; a manager's units' services only."""
+        if first == last:
+            return await self.plan(site_slug, first, principal, owned_only=True)
+        first = max(first, last - timedelta(weeks=HISTORY_WEEKS) + timedelta(days=1))
+        async with self.db.read() as session:
+            site = await sites_repo.site_by_slug(session, site_slug)
+            if site is None:
+                raise NotFound(f"no site {site_slug!r}")
+            services = _visible(principal, site.id, await sites_repo.services(session, site.id),
+                                True)  # fmt: skip
+        try:
+            learned = await self.models.learn(site_slug, first, last)
+        except NotEnoughHistory as short:
+            return StaffingPlan({}, RECORDS, _amount(short), first, last)
+        demands = _learned_demands(learned.model, services, None)
+        return StaffingPlan(await self._advise(demands), LEARNED, learned.amount, first, last)
+
+    async def _advise(self, demands: list[ServiceDemand]) -> StaffingJson:
         if not demands:
             return {}
         # The simulation check takes a few tenths of a second: off the event loop.
         run = partial(advise, demands, check_days=self.check_days, seed=self.seed)
         return (await anyio.to_thread.run_sync(run)).as_json()
+
+
+def _visible(
+    principal: Principal | None, site_id: int, services: Sequence[Service], owned_only: bool
+) -> list[Service]:
+    """The services whose advice this reader sees: a manager's units' own (`owned_only`) or
+    those they own or serve; everything for an admin or the command line."""
+    if principal is None:
+        return list(services)
+    if owned_only:
+        units = principal.managed_units(site_id)
+        return [s for s in services if units is None or s.unit_id in units]
+    return [s for s in services if principal.may_serve(site_id, s.id)]
+
+
+def _amount(short: NotEnoughHistory) -> Amount:
+    return Amount(int(short.extra["service_days"]), int(short.extra["tickets"]))
+
+
+def _learned_demands(
+    model: DayModel, services: Sequence[Service], day: Observed | None
+) -> list[ServiceDemand]:
+    """The day model's demand (walk-ins and transfers in) of the services seen; for a given
+    `day`, its own bookings in place of the model's booked pattern (the calendar is known)."""
+    by_slug = {s.slug: s for s in services}
+    demands = []
+    for demand in demands_of(model):
+        service = by_slug.get(demand.slug)
+        if service is None:
+            continue
+        if day is not None:
+            demand = replace(demand, appointments=tuple(sorted(day.booked.get(service.id, []))))
+        if demand.arrivals_per_hour or demand.appointments:
+            demands.append(demand)
+    return demands
 
 
 def _parse_day(text: str) -> date:

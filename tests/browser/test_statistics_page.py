@@ -57,6 +57,9 @@ async def test_the_statistics_page_at_every_size(
         assert overflow <= 0, f"{name}: the page is {overflow}px wider than the screen"
         headers = await page.locator("#services-table thead th[scope=col]").count()
         assert headers >= 16
+        # The week is enough history for a day model: the advice has a row per service seen.
+        assert "learned from 7 service days" in await page.inner_text("#staffing-model")
+        assert await page.locator("#staffing-table tbody tr").count() >= 10
         if name in ("1920x1080", "phone"):
             shot = out / f"statistics-{name}.png"
             await page.screenshot(path=str(shot))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import random
 import uuid
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -40,40 +41,59 @@ def history(
 
 
 def _visit(rows, rng, site_id, service, points, day, number, issued, services) -> None:  # type: ignore[no-untyped-def]
-    ticket_id = uuid.uuid4()
     wait = rng.expovariate(1 / 600)
-    called = issued + timedelta(seconds=wait)
     outcome = rng.choices(["done", "no_show", "cancelled", "transferred"], [80, 8, 7, 5])[0]
-    point = rng.choice(points)
-    ended = called + timedelta(seconds=rng.expovariate(1 / 420) + 30)
-    step = {
-        "ticket_id": ticket_id,
-        "service_id": service.id,
-        "entered_at": issued,
-        "called_at": called if outcome != "cancelled" else None,
-        "started_at": called if outcome in ("done", "transferred") else None,
-        "ended_at": ended if outcome != "cancelled" else issued + timedelta(seconds=wait / 2),
-        "service_point_id": point.id if outcome != "cancelled" else None,
-        "outcome": outcome,
-    }
-    rows["steps"].append(step)
-    final, last_end = ("done" if outcome == "transferred" else outcome), step["ended_at"]
+    then = None
     if outcome == "transferred":
-        other = rng.choice(services)
-        call2 = ended + timedelta(seconds=rng.expovariate(1 / 300))
-        last_end = call2 + timedelta(seconds=rng.expovariate(1 / 300) + 30)
-        rows["steps"].append(
-            {
-                "ticket_id": ticket_id,
-                "service_id": other.id,
-                "entered_at": ended,
-                "called_at": call2,
-                "started_at": call2,
-                "ended_at": last_end,
-                "service_point_id": rng.choice(points).id,
-                "outcome": "done",
-            }
-        )
+        then = Leg(rng.choice(services), rng.choice(points), rng.expovariate(1 / 300),
+                   rng.expovariate(1 / 300) + 30)  # fmt: skip
+    leg = Leg(service, rng.choice(points), wait, rng.expovariate(1 / 420) + 30, outcome)
+    ticket_id = visit(rows, site_id, day, number, issued, leg, then)
+    guess = rng.uniform(0.5, 1.5) * wait
+    rows["estimates"].append(
+        {
+            "ticket_id": ticket_id,
+            "seconds": guess,
+            "low_seconds": guess * 0.7,
+            "high_seconds": guess * 1.4,
+            "shown_at": issued,
+        }
+    )
+
+
+@dataclass(frozen=True)
+class Leg:
+    """One service of a visit as written: waited `wait` s after entering, served `seconds` s."""
+
+    service: Any  # a services row: id, prefix
+    point: Any  # a service_points row: id
+    wait: float
+    seconds: float
+    outcome: str = "done"  # done, no_show, cancelled (left before a call), transferred
+
+
+def visit(
+    rows: dict[str, list[dict[str, Any]]],
+    site_id: int,
+    day: date,
+    number: int,
+    issued: datetime,
+    first: Leg,
+    then: Leg | None = None,
+) -> uuid.UUID:
+    """Append one ticket's rows: its first step and, if `first` was transferred, the next."""
+    ticket_id = uuid.uuid4()
+    step = _step(ticket_id, first, issued)
+    rows["steps"].append(step)
+    final, last_end = (
+        ("done" if first.outcome == "transferred" else first.outcome),
+        step["ended_at"],
+    )
+    if first.outcome == "transferred" and then is not None:
+        second = _step(ticket_id, then, step["ended_at"])
+        rows["steps"].append(second)
+        last_end = second["ended_at"]
+    service = first.service
     rows["tickets"].append(
         {
             "id": ticket_id,
@@ -98,16 +118,45 @@ def _visit(rows, rng, site_id, service, points, day, number, issued, services) -
             "updated_at": last_end,
         }
     )
-    guess = rng.uniform(0.5, 1.5) * wait
-    rows["estimates"].append(
-        {
-            "ticket_id": ticket_id,
-            "seconds": guess,
-            "low_seconds": guess * 0.7,
-            "high_seconds": guess * 1.4,
-            "shown_at": issued,
-        }
-    )
+    return ticket_id
+
+
+def _step(ticket_id: uuid.UUID, leg: Leg, entered: datetime) -> dict[str, Any]:
+    left = leg.outcome == "cancelled"
+    called = entered + timedelta(seconds=leg.wait)
+    return {
+        "ticket_id": ticket_id,
+        "service_id": leg.service.id,
+        "entered_at": entered,
+        "called_at": None if left else called,
+        "started_at": called if leg.outcome in ("done", "transferred") else None,
+        # Who left the line ended their wait then; the others when the point was done with them.
+        "ended_at": called if left else called + timedelta(seconds=leg.seconds),
+        "service_point_id": None if left else leg.point.id,
+        "outcome": leg.outcome,
+    }
+
+
+async def write(url: str, rows: dict[str, list[dict[str, Any]]]) -> None:
+    """Insert history rows in bulk, then ANALYZE (as autovacuum or `optimize` would)."""
+    engine = create_async_engine(url)
+    try:
+        async with engine.begin() as conn:
+            await _insert(conn, rows)
+    finally:
+        await engine.dispose()
+
+
+async def _insert(conn: Any, rows: dict[str, list[dict[str, Any]]]) -> None:
+    for table, values in (
+        (Ticket.__table__, rows["tickets"]),
+        (TicketStep.__table__, rows["steps"]),
+        (ShownEstimate.__table__, rows.get("estimates", [])),
+    ):
+        for start in range(0, len(values), 5000):
+            await conn.execute(table.insert(), values[start : start + 5000])
+    # As autovacuum (PostgreSQL) or `PRAGMA optimize` would have after such growth.
+    await conn.exec_driver_sql("ANALYZE")
 
 
 async def fill(url: str, today: date, days: int, per_day: int) -> None:
@@ -121,15 +170,6 @@ async def fill(url: str, today: date, days: int, per_day: int) -> None:
             ).all()
             points = (await conn.execute(select(ServicePoint))).all()
             layout = {"site_id": site_id, "services": services, "points": points}
-            rows = history(layout, today, days, per_day, seed=days)
-            for table, values in (
-                (Ticket.__table__, rows["tickets"]),
-                (TicketStep.__table__, rows["steps"]),
-                (ShownEstimate.__table__, rows["estimates"]),
-            ):
-                for start in range(0, len(values), 5000):
-                    await conn.execute(table.insert(), values[start : start + 5000])
-            # As autovacuum (PostgreSQL) or `PRAGMA optimize` would have after such growth.
-            await conn.exec_driver_sql("ANALYZE")
+            await _insert(conn, history(layout, today, days, per_day, seed=days))
     finally:
         await engine.dispose()
