@@ -37,6 +37,7 @@ from queueing.clock import Clock
 from queueing.components import INJECTED, Components
 from queueing.contract import document_errors
 from queueing.db import Database
+from queueing.dependencies import resolve_in_order
 from queueing.devices.controllers import DeviceController
 from queueing.devices.service import DeviceService
 from queueing.displays_api.wiring import HANDLERS as DISPLAY_HANDLERS
@@ -72,6 +73,7 @@ def create_app(
 ) -> Litestar:
     """Build the API with its database, Redis, services and routes."""
     settings = settings or from_env()
+    resolve_in_order()
     if not settings.secret_key:
         raise RuntimeError("QUEUEING_SECRET_KEY must be set (queueing serve sets one for you)")
     logs.configure(settings.log_format, settings.log_level)
