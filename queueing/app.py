@@ -57,6 +57,7 @@ from queueing.settings import Settings, from_env
 from queueing.sites.cache import ConfigCache, follow
 from queueing.sites.controllers import SiteController
 from queueing.sites.service import SiteService
+from queueing.sites.states import PointStateService
 from queueing.staffing.controllers import StaffingController
 from queueing.staffing.service import StaffingService
 from queueing.statistics.controllers import StatisticsController
@@ -158,6 +159,7 @@ def _components(settings: Settings, clock: Clock) -> Components:
         auth=AuthService(db, settings.secret_key, settings.token_minutes, throttle, clock=clock),
         tickets=tickets,
         sites=SiteService(db, publisher),
+        point_states=PointStateService(db, publisher, clock=clock),
         appointments=AppointmentService(db, tickets, settings, enqueuer, clock=clock),
         outbox=OutboxService(db, enqueuer, clock=clock),
         audit=AuditService(db),

@@ -25,6 +25,7 @@ from queueing.ratelimit import RateLimiter
 from queueing.settings import Settings
 from queueing.sites.cache import ConfigCache
 from queueing.sites.service import SiteService
+from queueing.sites.states import PointStateService
 from queueing.staffing.service import StaffingService
 from queueing.statistics.service import StatisticsService
 from queueing.tickets.service import TicketService
@@ -32,7 +33,7 @@ from queueing.tickets.service import TicketService
 # The parts handlers receive by name (`tickets: TicketService`); the rest only the app uses.
 INJECTED = (
     "tickets", "sites", "staffing", "auth", "audit", "devices", "appointments", "outbox",
-    "desk", "displays", "statistics",
+    "desk", "displays", "statistics", "point_states",
 )  # fmt: skip
 
 
@@ -48,6 +49,7 @@ class Components:
     auth: AuthService
     tickets: TicketService
     sites: SiteService
+    point_states: PointStateService
     appointments: AppointmentService
     outbox: OutboxService
     audit: AuditService

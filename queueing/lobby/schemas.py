@@ -34,6 +34,7 @@ class DeskQueue(msgspec.Struct):
     target_seconds: int
     target_share: float
     tickets: list[DeskTicket]
+    served_now: bool = True  # some point that may call serves it
 
 
 class DeskCurrent(msgspec.Struct):
@@ -61,6 +62,8 @@ class DeskPoint(msgspec.Struct):
     slug: str
     labels: dict[str, Any]
     unit: str
+    state: str | None = None  # open, paused, closed; None: never set (open by its hours)
+    reason: str | None = None
 
 
 class Desk(msgspec.Struct):

@@ -114,6 +114,10 @@ SAMPLES: dict[tuple[str, str], Sample] = {
     ("PUT", "/api/sites/{site:str}/service-points/{point:str}/profile"): Sample(
         f"{SITE}/service-points/counter-4/profile", {"services": ["kela-benefits"]}, deny=OWN_UNIT
     ),
+    # Opening: pausing or closing would make the samples after it find counter-4 not calling.
+    ("PUT", "/api/sites/{site:str}/service-points/{point:str}/state"): Sample(
+        f"{SITE}/service-points/counter-4/state", {"state": "open"}, deny=OWN_UNIT
+    ),
     ("POST", "/api/sites/{site:str}/tickets"): Sample(
         f"{SITE}/tickets", {"service": "kela-benefits"}, deny=_deny("other_admin")
     ),
@@ -215,6 +219,9 @@ SAMPLES: dict[tuple[str, str], Sample] = {
     ("GET", "/staff/api/desk"): Sample("/staff/api/desk", deny=_deny("anonymous")),
     ("POST", "/staff/api/points/{point:str}/call-next"): Sample(
         "/staff/api/points/counter-4/call-next", deny=OWN_UNIT
+    ),
+    ("PUT", "/staff/api/points/{point:str}/state"): Sample(
+        "/staff/api/points/counter-4/state", {"state": "open"}, deny=OWN_UNIT
     ),
     ("POST", "/staff/api/tickets/{ticket_id:uuid}/call"): Sample(
         f"/staff/api/tickets/{T}/call", {"service_point": "{point}"}, deny=STAFF_ONLY

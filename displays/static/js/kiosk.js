@@ -79,7 +79,12 @@ function renderServices() {
     const figures = state.queues.get(service.slug);
     let meta = "";
     if (!service.open) meta = texts.t("kiosk.closed_now");
-    else if (figures) meta = `${texts.t("kiosk.waiting_now", { n: figures.waiting })} · ${waitText(texts, figures.estimated_wait_seconds, state.lang)}`;
+    else if (figures) {
+      const wait = figures.served_now === false
+        ? texts.t("not_served")
+        : waitText(texts, figures.estimated_wait_seconds, state.lang);
+      meta = `${texts.t("kiosk.waiting_now", { n: figures.waiting })} · ${wait}`;
+    }
     const button = tile(pickLabel(service.labels, state.lang), meta);
     button.dataset.service = service.slug;
     button.disabled = !service.open;
