@@ -217,6 +217,7 @@ async def points(session: AsyncSession, site_id: int) -> list[PointInfo]:
             unit_id=point.unit_id,
             state=point.state,
             reason=point.state_reason,
+            staffed_by=point.staffed_by,
         )
         for point, unit in point_rows
     ]

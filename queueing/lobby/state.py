@@ -61,6 +61,7 @@ class PointInfo:
     unit_id: int = 0  # who may sit at it (Principal.may_use_point)
     state: str | None = None  # open, paused, closed; None: never set, open by its hours
     reason: str | None = None  # why it is paused
+    staffed_by: str | None = None  # the username of whoever opened it
 
     @property
     def calling(self) -> bool:

@@ -210,6 +210,24 @@ SAMPLES: dict[tuple[str, str], Sample] = {
     ("POST", "/sites/{site:str}/statistics/logout"): Sample(
         "/sites/iso-omena/statistics/logout", form=True
     ),
+    ("GET", "/api/sites/{site:str}/supervisor"): Sample(f"{SITE}/supervisor", deny=MANAGERS),
+    # The supervisor page: the form for anyone; its data and its one click for managers.
+    ("GET", "/sites/{site:str}/supervisor"): Sample("/sites/iso-omena/supervisor/"),
+    ("POST", "/sites/{site:str}/supervisor/login"): Sample(
+        "/sites/iso-omena/supervisor/login", {"username": "staff", "password": "wrong"}, form=True
+    ),
+    ("POST", "/sites/{site:str}/supervisor/logout"): Sample(
+        "/sites/iso-omena/supervisor/logout", form=True
+    ),
+    ("GET", "/sites/{site:str}/supervisor/data"): Sample(
+        "/sites/iso-omena/supervisor/data", deny=MANAGERS
+    ),
+    # Already in counter-4's profile: a 422 for those let through, so the matrix changes nothing.
+    ("POST", "/sites/{site:str}/supervisor/apply"): Sample(
+        "/sites/iso-omena/supervisor/apply",
+        {"service_point": "counter-4", "service": "kela-benefits"},
+        deny=MANAGERS,
+    ),
     ("GET", "/staff"): Sample("/staff/"),
     ("POST", "/staff/login"): Sample(
         "/staff/login", {"username": "staff", "password": "wrong"}, form=True
