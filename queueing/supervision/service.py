@@ -91,8 +91,10 @@ class _Read:
     ) -> None:
         self.site, self.now, self.principal = site, now, principal
         self.services, self.points, self.waiting = services, points, waiting
+        # Ordered by call time: of two tickets at one point, the later call is the one served.
         self.at_point = {row.service_point_id: row for row in counters}
         self.counters = counters
+        self.visible: set[int] = set()
 
     def view(self, scope: set[str] | None, servable: dict[str, frozenset[str]]) -> SupervisorView:
         shown = [s for s in self.services if scope is None or s.unit in scope]
@@ -107,6 +109,8 @@ class _Read:
             and self.principal.may_use_point(self.site.id, p.unit_id)
         ]
         lines = [self._line(s, helpers) for s in shown]
+        # Another unit's customer at a point serving this scope is not the viewer's to see.
+        self.visible = {s.id for s in shown}
         return SupervisorView(
             site=self.site.slug,
             timezone=self.site.timezone,
@@ -134,13 +138,17 @@ class _Read:
             urgency=round(head, 3),
             open_points=[p.slug for p in serving if _state(p) == PointState.OPEN.value],
             paused_points=[p.slug for p in serving if p.state == PointState.PAUSED.value],
-            now_serving=sum(1 for r in self.counters if r.service_id == service.id),
+            now_serving=len(
+                {r.service_point_id for r in self.counters if r.service_id == service.id}
+            ),
             alert=alert,
             suggestions=who_could_take(service.slug, helpers) if alert else [],
         )
 
     def _point(self, point: PointInfo) -> PointView:
         row = self.at_point.get(point.id)
+        if row is not None and row.service_id not in self.visible:
+            row = None
         return PointView(
             service_point=point.slug,
             labels=dict(point.labels),

@@ -65,11 +65,19 @@ def line(body: dict[str, Any], service: str) -> dict[str, Any]:
 async def test_a_unit_manager_sees_only_their_units_lines_and_staff_none(
     client: Client, admin: dict[str, str], staff: dict[str, str]
 ) -> None:
+    advice = await issue(client, "citizen-advice")
+    call = f"{SITE}/service-points/counter-1/call-next"
+    assert (await client.post(call, headers=staff)).json()["id"] == advice["id"]
     manager = await view(client, await add_manager(client))
     assert manager["scope"] == ["kela"]
     assert {item["unit"] for item in manager["lines"]} == {"kela"}
+    # Counter 1 serves Kela's line too, but its customer now is Citizen Services': not shown.
+    counter = next(p for p in manager["points"] if p["service_point"] == "counter-1")
+    assert counter["current"] is None
     everything = await view(client, admin)
     assert everything["scope"] is None and len(everything["lines"]) > len(manager["lines"])
+    counter = next(p for p in everything["points"] if p["service_point"] == "counter-1")
+    assert counter["current"]["number"] == advice["number"]
     assert (await client.get(f"{SITE}/supervisor", headers=staff)).status_code == 403
 
 
