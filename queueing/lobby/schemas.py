@@ -34,7 +34,6 @@ class DeskQueue(msgspec.Struct):
     target_seconds: int
     target_share: float
     tickets: list[DeskTicket]
-    served_now: bool = True  # some point that may call serves it
 
 
 class DeskCurrent(msgspec.Struct):
