@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from queueing.domain.routing import Candidate, urgency
 
@@ -37,6 +37,14 @@ def head_urgency(oldest: datetime | None, now: datetime, target_seconds: float) 
 
 def about_to_break(head: float) -> bool:
     return head >= ALERT_URGENCY
+
+
+def alert_at(oldest: datetime | None, target_seconds: float) -> datetime | None:
+    """When the line's longest wait reaches the alert, if nobody is called before: the page
+    reads the view again then, instead of polling for a change no event announces."""
+    if oldest is None:
+        return None
+    return oldest + timedelta(seconds=ALERT_URGENCY * max(target_seconds, 1.0))
 
 
 def who_could_take(service: str, helpers: Iterable[Helper]) -> list[str]:

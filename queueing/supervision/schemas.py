@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 import msgspec
@@ -23,6 +24,8 @@ class LineView(msgspec.Struct):
     paused_points: list[str]
     now_serving: int  # customers of the service at a counter now
     alert: bool  # about to break its target
+    # When it will be, with nobody called meanwhile (None: nobody waits, or it already is).
+    alert_at: datetime | None
     # Open points that may serve it (own unit or an agreement) but do not yet: one click adds it.
     suggestions: list[str]
 

@@ -6,12 +6,19 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from queueing.access.principal import Principal
 from queueing.clock import Clock
 from queueing.db import Database
 from queueing.domain.point_state import PointState
-from queueing.domain.supervision import Helper, about_to_break, head_urgency, who_could_take
+from queueing.domain.supervision import (
+    Helper,
+    about_to_break,
+    alert_at,
+    head_urgency,
+    who_could_take,
+)
 from queueing.errors import InvalidInput, NotFound
 from queueing.lobby import repository as lobby_repo
 from queueing.lobby.state import PointInfo, ServiceInfo, Waiting
@@ -142,6 +149,7 @@ class _Read:
                 {r.service_point_id for r in self.counters if r.service_id == service.id}
             ),
             alert=alert,
+            alert_at=None if alert else _local(alert_at(oldest, service.target_seconds), self.site),
             suggestions=who_could_take(service.slug, helpers) if alert else [],
         )
 
@@ -172,6 +180,10 @@ class _Read:
             if row.started_at is None
             else _seconds(self.now - row.started_at),
         )
+
+
+def _local(moment: datetime | None, site: Site) -> datetime | None:
+    return None if moment is None else moment.astimezone(ZoneInfo(site.timezone))
 
 
 def _state(point: PointInfo) -> str:

@@ -64,6 +64,22 @@ async def test_the_supervisor_page_receives_a_live_alert_and_applies_its_suggest
     assert page.errors == []  # type: ignore[attr-defined]
 
 
+async def test_an_alert_falls_due_on_the_page_with_no_event_to_announce_it(
+    browser: Browser, server: Server, hands: Staff
+) -> None:
+    ticket = await hands.issue()
+    await age(server, ticket["id"], 0.8 * 30 * 60 - 6)  # six seconds short of the alert
+    page = await new_page(browser, 1366, 768)
+    await sign_in(page, server)
+    # The stream's first snapshot makes the page read the view once, as it connects.
+    await page.wait_for_function("window.__supervisor.reads === 1")
+    assert await page.query_selector(".sv-alert") is None
+    await page.wait_for_selector(".sv-alert[data-service='kela-benefits']", timeout=15_000)
+    # One read, when the alert fell due: nothing polled meanwhile.
+    assert await page.evaluate("window.__supervisor.reads") == 2
+    assert page.errors == []  # type: ignore[attr-defined]
+
+
 async def test_the_supervisor_page_lays_out_on_a_wall_screen_a_laptop_and_a_tablet(
     browser: Browser, server: Server
 ) -> None:

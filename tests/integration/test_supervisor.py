@@ -4,7 +4,7 @@ an alert from the routing rule's urgency with the points that could help, applie
 from __future__ import annotations
 
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from litestar.testing import AsyncTestClient
@@ -87,10 +87,14 @@ async def test_a_line_near_its_target_raises_an_alert_with_the_points_that_could
     calm = await view(client, admin)
     assert line(calm, "kela-benefits")["alert"] is False and calm["alerts"] == []
     ticket = await issue(client)
+    soon = line(await view(client, admin), "kela-benefits")
+    due = datetime.fromisoformat(soon["alert_at"]) - datetime.fromisoformat(ticket["issued_at"])
+    assert abs(due.total_seconds() - 0.8 * 30 * 60) < 5  # four fifths of a 30-minute target
     await age(client, ticket["id"], 0.9 * 30 * 60)  # 90 % of a 30-minute target
     body = await view(client, admin)
     kela = line(body, "kela-benefits")
     assert kela["alert"] is True and body["alerts"] == ["kela-benefits"]
+    assert kela["alert_at"] is None  # already due
     assert 0.89 <= kela["urgency"] < 1.0 and kela["waiting"] == 1
     # Citizen Services serves Kela's basic questions by agreement; counter-2 does not yet.
     assert kela["suggestions"] == ["counter-2"]

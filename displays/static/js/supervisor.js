@@ -1,14 +1,14 @@
 // Supervisor: lines against their targets, points, and alerts with one-click help.
 // The site's display stream says when something changed; the view itself is read from /data.
-// Waits grow while nothing happens, so the view is also read again every TICK_MS.
+// A wait grows with no event to say so: the shown waits tick here each second, and the view is
+// read again when the next line's alert falls due (its `alert_at`), never on a poll.
 import { boot, Texts, pickLabel, clockTime } from "./i18n.js";
 import { LiveStream } from "./live.js";
 
-const TICK_MS = 15_000;
 const data = boot();
 const texts = new Texts(data.catalogs, data.lang);
 const $ = (id) => document.getElementById(id);
-const state = { view: data.view, busy: false, reads: 0 };
+const state = { view: data.view, busy: false, reads: 0, readAt: Date.now() };
 window.__supervisor = state;
 
 async function load() {
@@ -17,7 +17,24 @@ async function load() {
   if (!response.ok) return;
   state.view = await response.json();
   state.reads += 1;
+  state.readAt = Date.now();
   render();
+  scheduleAlert();
+}
+
+// Read the view again the moment the next line reaches its alert (a little after, so the
+// server's clock agrees); a change in the lobby meanwhile reads it sooner and reschedules.
+let alertTimer = null;
+function scheduleAlert() {
+  clearTimeout(alertTimer);
+  const due = state.view.lines.map((l) => l.alert_at && Date.parse(l.alert_at)).filter(Boolean);
+  if (!due.length) return;
+  alertTimer = setTimeout(load, Math.max(Math.min(...due) - Date.now(), 0) + 500);
+}
+
+// Seconds since the view was read, added to each wait and time in service shown.
+function since() {
+  return Math.floor((Date.now() - state.readAt) / 1000);
 }
 
 let pending = null;
@@ -78,7 +95,7 @@ function renderAlerts(view) {
   $("alerts").replaceChildren(...alerts.map((line) => {
     const box = el("div", "sv-alert", el("p", "", texts.t("sup.alert_text", {
       service: pickLabel(line.labels, data.lang),
-      wait: minutes(line.oldest_wait_seconds || 0),
+      wait: minutes((line.oldest_wait_seconds || 0) + since()),
       target: Math.round(line.target_seconds / 60),
     })));
     box.dataset.service = line.service;
@@ -98,7 +115,7 @@ function lineRow(line) {
   const row = el("tr", line.alert ? "alert" : "",
     el("th", "", pickLabel(line.labels, data.lang)),
     el("td", "num", String(line.waiting)),
-    el("td", "num", line.oldest_wait_seconds === null ? "–" : minutes(line.oldest_wait_seconds)),
+    el("td", "num", line.oldest_wait_seconds === null ? "–" : minutes(line.oldest_wait_seconds + since())),
     el("td", "num", String(Math.round(line.target_seconds / 60))),
     el("td", "", line.open_points.map(pointName).join(", ") || "–"),
     el("td", "num", String(line.now_serving)),
@@ -119,7 +136,7 @@ function pointRow(point) {
     el("td", "", stateText),
     el("td", "", current ? `${current.number} · ${serviceName(current.service)}` : "–"),
     el("td", "num", current ? minutes(current.waited_seconds) : "–"),
-    el("td", "num", current && current.in_service_seconds !== null ? minutes(current.in_service_seconds) : "–"),
+    el("td", "num", current && current.in_service_seconds !== null ? minutes(current.in_service_seconds + since()) : "–"),
   );
   row.firstChild.scope = "row";
   row.dataset.point = point.service_point;
@@ -140,7 +157,12 @@ function el(tag, cls, ...children) {
 }
 
 render();
-setInterval(load, TICK_MS);
+scheduleAlert();
+// Only the tables tick: the alerts keep their buttons (and a keyboard user's focus) still.
+setInterval(() => {
+  $("lines").replaceChildren(...state.view.lines.map(lineRow));
+  $("points").replaceChildren(...state.view.points.map(pointRow));
+}, 1000);
 const stream = new LiveStream(data.events_url, {
   snapshot: reloadSoon,
   change: reloadSoon,
