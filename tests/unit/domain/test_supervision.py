@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from queueing.domain.supervision import Helper, about_to_break, head_urgency, who_could_take
+from queueing.domain.supervision import (
+    Helper,
+    about_to_break,
+    alert_at,
+    head_urgency,
+    who_could_take,
+)
 
 NOW = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
 
@@ -24,3 +30,8 @@ def test_points_that_may_serve_and_lack_the_service_are_offered_shortest_profile
         Helper("library-1", ("l",), frozenset({"l"})),  # no agreement for it
     ]
     assert who_could_take("k", helpers) == ["counter-7", "counter-2"]
+
+
+def test_the_alert_falls_due_at_four_fifths_of_the_target_after_the_longest_wait_began() -> None:
+    assert alert_at(None, 900) is None
+    assert alert_at(NOW, 15 * 60) == NOW + timedelta(minutes=12)
