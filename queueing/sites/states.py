@@ -8,7 +8,9 @@ so a pause stops the very next call in every process.
 from __future__ import annotations
 
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
+import msgspec
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from queueing.access.principal import Principal
@@ -44,7 +46,7 @@ class PointStateService:
             event = await record(session, site, point, view, principal)
         if self.publisher is not None:
             await self.publisher.publish(site.slug, site.id, [event])
-        return view
+        return in_site_time(view, site)
 
 
 def change(
@@ -59,6 +61,12 @@ def change(
     elif state == PointState.CLOSED.value:
         point.staffed_by = None
     return view_of(point)
+
+
+def in_site_time(view: PointStateView, site: Site) -> PointStateView:
+    """The view with its time in the site's zone, as every time a person sees (stored UTC)."""
+    since = view.since.astimezone(ZoneInfo(site.timezone)) if view.since else None
+    return msgspec.structs.replace(view, since=since)
 
 
 def view_of(point: ServicePoint) -> PointStateView:

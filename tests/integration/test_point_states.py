@@ -60,7 +60,9 @@ async def test_staff_open_pause_and_close_a_point_and_each_change_is_audited_and
         "open",
         "staff",
     )
-    assert datetime.fromisoformat(body["since"]).utcoffset() is not None
+    # In the site's time: +02:00 or +03:00 in Helsinki.
+    offset = datetime.fromisoformat(body["since"]).utcoffset()
+    assert offset is not None and offset.total_seconds() in (7200, 10800)
     paused = (await put_state(client, staff, "counter-4", state="paused", reason="break")).json()
     assert (paused["state"], paused["reason"], paused["staffed_by"]) == ("paused", "break", "staff")
     closed = (await put_state(client, staff, "counter-4", state="closed")).json()
