@@ -8,8 +8,15 @@ from displays.customer import CustomerPages
 from displays.screens import ScreenPages
 from displays.staff import staff_router
 from displays.statistics import StatisticsPages
+from displays.supervisor import SupervisorPages
 
 
 def page_handlers(secret_key: str) -> list[Any]:
     """Every page route; the staff router carries its own CSRF middleware."""
-    return [ScreenPages, CustomerPages, StatisticsPages, staff_router(secret_key)]
+    return [
+        ScreenPages,
+        CustomerPages,
+        StatisticsPages,
+        SupervisorPages,
+        staff_router(secret_key),
+    ]

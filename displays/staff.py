@@ -12,7 +12,7 @@ import uuid
 from typing import Annotated, Any, Literal
 
 import msgspec
-from litestar import Controller, Request, Response, Router, get, post
+from litestar import Controller, Request, Response, Router, get, post, put
 from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import Cookie
 from litestar.di import Provide
@@ -32,6 +32,8 @@ from queueing.domain.routing import Placement
 from queueing.errors import NotAuthenticated, TooManyAttempts
 from queueing.lobby.desk import StaffDeskService
 from queueing.lobby.schemas import Desk
+from queueing.sites.schemas import PointStateView, SetPointState
+from queueing.sites.states import PointStateService
 from queueing.tickets.schemas import TicketView
 from queueing.tickets.service import TicketService
 
@@ -185,6 +187,18 @@ class StaffApi(Controller):
         """Call the next customer to the point; 204 when nobody waits."""
         view = await tickets.call_next(await desk.site_slug(staff), point, staff)
         return Response(view, status_code=HTTP_200_OK if view else HTTP_204_NO_CONTENT)
+
+    @put("/points/{point:str}/state")
+    async def set_state(
+        self,
+        point: str,
+        data: SetPointState,
+        staff: Principal,
+        desk: StaffDeskService,
+        point_states: PointStateService,
+    ) -> PointStateView:
+        """Sign in to the point (open), pause it for a break, or close it."""
+        return await point_states.set_state(await desk.site_slug(staff), point, data, staff)
 
     @post("/tickets/{ticket_id:uuid}/call", status_code=HTTP_200_OK)
     async def call(

@@ -58,10 +58,13 @@ from queueing.settings import Settings, from_env
 from queueing.sites.cache import ConfigCache, follow
 from queueing.sites.controllers import SiteController
 from queueing.sites.service import SiteService
+from queueing.sites.states import PointStateService
 from queueing.staffing.controllers import StaffingController
 from queueing.staffing.service import StaffingService
 from queueing.statistics.controllers import StatisticsController
 from queueing.statistics.service import StatisticsService
+from queueing.supervision.controllers import SupervisorController
+from queueing.supervision.service import SupervisorService
 from queueing.tickets.controllers import CustomerTicketController, StaffTicketController
 from queueing.tickets.service import TicketService
 
@@ -98,6 +101,7 @@ def create_app(
             StaffTicketController,
             StaffingController,
             StatisticsController,
+            SupervisorController,
             *DISPLAY_HANDLERS,
             AppointmentController,
             StaffAppointmentController,
@@ -148,6 +152,7 @@ def _components(settings: Settings, clock: Clock) -> Components:
     tickets = TicketService(
         db, publisher, clock=clock, after_commit=enqueuer.after_commit, lobby=lobby, config=config
     )
+    sites = SiteService(db, publisher)
     displays = display_state(db, lobby, settings.redis_url)
     return Components(
         settings=settings,
@@ -159,7 +164,8 @@ def _components(settings: Settings, clock: Clock) -> Components:
         enqueuer=enqueuer,
         auth=AuthService(db, settings.secret_key, settings.token_minutes, throttle, clock=clock),
         tickets=tickets,
-        sites=SiteService(db, publisher),
+        sites=sites,
+        point_states=PointStateService(db, publisher, clock=clock),
         appointments=AppointmentService(db, tickets, settings, enqueuer, clock=clock),
         outbox=OutboxService(db, enqueuer, clock=clock),
         audit=AuditService(db),
@@ -171,6 +177,7 @@ def _components(settings: Settings, clock: Clock) -> Components:
         lobby=lobby,
         staffing=StaffingService(db, learning),
         statistics=StatisticsService(db, clock=clock),
+        supervision=SupervisorService(db, sites, clock=clock),
         desk=StaffDeskService(db, lobby),
         displays=displays["displays"],
         hub=displays["hub"],

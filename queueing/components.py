@@ -25,14 +25,17 @@ from queueing.ratelimit import RateLimiter
 from queueing.settings import Settings
 from queueing.sites.cache import ConfigCache
 from queueing.sites.service import SiteService
+from queueing.sites.states import PointStateService
 from queueing.staffing.service import StaffingService
 from queueing.statistics.service import StatisticsService
+from queueing.supervision.service import SupervisorService
 from queueing.tickets.service import TicketService
 
 # The parts handlers receive by name (`tickets: TicketService`); the rest only the app uses.
 INJECTED = (
     "tickets", "sites", "staffing", "auth", "audit", "devices", "appointments", "outbox",
-    "desk", "displays", "statistics",
+    "desk", "displays", "statistics", "point_states",
+    "supervision",
 )  # fmt: skip
 
 
@@ -48,6 +51,7 @@ class Components:
     auth: AuthService
     tickets: TicketService
     sites: SiteService
+    point_states: PointStateService
     appointments: AppointmentService
     outbox: OutboxService
     audit: AuditService
@@ -57,6 +61,7 @@ class Components:
     lobby: LobbyReader
     staffing: StaffingService
     statistics: StatisticsService
+    supervision: SupervisorService
     desk: StaffDeskService
     displays: DisplayService
     hub: Hub

@@ -112,6 +112,13 @@ class ServiceClosed(Conflict):
     kind = "service-closed"
 
 
+class PointNotOpen(Conflict):
+    """A call at a service point that is paused or closed; `state` (extra) says which."""
+
+    title = "Service point not open"
+    kind = "service-point-not-open"
+
+
 class WrongCode(NotFound):
     """A booking code that matches no booking (or not this one); attempts are counted."""
 

@@ -1,7 +1,8 @@
 """The recurring jobs, for `rq cron workers.cron` (and the embedded worker's cron process).
 
 reconcile     every QUEUEING_RECONCILE_INTERVAL s: wake-ups from the database, event-log
-              catch-up, automatic no-shows, end of day, missed appointments
+              catch-up, automatic no-shows, end of day, points left open past closing,
+              missed appointments
 erase         daily at 01:17 UTC (03:17 or 04:17 in Helsinki, the quietest hour): retention
 """
 

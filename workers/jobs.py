@@ -69,6 +69,13 @@ async def _close_days(rt: Runtime) -> int:
     return closed.tickets
 
 
+async def _close_points(rt: Runtime) -> int:
+    closed = await rt.housekeeping.close_points()
+    for site, events in closed:
+        await publish(rt, site, events)
+    return sum(len(events) for _, events in closed)
+
+
 def mark_missed_appointments() -> int:
     """Bookings not checked in by their slot's end plus the grace become no-shows."""
     return run(lambda rt: rt.housekeeping.mark_missed_appointments())
@@ -88,6 +95,7 @@ async def _reconcile(rt: Runtime) -> dict[str, Any]:
     report = await reconciler.restore_wake_ups(rt)
     report["no_shows"] = await rt.housekeeping.expire_calls()
     report["closed"] = await _close_days(rt)
+    report["points_closed"] = await _close_points(rt)
     report["missed_appointments"] = await rt.housekeeping.mark_missed_appointments()
     log.info("reconciled", **report)
     return report

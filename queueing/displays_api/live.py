@@ -94,6 +94,8 @@ class DisplayView:
                     "service_point": p.slug,
                     "labels": dict(p.labels),
                     "open": state.point_open(p.slug),
+                    "state": p.state or ("open" if state.point_open(p.slug) else "closed"),
+                    "reason": p.reason if p.state == "paused" else None,
                 }
                 for p in state.points.values()
                 if self.points and p.slug in self.points
@@ -117,6 +119,9 @@ def queue_row(line: Line, state: LiveState) -> dict[str, Any]:
             int((state.now - line.oldest).total_seconds()) if line.oldest else None
         ),
         "open": state.service_open(service.slug),
+        # False when every point serving it is paused or closed (or none has it): the lobby
+        # says "no one is serving this now" instead of a wait.
+        "served_now": line.served_now,
         "walk_in": service.accepts in ("walk-in", "both"),
     }
 

@@ -35,12 +35,17 @@ class QueueView(msgspec.Struct):
     open: bool
     # The estimate's range (p7.5-p92.5); None where only the simple formula applies.
     estimated_wait_range_seconds: list[int] | None = None
+    # False when no point that may call serves it (all paused or closed): no wait is estimated.
+    served_now: bool = True
 
 
 class PointView(msgspec.Struct):
     service_point: str
     labels: dict[str, Any]
     open: bool
+    # open, paused or closed (a point never given a state: open or closed by its hours).
+    state: str = "open"
+    reason: str | None = None  # why it is paused
 
 
 class DisplaySettings(msgspec.Struct):

@@ -10,7 +10,8 @@ from sqlalchemy import String, and_, cast, delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from queueing.domain.lifecycle import Step, allowed_from
-from queueing.models import Appointment, IdempotencyRecord, OutboxMessage, Ticket
+from queueing.domain.point_state import PointState
+from queueing.models import Appointment, IdempotencyRecord, OutboxMessage, ServicePoint, Ticket
 
 BATCH = 500
 
@@ -41,6 +42,15 @@ async def open_unserved(
     if issued_before is not None:
         query = query.where(or_(Ticket.service_day < last_day, Ticket.issued_at < issued_before))
     return list(await session.scalars(query.limit(BATCH)))
+
+
+async def points_left_open(session: AsyncSession, site_id: int) -> list[ServicePoint]:
+    """The site's service points staff opened or paused and have not closed."""
+    signed_in = [PointState.OPEN.value, PointState.PAUSED.value]
+    query = select(ServicePoint).where(
+        ServicePoint.site_id == site_id, ServicePoint.state.in_(signed_in)
+    )
+    return list(await session.scalars(query))
 
 
 async def erase_tickets(session: AsyncSession, before: datetime) -> int:

@@ -26,6 +26,7 @@ from queueing.domain.reminders import no_show_due
 from queueing.errors import Conflict
 from queueing.events import repository as events_repo
 from queueing.housekeeping import repository
+from queueing.housekeeping.points import close_points
 from queueing.models import Appointment, Event, Service, Site, Ticket, utcnow
 from queueing.notifications.dispatch import ticket_key
 from queueing.outbox.plan import Planned, add_message
@@ -147,6 +148,11 @@ class Housekeeping:
         return await events_repo.append(
             session, site.id, "ticket.closed", event_payload(ctx), ticket.id, now
         )
+
+    async def close_points(self) -> list[tuple[Site, list[Event]]]:
+        """Points left open or paused past their closing time close themselves (audited as the
+        system); returns the events to publish."""
+        return await close_points(self.db, self.clock())
 
     # --- appointments --------------------------------------------------------------------
 

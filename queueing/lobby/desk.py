@@ -109,7 +109,7 @@ class _Desk:
 
 
 def _point(point: PointInfo) -> DeskPoint:
-    return DeskPoint(point.slug, dict(point.labels), point.unit)
+    return DeskPoint(point.slug, dict(point.labels), point.unit, point.state, point.reason)
 
 
 def _queue(service: ServiceInfo, rows: Sequence[Any], lobby: LobbyRead) -> DeskQueue:

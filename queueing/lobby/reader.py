@@ -97,9 +97,12 @@ class LobbyRead:
     ) -> Place:
         """The place and wait a holder is shown for `found` (the estimate above, if any)."""
         if found is None:
-            # No open point serves the line: the replay cannot say; the simple formula can.
+            # The replay cannot say; the simple formula can, unless no point may call for the
+            # line at all (all paused or closed): then nobody serves it now and no wait is shown.
             key = str(service_id)
             servers = sum(key in p.profile for p in self.snapshot.points)
+            if servers == 0:
+                return Place(position, None, None)
             return Place(position, estimated_wait_seconds(position, typical_seconds, servers), None)
         seconds, low, high = as_range(found)
         return Place(position, seconds, (low, high))

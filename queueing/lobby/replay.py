@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from queueing.domain.eta import Estimate, PointState, Snapshot, staffed_points
+from queueing.domain.point_state import PointState as PointStateName
 from queueing.domain.schedule import SharedReplay, shared_replay
 from queueing.lobby import repository
 from queueing.lobby.learning import SiteLearning
@@ -71,6 +72,8 @@ async def read_snapshot(
     targets = {str(i): s.target_seconds for i, s in learning.services.items()}
     rows = counters if counters is not None else await repository.points_now(session, site.id)
     active = await repository.points_calling_since(session, site.id, now - ACTIVE_WINDOW)
+    # Signed in is staffed, whether or not it has called yet.
+    active |= {r.slug for r in rows if r.state == PointStateName.OPEN.value}
     targets.update((str(r.service_id), r.target_seconds) for r in rows)
     # The caller's read may hold a service newer than the cached configuration.
     candidates = [c for c in (w.candidate() for w in waiting) if c.service in targets]

@@ -12,11 +12,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Integer, and_, bindparam, cast, func, or_, select
+from sqlalchemy import Integer, and_, bindparam, cast, func, literal, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
 from queueing.domain.lifecycle import TicketStatus
+from queueing.domain.point_state import NOT_SERVING
 from queueing.lobby.state import PointInfo, ServiceInfo, Waiting
 from queueing.models import (
     Call,
@@ -32,6 +33,12 @@ AT_COUNTER = [TicketStatus.CALLED.value, TicketStatus.SERVING.value]
 WAITING = TicketStatus.WAITING.value
 # domain.line.line_key in SQL: priority needs first, then by ranked_at.
 LINE_ORDER = (Ticket.priority.desc(), Ticket.ranked_at)
+# domain.point_state.may_call in SQL: never given a state, or open.
+# Literal values, not an expanding IN: the statement is prebuilt and run on every issue.
+_CALLING = or_(
+    ServicePoint.state.is_(None),
+    ServicePoint.state.not_in([literal(value) for value in sorted(NOT_SERVING)]),
+)
 # A step "served" for longer than this was left open by mistake (a counter closed for the night).
 LONGEST_SERVICE_SECONDS = 4 * 3600
 
@@ -56,10 +63,12 @@ class PointRow:
     target_seconds: float
     serving: int | None  # the service of the called or serving ticket
     called_at: datetime | None
+    state: str | None = None  # open (signed in) or None (never set: open by its hours)
 
 
 def _points_now_statement() -> Any:
-    at_counter = and_(Ticket.service_point_id == ServicePoint.id, Ticket.status.in_(AT_COUNTER))
+    statuses = [literal(status) for status in AT_COUNTER]  # not an expanding IN: prebuilt
+    at_counter = and_(Ticket.service_point_id == ServicePoint.id, Ticket.status.in_(statuses))
     return (
         select(
             ServicePoint.slug,
@@ -67,11 +76,12 @@ def _points_now_statement() -> Any:
             Service.target_seconds,
             Ticket.service_id.label("serving"),
             Ticket.called_at,
+            ServicePoint.state,
         )
         .join(ProfileEntry, ProfileEntry.service_point_id == ServicePoint.id)
         .join(Service, Service.id == ProfileEntry.service_id)
         .outerjoin(Ticket, at_counter)
-        .where(ServicePoint.site_id == bindparam("site_id"))
+        .where(ServicePoint.site_id == bindparam("site_id"), _CALLING)
         .order_by(ServicePoint.position, ServicePoint.id, ProfileEntry.position)
     )
 
@@ -88,6 +98,7 @@ async def points_now(session: AsyncSession, site_id: int) -> list[PointRow]:
     """Each service point's profile entries in order, with its called or serving ticket if any.
 
     One query for the whole lobby, so a ticket view costs the same with 3 counters or 30.
+    A paused or closed point is left out: it serves nobody, so it counts for no estimate.
     """
     return point_rows(await session.execute(POINTS_NOW, {"site_id": site_id}))
 
@@ -220,6 +231,9 @@ async def points(session: AsyncSession, site_id: int) -> list[PointInfo]:
             tuple(profiles.get(point.id, [])),
             id=point.id,
             unit_id=point.unit_id,
+            state=point.state,
+            reason=point.state_reason,
+            staffed_by=point.staffed_by,
         )
         for point, unit in point_rows
     ]

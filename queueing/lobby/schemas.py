@@ -61,6 +61,8 @@ class DeskPoint(msgspec.Struct):
     slug: str
     labels: dict[str, Any]
     unit: str
+    state: str | None = None  # open, paused, closed; None: never set (open by its hours)
+    reason: str | None = None
 
 
 class Desk(msgspec.Struct):

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 from queueing.domain.estimate import estimated_wait_seconds
 from queueing.domain.hours import is_open
 from queueing.domain.line import line_key
+from queueing.domain.point_state import PointState, may_call
 from queueing.domain.public_units import PublicUnits, public_units
 from queueing.domain.routing import Candidate
 from queueing.sites.config import ConfigError, expand_opening_hours
@@ -58,6 +59,14 @@ class PointInfo:
     profile: tuple[str, ...]
     id: int = 0
     unit_id: int = 0  # who may sit at it (Principal.may_use_point)
+    state: str | None = None  # open, paused, closed; None: never set, open by its hours
+    reason: str | None = None  # why it is paused
+    staffed_by: str | None = None  # the username of whoever opened it
+
+    @property
+    def calling(self) -> bool:
+        """Whether it may call now, and so counts for its lines' staffing and estimates."""
+        return may_call(self.state)
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,6 +100,11 @@ class Line:
     def waiting(self) -> int:
         return len(self.tickets)
 
+    @property
+    def served_now(self) -> bool:
+        """Whether some point that may call has the service in its profile."""
+        return self.servers > 0
+
     def estimate(self, position: int) -> int | None:
         """The simple formula's seconds until `position` is called; None when no point serves.
 
@@ -102,6 +116,8 @@ class Line:
 
     def newcomer_wait(self) -> tuple[int | None, tuple[int, int] | None]:
         """(seconds, (low, high)) a ticket taken now would wait; the range only when replayed."""
+        if not self.served_now:
+            return None, None  # no estimate for a line no point serves: "no one serves it now"
         if self.newcomer is not None:
             return self.newcomer[0], self.newcomer[1:]
         return self.estimate(self.waiting + 1), None
@@ -137,6 +153,8 @@ class LiveState:
         if found is None:
             return None
         service, position = found
+        if not self.lines[service].served_now:
+            return Place(position, None, None)
         estimate = self.estimates.get(ticket_id)
         if estimate is not None:
             return Place(position, estimate[0], estimate[1:])
@@ -153,9 +171,14 @@ class LiveState:
         return is_open(week, self.now, self.timezone)
 
     def point_open(self, slug: str) -> bool:
-        """A point is open when some service of its profile is within its opening hours."""
+        """A point is open when staff opened it (signed in); one never given a state, when some
+        service of its profile is within its opening hours."""
         point = self.points.get(slug)
-        return point is not None and any(self.service_open(s) for s in point.profile)
+        if point is None or not point.calling:
+            return False
+        if point.state == PointState.OPEN.value:
+            return True
+        return any(self.service_open(s) for s in point.profile)
 
     def service_unit(self, service: ServiceInfo) -> str:
         """The unit the public sees the service under (a sensitive one: the neutral unit)."""
@@ -194,6 +217,8 @@ def build_state(
     point_map = {p.slug: p for p in points}
     servers = {slug: 0 for slug in by_slug}
     for point in point_map.values():
+        if not point.calling:
+            continue  # paused or closed: serves nobody now
         for slug in point.profile:
             if slug in servers:
                 servers[slug] += 1

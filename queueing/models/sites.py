@@ -79,6 +79,12 @@ class ServicePoint(Base):
     # The configured profile (service slugs), kept apart from the live one so export is lossless.
     default_profile: Mapped[list[str]] = mapped_column(JSON, default=list)
     position: Mapped[int] = mapped_column(Integer, default=0)
+    # open / paused / closed (queueing.domain.point_state); None: never set, open by its hours.
+    # Live state, not configuration: the import and the hot path's config cache leave it alone.
+    state: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    state_reason: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    state_since: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    staffed_by: Mapped[str | None] = mapped_column(String(64), nullable=True)  # a username
 
 
 class ProfileEntry(Base):

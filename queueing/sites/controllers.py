@@ -9,8 +9,16 @@ from litestar.params import QueryParameter
 
 from queueing.access.principal import Principal
 from queueing.access.routes import ACCOUNT, PUBLIC
-from queueing.sites.schemas import ProfileView, SetProfile, SiteDetail, SiteSummary
+from queueing.sites.schemas import (
+    PointStateView,
+    ProfileView,
+    SetPointState,
+    SetProfile,
+    SiteDetail,
+    SiteSummary,
+)
 from queueing.sites.service import SiteService
+from queueing.sites.states import PointStateService
 
 Lang = Annotated[
     Literal["fi", "sv", "en"] | None,
@@ -58,3 +66,20 @@ class SiteController(Controller):
     ) -> ProfileView:
         """Replace the services the point serves, across units if skills allow."""
         return await sites.set_profile(site, point, data.services, principal)
+
+    @put(
+        "/{site:str}/service-points/{point:str}/state",
+        summary="Open (sign in to), pause or close a service point",
+        security=[{"BearerToken": []}],
+        opt=ACCOUNT,
+    )
+    async def set_state(
+        self,
+        site: str,
+        point: str,
+        data: SetPointState,
+        point_states: PointStateService,
+        principal: Principal,
+    ) -> PointStateView:
+        """Only an open point calls; a paused or closed one answers call-next with 409."""
+        return await point_states.set_state(site, point, data, principal)

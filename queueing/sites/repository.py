@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import delete, exists, select
+from sqlalchemy import Table, bindparam, delete, exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from queueing.models import (
@@ -150,3 +150,11 @@ async def servable_by_unit(session: AsyncSession, unit_id: int) -> set[int]:
 async def referenced(session: AsyncSession, condition: Any) -> bool:
     """Whether any row meets `condition` (a row still referring to one being removed)."""
     return bool(await session.scalar(select(exists().where(condition))))
+
+
+# The point's state for call-next's unit of work (tickets/fast.py): read in the unit, not from
+# the configuration cache, since a pause must stop the very next call in every process.
+_points = cast(Table, ServicePoint.__table__)
+POINT_STATE = select(_points.c.state, _points.c.state_reason).where(
+    _points.c.id == bindparam("point_id")
+)

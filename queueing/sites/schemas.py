@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from datetime import datetime
+from typing import Annotated, Any, Literal
 
 import msgspec
 
@@ -62,3 +63,17 @@ class SetProfile(msgspec.Struct, forbid_unknown_fields=True):
 class ProfileView(msgspec.Struct):
     service_point: str
     services: list[str]
+
+
+class SetPointState(msgspec.Struct, forbid_unknown_fields=True):
+    state: Literal["open", "paused", "closed"]
+    # Why a point is paused ("break", "training"); shown on its counter display and the desk.
+    reason: Annotated[str, msgspec.Meta(max_length=200)] | None = None
+
+
+class PointStateView(msgspec.Struct):
+    service_point: str
+    state: str  # open, paused or closed; a point never given one is open by its hours
+    reason: str | None
+    since: datetime | None
+    staffed_by: str | None  # the username of whoever opened it

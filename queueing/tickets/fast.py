@@ -19,14 +19,16 @@ from typing import Any
 from queueing.audit import repository as audit
 from queueing.db import Work
 from queueing.domain.numbering import MAX_NUMBER, format_number
+from queueing.domain.point_state import refusal
 from queueing.domain.routing import Candidate, choose_next
-from queueing.errors import Conflict, InvalidInput
+from queueing.errors import Conflict, InvalidInput, PointNotOpen
 from queueing.events import repository as events_repo
 from queueing.lobby import repository as lobby
 from queueing.lobby.reader import Placed
 from queueing.lobby.repository import PointRow
 from queueing.lobby.state import Place
 from queueing.models import Event
+from queueing.sites import repository as sites_repo
 from queueing.sites.cache import PointConf, ServiceConf, SiteConf
 from queueing.tickets import repository
 
@@ -139,6 +141,11 @@ def call_next(dialect: str, call: CallNext) -> Work[Called | None]:
     """Claim the ticket the rule picks among the line heads, then write the step's call time,
     the call, the audit entry and the event; None when nobody waits."""
     site, point, now = call.site, call.point, call.now
+    # The state is live, not in the configuration snapshot: read here, in the call's transaction.
+    row = (yield sites_repo.POINT_STATE, {"point_id": point.id}).first()
+    state, reason = (row.state, row.state_reason) if row is not None else (None, None)
+    if (refused := refusal(state, reason)) is not None:
+        raise PointNotOpen(refused, state=state)
     targets = {str(s.id): s.target_seconds for s in call.services}
     lines = {f"s{index}": s.id for index, s in enumerate(call.services)}
     skipped: list[uuid.UUID] = []

@@ -32,9 +32,10 @@ from queueing.domain.lifecycle import (
     apply_step,
 )
 from queueing.domain.numbering import NumbersExhausted, format_number, next_sequence, service_day
+from queueing.domain.point_state import refusal
 from queueing.domain.public_units import public_units
 from queueing.domain.routing import Placement, transfer_ranked_at
-from queueing.errors import Conflict, InvalidInput, NotFound, ServiceClosed
+from queueing.errors import Conflict, InvalidInput, NotFound, PointNotOpen, ServiceClosed
 from queueing.events import repository as events_repo
 from queueing.events.publisher import Publisher
 from queueing.lobby.learning import EtaSource
@@ -306,6 +307,9 @@ class TicketService:
             _, point = await self._point(session, site.slug, point_slug)
             principal.require_point(site.id, point.unit_id)
             principal.require_serve(site.id, ticket.service_id)
+            refused = refusal(point.state, point.state_reason)
+            if refused is not None:
+                raise PointNotOpen(refused, state=point.state)
             now = self.clock()
             if not await self._claim_call(session, ticket.id, point, now):
                 raise Conflict(f"cannot call a ticket that is {ticket.status}")

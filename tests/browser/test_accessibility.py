@@ -9,6 +9,7 @@ from axe_playwright_python.async_playwright import Axe
 from playwright.async_api import Browser, Page
 
 from tests.browser.conftest import Server, Staff, new_page, staff_sign_in
+from tests.support import stack
 
 AXE = Axe()
 OPTIONS = {
@@ -97,4 +98,29 @@ async def test_staff_pages(browser: Browser, server: Server, hands: Staff) -> No
     await page.wait_for_function("window.__staff.desk.current !== null")
     await page.keyboard.press("t")
     found["transfer dialog"] = await _serious(page)
+    assert found == {name: [] for name in found}
+
+
+async def test_a_paused_point_and_the_supervisor_page(
+    browser: Browser, server: Server, hands: Staff
+) -> None:
+    await _busy(hands)
+    desk = await new_page(browser, 1366, 768)
+    await staff_sign_in(desk, server.url, point="counter-5")
+    await desk.fill("#pause-reason", "break")
+    await desk.click("#state-pause")
+    await desk.wait_for_function("window.__staff.desk.point.state === 'paused'")
+    found = {"paused workstation": await _serious(desk)}
+    counter = await new_page(browser, 1920, 1080)
+    await counter.goto(f"{server.url}/sites/iso-omena/counter/counter-5")
+    await counter.wait_for_function("document.getElementById('current').dataset.state === 'paused'")
+    found["paused counter"] = await _serious(counter)
+    page = await new_page(browser, 1366, 768)
+    await page.goto(f"{server.url}/sites/iso-omena/supervisor/")
+    found["supervisor sign-in"] = await _serious(page)
+    await page.fill("#username", "admin")
+    await page.fill("#password", stack.PASSWORD)
+    await page.click("button[type=submit]")
+    await page.wait_for_selector("#lines tr[data-service='kela-benefits']")
+    found["supervisor"] = await _serious(page)
     assert found == {name: [] for name in found}

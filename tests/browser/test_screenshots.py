@@ -12,6 +12,7 @@ from pathlib import Path
 from playwright.async_api import Browser, Page
 
 from tests.browser.conftest import Server, Staff, new_page, staff_sign_in
+from tests.support import stack
 
 LIVE = "document.documentElement.dataset.live === 'live'"
 MORNING = {
@@ -53,6 +54,7 @@ async def test_screenshots_of_every_page(
     ticket = await _kiosk(browser, server, out)
     await _mobile(browser, server, hands, out, ticket)
     await _staff(browser, server, out)
+    await _supervisor(browser, server, out)
 
 
 async def _displays(browser: Browser, server: Server, out: Path) -> None:
@@ -115,3 +117,13 @@ async def _staff(browser: Browser, server: Server, out: Path) -> None:
     await page.keyboard.press("t")
     await page.fill("#transfer-search", "kela")
     await _shot(page, out, "staff-transfer")
+
+
+async def _supervisor(browser: Browser, server: Server, out: Path) -> None:
+    page = await new_page(browser, 1920, 1080)
+    await page.goto(f"{server.url}/sites/iso-omena/supervisor/?lang=en")
+    await page.fill("#username", "admin")
+    await page.fill("#password", stack.PASSWORD)
+    await page.click("button[type=submit]")
+    await page.wait_for_function(LIVE)
+    await _shot(page, out, "supervisor")

@@ -114,6 +114,10 @@ SAMPLES: dict[tuple[str, str], Sample] = {
     ("PUT", "/api/sites/{site:str}/service-points/{point:str}/profile"): Sample(
         f"{SITE}/service-points/counter-4/profile", {"services": ["kela-benefits"]}, deny=OWN_UNIT
     ),
+    # Opening: pausing or closing would make the samples after it find counter-4 not calling.
+    ("PUT", "/api/sites/{site:str}/service-points/{point:str}/state"): Sample(
+        f"{SITE}/service-points/counter-4/state", {"state": "open"}, deny=OWN_UNIT
+    ),
     ("POST", "/api/sites/{site:str}/tickets"): Sample(
         f"{SITE}/tickets", {"service": "kela-benefits"}, deny=_deny("other_admin")
     ),
@@ -206,6 +210,24 @@ SAMPLES: dict[tuple[str, str], Sample] = {
     ("POST", "/sites/{site:str}/statistics/logout"): Sample(
         "/sites/iso-omena/statistics/logout", form=True
     ),
+    ("GET", "/api/sites/{site:str}/supervisor"): Sample(f"{SITE}/supervisor", deny=MANAGERS),
+    # The supervisor page: the form for anyone; its data and its one click for managers.
+    ("GET", "/sites/{site:str}/supervisor"): Sample("/sites/iso-omena/supervisor/"),
+    ("POST", "/sites/{site:str}/supervisor/login"): Sample(
+        "/sites/iso-omena/supervisor/login", {"username": "staff", "password": "wrong"}, form=True
+    ),
+    ("POST", "/sites/{site:str}/supervisor/logout"): Sample(
+        "/sites/iso-omena/supervisor/logout", form=True
+    ),
+    ("GET", "/sites/{site:str}/supervisor/data"): Sample(
+        "/sites/iso-omena/supervisor/data", deny=MANAGERS
+    ),
+    # Already in counter-4's profile: a 422 for those let through, so the matrix changes nothing.
+    ("POST", "/sites/{site:str}/supervisor/apply"): Sample(
+        "/sites/iso-omena/supervisor/apply",
+        {"service_point": "counter-4", "service": "kela-benefits"},
+        deny=MANAGERS,
+    ),
     ("GET", "/staff"): Sample("/staff/"),
     ("POST", "/staff/login"): Sample(
         "/staff/login", {"username": "staff", "password": "wrong"}, form=True
@@ -215,6 +237,9 @@ SAMPLES: dict[tuple[str, str], Sample] = {
     ("GET", "/staff/api/desk"): Sample("/staff/api/desk", deny=_deny("anonymous")),
     ("POST", "/staff/api/points/{point:str}/call-next"): Sample(
         "/staff/api/points/counter-4/call-next", deny=OWN_UNIT
+    ),
+    ("PUT", "/staff/api/points/{point:str}/state"): Sample(
+        "/staff/api/points/counter-4/state", {"state": "open"}, deny=OWN_UNIT
     ),
     ("POST", "/staff/api/tickets/{ticket_id:uuid}/call"): Sample(
         f"/staff/api/tickets/{T}/call", {"service_point": "{point}"}, deny=STAFF_ONLY

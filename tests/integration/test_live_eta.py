@@ -166,13 +166,18 @@ async def test_a_called_ticket_has_no_estimate(client: Client, staff: dict[str, 
     assert body["estimated_wait_seconds"] is None and body["estimated_wait_range_seconds"] is None
 
 
-async def test_a_line_no_point_serves_falls_back_to_the_formula(
+async def test_a_line_no_point_serves_promises_no_wait(
     client: Client, admin: dict[str, str]
 ) -> None:
+    # Once a formula's guess ("under a minute" for a line nobody serves); now no figure at all,
+    # and the display says nobody serves it (served_now), as for a line whose points all paused.
     await set_profile(client, admin, "digi-desk", ["library-customer-service"])
     issued = await issue(client, ONE_POINT)
-    assert issued["estimated_wait_seconds"] > 0
+    assert issued["estimated_wait_seconds"] is None
     assert issued["estimated_wait_range_seconds"] is None
+    display = (await client.get("/api/sites/iso-omena/display")).json()
+    line = next(q for q in display["queues"] if q["service"] == ONE_POINT)
+    assert (line["served_now"], line["estimated_wait_seconds"]) == (False, None)
 
 
 async def test_service_times_are_learned_from_history_after_refresh(

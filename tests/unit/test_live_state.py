@@ -47,3 +47,24 @@ def test_without_live_estimates_the_formula_applies_and_no_range_is_claimed() ->
     row = PUBLIC_VIEW.queues(state)["queues"][0]
     assert row["estimated_wait_seconds"] == 1500 and row["estimated_wait_range_seconds"] is None
     assert state.ticket_position(uuid.uuid4()) is None
+
+
+def test_a_line_whose_only_point_is_paused_is_served_by_nobody_and_promises_no_wait() -> None:
+    paused = [PointInfo("counter-4", "kela", {"fi": "Tiski 4"}, ("kela-benefits",),
+                        state="paused", reason="break")]  # fmt: skip
+    state = build_state(
+        "iso-omena", "Europe/Helsinki", 7, NOW, [KELA], paused, WAITING,
+        newcomers={"kela-benefits": (1400, 900, 2000)},
+    )  # fmt: skip
+    row = PUBLIC_VIEW.queues(state)["queues"][0]
+    assert (row["served_now"], row["estimated_wait_seconds"]) == (False, None)
+    place = state.ticket_position(SECOND)
+    assert place is not None and (place.position, place.wait) == (2, None)
+    assert not state.point_open("counter-4")
+
+
+def test_a_signed_in_point_is_open_whatever_its_hours() -> None:
+    opened = [PointInfo("counter-4", "kela", {"fi": "Tiski 4"}, ("kela-benefits",), state="open")]
+    state = build_state("iso-omena", "Europe/Helsinki", 7, NOW, [KELA], opened, WAITING)
+    assert state.point_open("counter-4")
+    assert PUBLIC_VIEW.queues(state)["queues"][0]["served_now"] is True

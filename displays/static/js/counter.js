@@ -1,17 +1,24 @@
-// Counter display: the number called to this service point, "now serving", open or closed.
+// Counter display: the number called to this service point, "now serving", open, paused or closed.
 import { boot, Texts, clockTime } from "./i18n.js";
 import { LiveStream } from "./live.js";
 
 const data = boot();
 const texts = new Texts(data.catalogs, data.lang);
 const $ = (id) => document.getElementById(id);
-const state = { current: null, open: data.open, timezone: data.timezone };
+const state = { current: null, open: data.open, pointState: null, reason: null, timezone: data.timezone };
+
+function takePoint(points) {
+  const point = points.find((p) => p.service_point === data.point);
+  if (!point) return;
+  state.open = point.open;
+  state.pointState = point.state || null;
+  state.reason = point.reason || null;
+}
 
 function fromSnapshot(snapshot) {
   const call = snapshot.calling.find((c) => c.status === "called" || c.status === "serving");
   state.current = call ? { number: call.number, status: call.status } : null;
-  const point = snapshot.service_points.find((p) => p.service_point === data.point);
-  if (point) state.open = point.open;
+  takePoint(snapshot.service_points);
   render();
 }
 
@@ -28,6 +35,11 @@ function render() {
     box.dataset.state = state.current.status;
     $("number").textContent = state.current.number;
     $("status").replaceChildren(...say(state.current.status === "called" ? "counter.please_come" : "counter.serving"));
+  } else if (state.pointState === "paused") {
+    // A break: the reason is the staff member's own words, shown as they wrote them.
+    box.dataset.state = "paused";
+    $("number").replaceChildren(...say("counter.paused"));
+    $("status").textContent = state.reason || "";
   } else if (!state.open) {
     box.dataset.state = "closed";
     $("number").replaceChildren(...say("counter.closed"));
@@ -52,8 +64,7 @@ function change(event) {
 }
 
 function queues(figures) {
-  const point = figures.service_points.find((p) => p.service_point === data.point);
-  if (point) state.open = point.open;
+  takePoint(figures.service_points);
   render();
 }
 

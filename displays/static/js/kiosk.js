@@ -79,7 +79,12 @@ function renderServices() {
     const figures = state.queues.get(service.slug);
     let meta = "";
     if (!service.open) meta = texts.t("kiosk.closed_now");
-    else if (figures) meta = `${texts.t("kiosk.waiting_now", { n: figures.waiting })} · ${waitText(texts, figures.estimated_wait_seconds, state.lang)}`;
+    else if (figures) {
+      const wait = figures.served_now === false
+        ? texts.t("not_served")
+        : waitText(texts, figures.estimated_wait_seconds, state.lang);
+      meta = `${texts.t("kiosk.waiting_now", { n: figures.waiting })} · ${wait}`;
+    }
     const button = tile(pickLabel(service.labels, state.lang), meta);
     button.dataset.service = service.slug;
     button.disabled = !service.open;
@@ -237,11 +242,11 @@ function renderTicket() {
   $("ticket-number").textContent = ticket.number;
   $("ticket-service").textContent = serviceLabel(ticket);
   $("ticket-place").textContent = placeText(ticket);
-  $("ticket-wait").textContent = ticket.position
-    ? texts.t("kiosk.estimated_wait", {
+  $("ticket-wait").textContent = !ticket.position ? ""
+    : ticket.estimated_wait_seconds === null ? texts.t("not_served")  // all its points paused or closed
+    : texts.t("kiosk.estimated_wait", {
         wait: waitWithRange(texts, ticket.estimated_wait_seconds, ticket.estimated_wait_range_seconds, state.lang),
-      })
-    : "";
+      });
   $("qr").alt = texts.t("kiosk.qr_alt");
   // The paper copy, in the customer's language.
   $("p-label").textContent = texts.t("kiosk.your_number");

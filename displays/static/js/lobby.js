@@ -84,14 +84,20 @@ function renderCalls(lang) {
   $("calls").replaceChildren(...items);
 }
 
+// A line every point of which is paused or closed promises no wait: it says so instead.
+function waitCell(q, lang) {
+  if (!q.open) return texts.t("lobby.closed", {}, lang);
+  if (q.served_now === false) return texts.t("not_served", {}, lang);
+  return waitText(texts, q.estimated_wait_seconds, lang);
+}
+
 function renderQueues(lang) {
   const body = $("queue-rows");
   if (state.queues === null) return;  // keep whatever is there until real figures arrive
   const rows = state.queues.map((q) => el("tr", { "data-service": q.service },
     el("td", {}, pickLabel(q.labels, lang)),
     el("td", { class: "num waiting" }, String(q.waiting)),
-    el("td", { class: q.open ? "num" : "num closed" },
-      q.open ? waitText(texts, q.estimated_wait_seconds, lang) : texts.t("lobby.closed", {}, lang)),
+    el("td", { class: q.open && q.served_now !== false ? "num" : "num closed" }, waitCell(q, lang)),
   ));
   if (!rows.length) {
     rows.push(el("tr", {}, el("td", { colspan: "3" }, texts.t("lobby.nobody_waiting", {}, lang))));

@@ -1,4 +1,5 @@
-// Staff workstation: pick a point, see its lines, call, recall, start, finish, no-show, transfer.
+// Staff workstation: pick a point (signing in to it), pause, resume or close it, see its lines,
+// call, recall, start, finish, no-show, transfer.
 import { boot, Texts, pickLabel, clockTime } from "./i18n.js";
 import { LiveStream } from "./live.js";
 
@@ -11,9 +12,9 @@ window.__staff = state;
 
 // --- talking to the server -------------------------------------------------------------------
 
-async function api(path, body) {
+async function api(path, body, method = body === undefined ? "GET" : "POST") {
   const response = await fetch(`/staff/api${path}`, {
-    method: body === undefined ? "GET" : "POST",
+    method,
     headers: body === undefined ? {} : { "content-type": "application/json", "x-csrftoken": csrf },
     body: body === undefined ? undefined : JSON.stringify(body),
     credentials: "same-origin",
@@ -68,6 +69,23 @@ async function act(action, ticketId, body = {}) {
   }
 }
 
+// Choosing a point signs in to it (open); a break pauses it, with a reason if given.
+async function setState(pointState, reason) {
+  if (!state.point || state.busy) return;
+  state.busy = true;
+  try {
+    const body = reason ? { state: pointState, reason } : { state: pointState };
+    const response = await api(`/points/${encodeURIComponent(state.point)}/state`, body, "PUT");
+    if (!response.ok) {
+      const problem = await response.json().catch(() => ({}));
+      say(texts.t("staff.error", { detail: problem.detail || response.status }), "error");
+    }
+    await load();
+  } finally {
+    state.busy = false;
+  }
+}
+
 function say(text, kind = "info") {
   $("message").textContent = text;
   $("message").dataset.kind = kind;
@@ -81,6 +99,7 @@ function render() {
   document.documentElement.lang = lang;
   texts.apply(document, lang);
   renderPoints(desk, lang);
+  renderState(desk);
   renderCurrent(desk, lang);
   renderQueues(desk, lang);
   renderButtons(desk);
@@ -92,6 +111,26 @@ function renderPoints(desk, lang) {
   for (const point of desk.points) options.push(new Option(pickLabel(point.labels, lang), point.slug));
   select.replaceChildren(...options);
   select.value = desk.point?.slug || "";
+}
+
+function renderState(desk) {
+  const point = desk.point;
+  $("point-state").hidden = !point;
+  if (!point) return;
+  const now = point.state;
+  document.body.dataset.pointState = now || "unset";
+  $("state-now").textContent = now === "paused" && point.reason
+    ? texts.t("staff.state.paused_reason", { reason: point.reason })
+    : texts.t(`staff.state.${now || "unset"}`);
+  $("state-open").hidden = now === "open";
+  $("state-open").textContent = texts.t(now === "paused" ? "staff.resume" : "staff.open_point");
+  $("state-pause").hidden = now === "paused" || now === "closed";
+  $("pause-reason").hidden = $("state-pause").hidden;
+  $("state-close").hidden = now === "closed";
+}
+
+function calling(desk) {
+  return Boolean(desk.point) && desk.point.state !== "paused" && desk.point.state !== "closed";
 }
 
 function renderCurrent(desk, lang) {
@@ -144,6 +183,7 @@ function renderQueues(desk, lang) {
       const button = el("button", "", texts.t("staff.call_this", { number: ticket.number }));
       button.type = "button";
       button.dataset.call = ticket.id;
+      button.disabled = !calling(desk);
       button.addEventListener("click", () => act("call", ticket.id, { service_point: state.point }));
       const item = el("li", "", el("span", "t-number", ticket.number),
         el("span", "t-wait", texts.t("staff.waited", { wait: minutes(ticket.waited_seconds) })));
@@ -161,7 +201,7 @@ function renderQueues(desk, lang) {
 function renderButtons(desk) {
   const status = desk.current?.status;
   const allowed = {
-    "call-next": Boolean(desk.point),
+    "call-next": calling(desk),
     recall: status === "called",
     start: status === "called",
     finish: status === "serving",
@@ -268,11 +308,20 @@ document.addEventListener("keydown", (event) => {
   event.preventDefault();
   run(action);
 });
-$("point").addEventListener("change", () => {
+$("point").addEventListener("change", async () => {
   state.point = $("point").value;
   localStorage.setItem("queueing.point", state.point);
-  load();
+  if (state.point) await setState("open");
+  else await load();
 });
+$("pause-form").addEventListener("submit", (event) => {
+  event.preventDefault();
+  const reason = $("pause-reason").value.trim();
+  $("pause-reason").value = "";
+  setState("paused", reason || undefined);
+});
+$("state-open").addEventListener("click", () => setState("open"));
+$("state-close").addEventListener("click", () => setState("closed"));
 $("lang").addEventListener("change", () => {
   state.lang = $("lang").value;
   texts.lang = state.lang;

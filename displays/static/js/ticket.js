@@ -45,7 +45,10 @@ function statusLines(ticket, lang) {
       return [
         line("muted-label", texts.t("ticket.place")),
         line("big", ahead ? texts.t("ticket.ahead", { n: ahead }) : texts.t("ticket.next")),
-        line("small", `${texts.t("ticket.estimated_wait")}: ${waitWithRange(texts, ticket.estimated_wait_seconds, ticket.estimated_wait_range_seconds, lang)}`),
+        // A waiting ticket without an estimate: every point of its line is paused or closed.
+        line("small", ticket.estimated_wait_seconds === null || ticket.estimated_wait_seconds === undefined
+          ? texts.t("not_served", {}, lang)
+          : `${texts.t("ticket.estimated_wait")}: ${waitWithRange(texts, ticket.estimated_wait_seconds, ticket.estimated_wait_range_seconds, lang)}`),
       ];
     }
     case "called":
