@@ -216,6 +216,12 @@ SAMPLES: dict[tuple[str, str], Sample] = {
     ("POST", "/staff/api/points/{point:str}/call-next"): Sample(
         "/staff/api/points/counter-4/call-next", deny=OWN_UNIT
     ),
+    # Any account issues in its own site (another site's admin: no kela-benefits there, 422).
+    ("POST", "/staff/api/tickets"): Sample(
+        "/staff/api/tickets",
+        {"service": "kela-benefits", "note": "at the desk"},
+        deny=_deny("anonymous"),
+    ),
     ("POST", "/staff/api/tickets/{ticket_id:uuid}/call"): Sample(
         f"/staff/api/tickets/{T}/call", {"service_point": "{point}"}, deny=STAFF_ONLY
     ),
