@@ -43,6 +43,8 @@ from queueing.displays_api.wiring import HANDLERS as DISPLAY_HANDLERS
 from queueing.displays_api.wiring import display_state, hub_lifespan
 from queueing.errors import EXCEPTION_HANDLERS
 from queueing.events.publisher import Publisher, relay_forever
+from queueing.feedback.controllers import FeedbackController
+from queueing.feedback.service import FeedbackService
 from queueing.http_limits import MAX_BODY_BYTES, BodyTimeout, LimitedRequest
 from queueing.lobby.desk import StaffDeskService
 from queueing.lobby.learning import EtaSource
@@ -96,6 +98,7 @@ def create_app(
             StaffTicketController,
             StaffingController,
             StatisticsController,
+            FeedbackController,
             *DISPLAY_HANDLERS,
             AppointmentController,
             StaffAppointmentController,
@@ -169,6 +172,7 @@ def _components(settings: Settings, clock: Clock) -> Components:
         lobby=lobby,
         staffing=StaffingService(db, learning),
         statistics=StatisticsService(db, clock=clock),
+        feedback=FeedbackService(db, clock=clock),
         desk=StaffDeskService(db, lobby),
         displays=displays["displays"],
         hub=displays["hub"],

@@ -17,6 +17,7 @@ from queueing.devices.service import DeviceService
 from queueing.displays_api.hub import Hub
 from queueing.displays_api.service import DisplayService
 from queueing.events.publisher import Publisher
+from queueing.feedback.service import FeedbackService
 from queueing.lobby.desk import StaffDeskService
 from queueing.lobby.reader import LobbyReader
 from queueing.notifications.service import OutboxService
@@ -32,7 +33,7 @@ from queueing.tickets.service import TicketService
 # The parts handlers receive by name (`tickets: TicketService`); the rest only the app uses.
 INJECTED = (
     "tickets", "sites", "staffing", "auth", "audit", "devices", "appointments", "outbox",
-    "desk", "displays", "statistics",
+    "desk", "displays", "statistics", "feedback",
 )  # fmt: skip
 
 
@@ -57,6 +58,7 @@ class Components:
     lobby: LobbyReader
     staffing: StaffingService
     statistics: StatisticsService
+    feedback: FeedbackService
     desk: StaffDeskService
     displays: DisplayService
     hub: Hub
