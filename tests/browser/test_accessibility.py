@@ -83,6 +83,16 @@ async def test_mobile_ticket_states(browser: Browser, server: Server, hands: Sta
     await hands.call("counter-4")
     await page.wait_for_function("document.getElementById('main').dataset.status === 'called'")
     found["called"] = await _serious(page)
+    for step in ("start", "finish"):
+        await hands.http.post(f"/api/tickets/{ticket['id']}/{step}", headers=hands.headers)
+    await page.wait_for_selector("#feedback:not([hidden])")
+    found["done, rating offered"] = await _serious(page)
+    await page.click("#feedback-send")  # no rating chosen: the error state
+    found["rating missing"] = await _serious(page)
+    await page.check("input[name=rating][value='5']")
+    await page.click("#feedback-send")
+    await page.wait_for_selector("#feedback-thanks:not([hidden])")
+    found["thanked"] = await _serious(page)
     assert found == {name: [] for name in found}
 
 
