@@ -21,6 +21,7 @@ from queueing.models import AuditEntry, Feedback
 from queueing.tickets.service import TicketService
 from tests.conftest import token_for
 from tests.integration.test_statistics import DAY, by, close_the_day, play
+from tests.integration.test_statistics_page import PAGE, sign_in
 from tests.support.accounts import add_user
 
 SITE = "/api/sites/iso-omena"
@@ -229,3 +230,18 @@ async def rows(database_url: str, model: Any) -> list[Any]:
             return list(await session.scalars(select(model)))
     finally:
         await db.dispose()
+
+
+async def test_the_statistics_page_shows_the_ratings_per_service_and_unit(
+    client: Client, rated: dict[str, Any]
+) -> None:
+    assert (await sign_in(client, "admin")).status_code == 303
+    page = await client.get(PAGE, params={"from": DAY, "to": DAY, "lang": "en"})
+    assert page.status_code == 200, page.text
+    html = page.text
+    assert 'id="total-rating">3.50 / 5 (n = 2)<' in html
+    table = html.split('id="ratings-table"')[1].split("</table>")[0]
+    kela = table.split('<tr data-service="kela-benefits">')[1].split("</tr>")[0]
+    assert "<td>1</td><td>5.00 / 5</td><td>0</td><td>0</td><td>0</td><td>0</td><td>1</td>" in kela
+    assert '<tr data-unit="citizen-services" class="st-subtotal">' in table
+    assert 'data-service="library-customer-service"' not in table  # nobody rated it
