@@ -18,8 +18,8 @@ class Feedback(Base):
     phone or an e-mail beside them. One per ticket (the primary key), so a second is refused."""
 
     __tablename__ = "feedback"
-    # Statistics read a range of days' ratings per service.
-    __table_args__ = (Index("ix_feedback_service_created", "service_id", "created_at"),)
+    # Comments and ratings are read by site and a range of days, however long the history.
+    __table_args__ = (Index("ix_feedback_site_created", "site_id", "created_at"),)
 
     ticket_id: Mapped[uuid.UUID] = mapped_column(
         Uuid, ForeignKey("tickets.id", ondelete="CASCADE"), primary_key=True

@@ -247,6 +247,8 @@ async def ratings(session: AsyncSession, site_id: int, span: LocalRange) -> Sequ
         .join(Ticket, Ticket.id == Feedback.ticket_id)
         .where(
             Feedback.site_id == site_id,
+            # Given after the visit ended, so no earlier than the range: the index's bound.
+            Feedback.created_at >= span.start,
             Ticket.ended_at >= span.start,
             Ticket.ended_at < span.end,
         )

@@ -39,11 +39,11 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("ticket_id", name="pk_feedback"),
     )
-    op.create_index("ix_feedback_service_created", "feedback", ["service_id", "created_at"])
+    op.create_index("ix_feedback_site_created", "feedback", ["site_id", "created_at"])
 
 
 def downgrade() -> None:
-    op.drop_index("ix_feedback_service_created", table_name="feedback")
+    op.drop_index("ix_feedback_site_created", table_name="feedback")
     op.drop_table("feedback")
     with op.batch_alter_table("tickets") as batch:
         batch.drop_column("note")
