@@ -255,7 +255,8 @@ function renderIssueServices(desk, lang) {
   const options = desk.services.map((s) =>
     new Option(`${pickLabel(s.labels, lang)} (${pickLabel(s.unit_labels, lang)})`, s.slug));
   select.replaceChildren(...options);
-  if (chosen) select.value = chosen;
+  // The point's own first line until someone picks another: the usual case at a desk.
+  select.value = chosen || desk.queues[0]?.service || desk.services[0]?.slug || "";
 }
 
 async function submitIssue(event) {
