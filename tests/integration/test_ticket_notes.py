@@ -65,10 +65,11 @@ async def test_a_kiosk_device_may_not_write_a_note(client: Client, admin: Header
     assert response.status_code == 403 and "note" in response.text
 
 
-async def test_a_note_longer_than_500_characters_is_refused_naming_the_field(
-    client: Client, accounts: dict[str, Headers]
+@pytest.mark.parametrize("note", ["x" * 501, "", "   "])
+async def test_a_note_too_long_or_blank_is_refused_naming_the_field(
+    client: Client, accounts: dict[str, Headers], note: str
 ) -> None:
-    body = {"service": "kela-benefits", "note": "x" * 501}
+    body = {"service": "kela-benefits", "note": note}
     response = await client.post(f"{SITE}/tickets", json=body, headers=accounts["kela-staff"])
     assert 400 <= response.status_code < 500 and "note" in response.text
 
