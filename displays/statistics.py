@@ -24,6 +24,8 @@ from queueing.access.principal import Principal
 from queueing.access.routes import PUBLIC
 from queueing.auth.service import AuthService
 from queueing.errors import Forbidden, NotAuthenticated, QueueingError, TooManyAttempts
+from queueing.feedback.schemas import FeedbackComment
+from queueing.feedback.service import FeedbackService
 from queueing.statistics.controllers import Table, respond
 from queueing.statistics.schemas import Statistics
 from queueing.statistics.service import StatisticsService
@@ -70,6 +72,7 @@ class StatisticsPages(Controller):
         site: str,
         auth: AuthService,
         statistics: StatisticsService,
+        feedback: FeedbackService,
         first: Annotated[str | None, QueryParameter(name="from", max_length=10)] = None,
         to: Annotated[str | None, QueryParameter(max_length=10)] = None,
         format: Literal["html", "csv"] = "html",
@@ -92,7 +95,8 @@ class StatisticsPages(Controller):
             return _login(request, site, status=400, refused=exc.detail, user=principal.username)
         if format == "csv":
             return respond(stats, True, table, lang)
-        return _page(stats, lang, principal)
+        comments = await feedback.comments_for_page(site, principal, first, to)
+        return _page(stats, lang, principal, comments)
 
     @post("/login", status_code=HTTP_200_OK)
     async def statistics_login(
@@ -135,7 +139,9 @@ def _cookie(request: Request[Any, Any, Any], value: str, max_age: int) -> Cookie
                   samesite="strict", secure=request.url.scheme == "https")  # fmt: skip
 
 
-def _page(stats: Statistics, lang: str, principal: Principal) -> Template:
+def _page(
+    stats: Statistics, lang: str, principal: Principal, comments: list[FeedbackComment] | None
+) -> Template:
     body = msgspec.to_builtins(stats)
     service_names = {s["service"]: _name(s["name"], lang) for s in body["services"]}
     unit_names = {u["unit"]: _name(u["name"], lang) for u in body["units"]}
@@ -153,6 +159,7 @@ def _page(stats: Statistics, lang: str, principal: Principal) -> Template:
         hours_chart=charts.waits_by_hour(body["hours"]),
         target_chart=charts.within_target(body["services"], service_names),
         flow_cells=cells, flow_units=involved,
+        comments=None if comments is None else msgspec.to_builtins(comments),
     )  # fmt: skip
 
 

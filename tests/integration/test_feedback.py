@@ -245,3 +245,26 @@ async def test_the_statistics_page_shows_the_ratings_per_service_and_unit(
     assert "<td>1</td><td>5.00 / 5</td><td>0</td><td>0</td><td>0</td><td>0</td><td>1</td>" in kela
     assert '<tr data-unit="citizen-services" class="st-subtotal">' in table
     assert 'data-service="library-customer-service"' not in table  # nobody rated it
+
+
+async def test_the_statistics_page_shows_a_manager_their_units_comments_escaped(
+    client: Client, staff: Headers, database_url: str
+) -> None:
+    ticket = await finished(client, staff)
+    given = await give(client, ticket, rating=1, comment="<script>alert(1)</script> too slow")
+    assert given.status_code == 201, given.text
+    await add_user(database_url, "kela-manager", "manager", ["kela"])
+    await add_user(database_url, "citizen-manager", "manager", ["citizen-services"])
+    pages = {}
+    for name in ("kela-manager", "citizen-manager", "admin"):
+        client.cookies.clear()
+        assert (await sign_in(client, name)).status_code == 303
+        page = await client.get(PAGE, params={"lang": "en"})
+        assert page.status_code == 200, page.text
+        pages[name] = page.text
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; too slow" in pages["kela-manager"]
+    assert "<script>alert(1)" not in pages["kela-manager"]
+    assert (
+        'id="comments-h"' in pages["citizen-manager"] and "too slow" not in pages["citizen-manager"]
+    )
+    assert 'id="comments-h"' not in pages["admin"] and "too slow" not in pages["admin"]
