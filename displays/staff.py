@@ -21,10 +21,11 @@ from litestar.middleware import DefineMiddleware
 from litestar.middleware.csrf import CSRFMiddleware
 from litestar.params import Body
 from litestar.response import Redirect, Template
-from litestar.status_codes import HTTP_200_OK, HTTP_204_NO_CONTENT
+from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CONTENT
 
 from displays import catalogs
 from displays.common import language, page
+from queueing.access.issuer import Issuer
 from queueing.access.principal import Principal
 from queueing.access.routes import ACCOUNT, PUBLIC
 from queueing.auth.service import AuthService
@@ -34,7 +35,7 @@ from queueing.lobby.desk import StaffDeskService
 from queueing.lobby.schemas import Desk
 from queueing.sites.schemas import PointStateView, SetPointState
 from queueing.sites.states import PointStateService
-from queueing.tickets.schemas import TicketView
+from queueing.tickets.schemas import Contact, IssueTicket, Language, Note, Phone, TicketView
 from queueing.tickets.service import TicketService
 
 COOKIE = "queueing_staff"
@@ -55,6 +56,21 @@ class CallBody(msgspec.Struct, forbid_unknown_fields=True):
     service_point: Annotated[
         str, msgspec.Meta(min_length=1, max_length=64, pattern=r"^[a-z0-9-]+$")
     ]
+
+
+class IssueBody(msgspec.Struct, forbid_unknown_fields=True):
+    """A ticket staff issue for a customer at the desk or on the phone."""
+
+    service: Annotated[str, msgspec.Meta(min_length=1, max_length=64, pattern=r"^[a-z0-9-]+$")]
+    note: Note | None = None
+    phone: Phone | None = None
+    language: Language = "fi"
+    channel: Literal["staff", "phone"] = "staff"
+
+    def ticket(self) -> IssueTicket:
+        contact = Contact(phone=self.phone) if self.phone else None
+        return IssueTicket(service=self.service, language=self.language, channel=self.channel,
+                           contact=contact, note=self.note)  # fmt: skip
 
 
 async def _session(request: Request[Any, Any, Any], auth: AuthService) -> Principal:
@@ -199,6 +215,14 @@ class StaffApi(Controller):
     ) -> PointStateView:
         """Sign in to the point (open), pause it for a break, or close it."""
         return await point_states.set_state(await desk.site_slug(staff), point, data, staff)
+
+    @post("/tickets", status_code=HTTP_201_CREATED)
+    async def issue(
+        self, data: IssueBody, staff: Principal, desk: StaffDeskService, tickets: TicketService
+    ) -> TicketView:
+        """Issue a ticket for a customer (with a note for those who serve them), at any hour."""
+        site = await desk.site_slug(staff)
+        return await tickets.issue(site, data.ticket(), None, Issuer(principal=staff))
 
     @post("/tickets/{ticket_id:uuid}/call", status_code=HTTP_200_OK)
     async def call(

@@ -25,6 +25,8 @@ from queueing.access.principal import Principal
 from queueing.access.routes import PUBLIC
 from queueing.auth.service import AuthService
 from queueing.errors import Forbidden, NotAuthenticated, QueueingError, TooManyAttempts
+from queueing.feedback.schemas import FeedbackComment
+from queueing.feedback.service import FeedbackService
 from queueing.simulation.history import MIN_SERVICE_DAYS, MIN_TICKETS
 from queueing.simulation.service import LEARNED
 from queueing.staffing.service import StaffingPlan, StaffingService
@@ -75,6 +77,7 @@ class StatisticsPages(Controller):
         auth: AuthService,
         statistics: StatisticsService,
         staffing: StaffingService,
+        feedback: FeedbackService,
         first: Annotated[str | None, QueryParameter(name="from", max_length=10)] = None,
         to: Annotated[str | None, QueryParameter(max_length=10)] = None,
         format: Literal["html", "csv"] = "html",
@@ -98,7 +101,8 @@ class StatisticsPages(Controller):
         if format == "csv":
             return respond(stats, True, table, lang)
         plan = await staffing.for_range(site, stats.from_, stats.to, principal)
-        return _page(stats, lang, principal, plan)
+        comments = await feedback.comments_for_page(site, principal, first, to)
+        return _page(stats, lang, principal, plan, comments)
 
     @post("/login", status_code=HTTP_200_OK)
     async def statistics_login(
@@ -141,7 +145,13 @@ def _cookie(request: Request[Any, Any, Any], value: str, max_age: int) -> Cookie
                   samesite="strict", secure=request.url.scheme == "https")  # fmt: skip
 
 
-def _page(stats: Statistics, lang: str, principal: Principal, plan: StaffingPlan) -> Template:
+def _page(
+    stats: Statistics,
+    lang: str,
+    principal: Principal,
+    plan: StaffingPlan,
+    comments: list[FeedbackComment] | None,
+) -> Template:
     body = msgspec.to_builtins(stats)
     service_names = {s["service"]: _name(s["name"], lang) for s in body["services"]}
     unit_names = {u["unit"]: _name(u["name"], lang) for u in body["units"]}
@@ -160,6 +170,7 @@ def _page(stats: Statistics, lang: str, principal: Principal, plan: StaffingPlan
         target_chart=charts.within_target(body["services"], service_names),
         flow_cells=cells, flow_units=involved,
         staffing=_staffing(plan, service_names, lang),
+        comments=None if comments is None else msgspec.to_builtins(comments),
     )  # fmt: skip
 
 

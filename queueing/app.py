@@ -44,6 +44,8 @@ from queueing.displays_api.wiring import HANDLERS as DISPLAY_HANDLERS
 from queueing.displays_api.wiring import display_state, hub_lifespan
 from queueing.errors import EXCEPTION_HANDLERS
 from queueing.events.publisher import Publisher, relay_forever
+from queueing.feedback.controllers import FeedbackController
+from queueing.feedback.service import FeedbackService
 from queueing.http_limits import MAX_BODY_BYTES, BodyTimeout, LimitedRequest
 from queueing.lobby.desk import StaffDeskService
 from queueing.lobby.learning import EtaSource
@@ -102,6 +104,7 @@ def create_app(
             StaffingController,
             StatisticsController,
             SupervisorController,
+            FeedbackController,
             *DISPLAY_HANDLERS,
             AppointmentController,
             StaffAppointmentController,
@@ -178,6 +181,7 @@ def _components(settings: Settings, clock: Clock) -> Components:
         staffing=StaffingService(db, learning),
         statistics=StatisticsService(db, clock=clock),
         supervision=SupervisorService(db, sites, clock=clock),
+        feedback=FeedbackService(db, clock=clock),
         desk=StaffDeskService(db, lobby),
         displays=displays["displays"],
         hub=displays["hub"],

@@ -17,6 +17,7 @@ from queueing.devices.service import DeviceService
 from queueing.displays_api.hub import Hub
 from queueing.displays_api.service import DisplayService
 from queueing.events.publisher import Publisher
+from queueing.feedback.service import FeedbackService
 from queueing.lobby.desk import StaffDeskService
 from queueing.lobby.reader import LobbyReader
 from queueing.notifications.service import OutboxService
@@ -34,8 +35,7 @@ from queueing.tickets.service import TicketService
 # The parts handlers receive by name (`tickets: TicketService`); the rest only the app uses.
 INJECTED = (
     "tickets", "sites", "staffing", "auth", "audit", "devices", "appointments", "outbox",
-    "desk", "displays", "statistics", "point_states",
-    "supervision",
+    "desk", "displays", "statistics", "point_states", "supervision", "feedback",
 )  # fmt: skip
 
 
@@ -62,6 +62,7 @@ class Components:
     staffing: StaffingService
     statistics: StatisticsService
     supervision: SupervisorService
+    feedback: FeedbackService
     desk: StaffDeskService
     displays: DisplayService
     hub: Hub

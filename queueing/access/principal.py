@@ -69,6 +69,15 @@ class Principal:
         self.require_manager(site_id)
         return None if self.is_admin else self.unit_ids
 
+    def comment_units(self, site_id: int) -> frozenset[int]:
+        """The units whose customers' comments this account reads: a manager's own units.
+        An admin configures the site and reads no customer's words (the ratings' figures, in
+        the statistics, they do see)."""
+        self.require_site(site_id)
+        if self.role != "manager":
+            raise Forbidden("customers' comments are read by the unit's managers")
+        return self.unit_ids
+
     def may_serve(self, site_id: int, service_id: int) -> bool:
         """May see and act on this service's tickets, appointments and customers' data."""
         if self.is_admin_of(site_id):

@@ -11,7 +11,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from queueing.domain.lifecycle import Step, allowed_from
 from queueing.domain.point_state import PointState
-from queueing.models import Appointment, IdempotencyRecord, OutboxMessage, ServicePoint, Ticket
+from queueing.models import (
+    Appointment,
+    Feedback,
+    IdempotencyRecord,
+    OutboxMessage,
+    ServicePoint,
+    Ticket,
+)
 
 BATCH = 500
 
@@ -62,10 +69,23 @@ async def erase_tickets(session: AsyncSession, before: datetime) -> int:
             or_(
                 Ticket.phone.is_not(None),
                 Ticket.email.is_not(None),
+                Ticket.note.is_not(None),
                 cast(Ticket.needs, String) != "[]",
             ),
         )
-        .values(phone=None, email=None, needs=[], needs_confirmed=False)
+        .values(phone=None, email=None, needs=[], needs_confirmed=False, note=None)
+        .execution_options(synchronize_session=False)
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def erase_feedback_comments(session: AsyncSession, before: datetime, now: datetime) -> int:
+    """A comment may say who wrote it ("I was the one in the wheelchair"): it goes with the
+    visit's personal data; the rating, a figure of the statistics, stays."""
+    result = await session.execute(
+        update(Feedback)
+        .where(Feedback.created_at < before, Feedback.comment.is_not(None))
+        .values(comment=None, erased_at=now)
         .execution_options(synchronize_session=False)
     )
     return int(result.rowcount)  # type: ignore[attr-defined]

@@ -177,6 +177,7 @@ class Housekeeping:
         async with self.db.write() as session:
             counts = {
                 "tickets": await repository.erase_tickets(session, visits),
+                "feedback_comments": await repository.erase_feedback_comments(session, visits, now),
                 "appointments": await repository.erase_appointments(session, bookings, now),
                 "messages": await repository.erase_messages(session, visits, bookings),
                 "idempotency_records": await repository.forget_idempotency_keys(

@@ -104,7 +104,7 @@ class _Desk:
         return DeskCurrent(
             ticket.id, ticket.number, ticket.status, service.slug, dict(service.names),
             ticket.called_at, ticket.recall_count, list(ticket.needs or []),
-            ticket.needs_confirmed,
+            ticket.needs_confirmed, ticket.note,
         )  # fmt: skip
 
 
@@ -129,6 +129,7 @@ def _queue(service: ServiceInfo, rows: Sequence[Any], lobby: LobbyRead) -> DeskQ
                 r.needs_confirmed,
                 place.wait,
                 list(place.range) if place.range else None,
+                r.note,
             )
         )
     oldest = max((t.waited_seconds for t in tickets), default=None)

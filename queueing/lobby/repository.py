@@ -270,6 +270,7 @@ async def desk_lines(session: AsyncSession, service_ids: Collection[int]) -> Seq
             Ticket.language,
             Ticket.needs,
             Ticket.needs_confirmed,
+            Ticket.note,
         )
         .where(Ticket.service_id.in_(list(service_ids)), Ticket.status == WAITING)
         .order_by(*LINE_ORDER)

@@ -21,6 +21,8 @@ class DeskTicket(msgspec.Struct):
     # The same figure and range the ticket's holder is shown (the shared replay).
     estimated_wait_seconds: int | None = None
     estimated_wait_range_seconds: list[int] | None = None
+    # Staff's note ("needs an interpreter"): the desk shows only lines the account may serve.
+    note: str | None = None
 
 
 class DeskQueue(msgspec.Struct):
@@ -46,6 +48,7 @@ class DeskCurrent(msgspec.Struct):
     recall: int
     needs: list[str] = msgspec.field(default_factory=list)
     needs_confirmed: bool = False
+    note: str | None = None
 
 
 class DeskService(msgspec.Struct):

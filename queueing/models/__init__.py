@@ -11,6 +11,7 @@ from queueing.models.base import Base, UTCDateTime, utcnow
 from queueing.models.displays import Display, DisplayToken
 from queueing.models.estimates import ShownEstimate
 from queueing.models.events import Event, IdempotencyRecord
+from queueing.models.feedback import Feedback
 from queueing.models.outbox import EventCursor, OutboxMessage
 from queueing.models.sites import NumberCounter, ProfileEntry, Service, ServicePoint, Site, Unit
 from queueing.models.tickets import Call, Ticket, TicketStep
@@ -26,6 +27,7 @@ __all__ = [
     "DisplayToken",
     "Event",
     "EventCursor",
+    "Feedback",
     "IdempotencyRecord",
     "KioskToken",
     "NumberCounter",

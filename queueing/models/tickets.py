@@ -12,6 +12,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from queueing.models.base import Base, UTCDateTime, utcnow
 
 OPEN_STATUS_SQL = "status IN ('waiting', 'called', 'serving')"
+NOTE_LENGTH = 500
 
 
 class Ticket(Base):
@@ -50,6 +51,8 @@ class Ticket(Base):
     # confirmed; asked for on the web they are shown to staff as asked and rank nothing.
     needs: Mapped[list[str]] = mapped_column(JSON, default=list)
     needs_confirmed: Mapped[bool] = mapped_column(default=False)
+    # Staff's note for those who serve ("needs an interpreter"): personal data, staff only.
+    note: Mapped[str | None] = mapped_column(String(NOTE_LENGTH), nullable=True)
     issued_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     ranked_at: Mapped[datetime] = mapped_column(UTCDateTime)
     called_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)

@@ -51,7 +51,7 @@ async def message_for(
             return Obsolete("cancelled", "the booking no longer exists")
         return await _appointment_message(session, site, message, appointment, settings, now)
     if message.ticket_id is not None:
-        return await _ticket_message(session, site, message)
+        return await _ticket_message(session, site, message, settings)
     return Obsolete("cancelled", "the message has no subject")
 
 
@@ -98,13 +98,14 @@ async def _appointment_message(
 
 
 async def _ticket_message(
-    session: AsyncSession, site: Site, message: OutboxMessage
+    session: AsyncSession, site: Site, message: OutboxMessage, settings: Settings
 ) -> Rendered | Obsolete:
     assert message.ticket_id is not None
     ticket = await tickets_repo.get(session, message.ticket_id)
     if ticket is None:
         return Obsolete("cancelled", "the ticket no longer exists")
-    expected = {"called": "called", "turn-near": "waiting", "day-closed": "closed"}[message.kind]
+    expected = {"called": "called", "turn-near": "waiting", "day-closed": "closed",
+                "thanks": "done"}[message.kind]  # fmt: skip
     if ticket.status != expected:
         return Obsolete("skipped", f"the ticket is {ticket.status} now")
     service = await sites_repo.service_by_id(session, ticket.service_id)
@@ -125,6 +126,8 @@ async def _ticket_message(
             "service": service_label(service, language),
             "site": str(site.names.get(language) or site.names["fi"]),
             "ahead": ahead,
+            # The mobile ticket, where the finished visit's rating is offered.
+            "feedback_url": f"{settings.public_url}/t/{ticket.id}?lang={language}#feedback",
         },
     )
     return Rendered(text.subject, text.body)

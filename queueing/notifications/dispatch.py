@@ -28,6 +28,8 @@ CALLS = ("ticket.called", "ticket.recalled")
 LEAVES_LINE = ("ticket.called", "ticket.cancelled", "ticket.transferred")
 # A call older than this when the dispatcher sees it (a worker was down) is not worth a message.
 STALE_CALL = timedelta(minutes=10)
+# Thanks hours after the visit (the worker was down) would puzzle more than it pleases.
+STALE_THANKS = timedelta(hours=2)
 
 
 @dataclass(slots=True)
@@ -80,6 +82,8 @@ class Dispatcher:
             for ticket_id, entry in issued.items():
                 if ticket_id != event.ticket_id and entry.service == event.payload.get("service"):
                     entry.moved_up += 1
+        if event.kind == "ticket.finished" and now - event.created_at < STALE_THANKS:
+            await self._thank(session, event.ticket_id, now, result)
         if event.kind not in CALLS:
             return
         ticket = await tickets_repo.get(session, event.ticket_id)
@@ -114,6 +118,14 @@ class Dispatcher:
                 await self._skip_turn_near(session, ticket, now)
             else:
                 await self._plan(session, ticket, "turn-near", now, result)
+
+    async def _thank(
+        self, session: AsyncSession, ticket_id: uuid.UUID, now: datetime, result: Dispatched
+    ) -> None:
+        """A finished visit's holder who left a contact is thanked, with a link to rate it."""
+        ticket = await tickets_repo.get(session, ticket_id)
+        if ticket is not None and ticket.status == "done":
+            await self._plan(session, ticket, "thanks", now, result)
 
     async def _plan(
         self, session: AsyncSession, ticket: Ticket, kind: str, now: datetime, result: Dispatched

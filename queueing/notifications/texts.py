@@ -48,6 +48,11 @@ SUBJECTS = {
         "sv": "{number}: {point}",
         "en": "{number}: {point}",
     },
+    "thanks": {
+        "fi": "Kiitos käynnistäsi ({number})",
+        "sv": "Tack för ditt besök ({number})",
+        "en": "Thank you for your visit ({number})",
+    },
     "day-closed": {
         "fi": "Vuoronumero {number} suljettu",
         "sv": "Könummer {number} stängt",
@@ -97,6 +102,11 @@ BODIES = {
         "fi": "{number}, tule palvelupisteeseen {point}.",
         "sv": "{number}, välkommen till {point}.",
         "en": "{number}, please go to {point}.",
+    },
+    "thanks": {
+        "fi": "Kiitos käynnistäsi, {site}. Kerro, miten onnistuimme: {feedback_url}",
+        "sv": "Tack för ditt besök, {site}. Berätta hur vi lyckades: {feedback_url}",
+        "en": "Thank you for your visit, {site}. Tell us how we did: {feedback_url}",
     },
     "day-closed": {
         "fi": "{site} on sulkeutunut tältä päivältä, eikä vuoronumeroasi {number} ehditty "

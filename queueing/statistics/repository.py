@@ -13,11 +13,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Row, bindparam, select, text
+from sqlalchemy import Row, bindparam, func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from queueing.domain.statistics import PERCENTILES, LocalRange
-from queueing.models import Service, ServicePoint, Site, Unit, UTCDateTime
+from queueing.models import Feedback, Service, ServicePoint, Site, Ticket, Unit, UTCDateTime
 
 DIMENSIONS = ("site", "unit", "service", "point", "hour")
 
@@ -237,6 +237,24 @@ async def transfers(
     statement = text(sql).bindparams(*binds, bindparam("units", expanding=True))
     result = await session.execute(statement, {**params, **scope.params(), "site": site_id})
     return result.all()
+
+
+async def ratings(session: AsyncSession, site_id: int, span: LocalRange) -> Sequence[Any]:
+    """(service_id, rating, n) of the customers' ratings of visits that ended in the range: a
+    rating counts on the day of the visit, as every other figure does, not when it was given."""
+    rows = await session.execute(
+        select(Feedback.service_id, Feedback.rating, func.count().label("n"))
+        .join(Ticket, Ticket.id == Feedback.ticket_id)
+        .where(
+            Feedback.site_id == site_id,
+            # Given after the visit ended, so no earlier than the range: the index's bound.
+            Feedback.created_at >= span.start,
+            Ticket.ended_at >= span.start,
+            Ticket.ended_at < span.end,
+        )
+        .group_by(Feedback.service_id, Feedback.rating)
+    )
+    return rows.all()
 
 
 async def site_by_slug(session: AsyncSession, slug: str) -> Site | None:

@@ -34,6 +34,14 @@ class Figures(msgspec.Struct, kw_only=True):
     estimated: int = 0
     estimate_mae_seconds: float | None = None
     estimate_inside_range: float | None = None
+    # Customers' ratings (1-5) of the visits that ended here; units, services and totals only.
+    ratings: int = 0
+    mean_rating: float | None = None
+    ratings_1: int = 0
+    ratings_2: int = 0
+    ratings_3: int = 0
+    ratings_4: int = 0
+    ratings_5: int = 0
 
 
 class UnitRow(Figures, kw_only=True):

@@ -50,7 +50,9 @@ class StatisticsService:
             flows = await repository.flows(session, site.id, span, scope)
             transfers = await repository.transfers(session, site.id, span, scope)
             catalogue = await repository.catalogue(session, site.id)
-        return _statistics(site, span, scope, catalogue, rows, flows, transfers, self.clock())
+            rated = await repository.ratings(session, site.id, span)
+        stats = _statistics(site, span, scope, catalogue, rows, flows, transfers, self.clock())
+        return _with_ratings(stats, catalogue, scope, rated)
 
     async def last_days(self, site_slug: str, days: int) -> tuple[str, str]:
         """The last `days` local days of the site up to today, as `from` and `to`."""
@@ -157,6 +159,36 @@ def _figures(row: Any) -> dict[str, Any]:
         "estimate_mae_seconds": _round(row.estimate_mae),
         "estimate_inside_range": _share(row.inside_range, row.ranged),
     }
+
+
+def _with_ratings(stats: Statistics, catalogue: Catalogue, scope: Scope, rated: Any) -> Statistics:
+    """The customers' ratings of each service, of each unit's services and of the scope's."""
+    unit_of = {s.id: s.unit_id for s in catalogue.services}
+    units = {u.id: u.slug for u in catalogue.units}
+    services = {s.id: s.slug for s in catalogue.services}
+    counts: dict[tuple[str, str], list[int]] = {}
+    for row in rated:
+        unit_id = unit_of.get(row.service_id)
+        if unit_id is None or (scope.units is not None and unit_id not in scope.units):
+            continue
+        for key in (("service", services[row.service_id]), ("unit", units[unit_id]), ("site", "")):
+            counts.setdefault(key, [0] * 5)[int(row.rating) - 1] += int(row.n)
+    for service_row in stats.services:
+        _rate(service_row, counts.get(("service", service_row.service)))
+    for unit_row in stats.units:
+        _rate(unit_row, counts.get(("unit", unit_row.unit)))
+    _rate(stats.totals, counts.get(("site", "")))
+    return stats
+
+
+def _rate(row: Figures, distribution: list[int] | None) -> None:
+    """Count, mean and distribution onto a table's row (Figures are plain mutable structs)."""
+    if not distribution:
+        return
+    total = sum(distribution)
+    row.ratings = total
+    row.mean_rating = round(sum((i + 1) * n for i, n in enumerate(distribution)) / total, 2)
+    row.ratings_1, row.ratings_2, row.ratings_3, row.ratings_4, row.ratings_5 = distribution
 
 
 def _round(value: Any) -> float | None:

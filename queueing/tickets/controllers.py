@@ -79,9 +79,12 @@ class CustomerTicketController(Controller):
         return await tickets.issue(site, data, idempotency_key, issuer)
 
     @get("/tickets/{ticket_id:uuid}", summary="A ticket, its place in line and estimated wait")
-    async def get_ticket(self, ticket_id: uuid.UUID, tickets: TicketService) -> TicketView:
-        """The ticket as its holder sees it; its UUID is the capability to read it."""
-        return await tickets.get(ticket_id)
+    async def get_ticket(
+        self, ticket_id: uuid.UUID, tickets: TicketService, maybe_principal: Principal | None
+    ) -> TicketView:
+        """The ticket as its holder sees it; its UUID is the capability to read it. Staff who
+        serve its service (bearer token) also see their colleagues' note."""
+        return await tickets.get(ticket_id, maybe_principal)
 
     @post("/tickets/{ticket_id:uuid}/cancel", status_code=HTTP_200_OK, summary="Cancel a ticket")
     async def cancel(

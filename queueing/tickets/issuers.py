@@ -37,6 +37,11 @@ S = TypeVar("S", bound=HasId)
 def check_issuer(site: SiteNeeds, data: IssueTicket, issuer: Issuer | None) -> bool:
     """Refuse what the issuer may not set; True when the ticket's needs count as confirmed."""
     _check_needs(site, data.needs)
+    if data.note is not None:
+        if issuer is None or issuer.principal is None:
+            raise Forbidden("a note is written by signed-in staff only", field="note")
+        if not data.note.strip():
+            raise InvalidInput("a note needs some text; leave it out instead", field="note")
     if issuer is not None and issuer.principal is not None:
         issuer.principal.require_desk(site.id)
         return True

@@ -252,6 +252,7 @@ _CLAIMED = (
     _tickets.c.issued_at,
     _tickets.c.needs,
     _tickets.c.needs_confirmed,
+    _tickets.c.note,
 )
 # The compare-and-set that stops two counters calling one ticket (see `claim`); on PostgreSQL a
 # ticket another transaction holds is skipped, not waited for (see `claim_unless_locked`).

@@ -9,12 +9,14 @@ from typing import Annotated, Literal
 import msgspec
 
 from queueing.http_limits import Slug
+from queueing.models.tickets import NOTE_LENGTH
 
 Language = Literal["fi", "sv", "en"]
 Channel = Literal["kiosk", "web", "staff", "phone"]
 PlacementName = Literal["original", "front", "back"]
 Phone = Annotated[str, msgspec.Meta(min_length=5, max_length=32, pattern=r"^\+?[0-9 ()-]{5,31}$")]
 Email = Annotated[str, msgspec.Meta(max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
+Note = Annotated[str, msgspec.Meta(min_length=1, max_length=NOTE_LENGTH)]
 
 
 class Contact(msgspec.Struct, forbid_unknown_fields=True):
@@ -35,6 +37,8 @@ class IssueTicket(msgspec.Struct, forbid_unknown_fields=True):
     # Need slugs of the site's need types (GET /api/sites/{site}: need_types). Asked for on
     # the web they are shown to staff; set by staff or a kiosk device a priority need goes first.
     needs: Annotated[list[Slug], msgspec.Meta(max_length=8)] = msgspec.field(default_factory=list)
+    # Staff's note for those who serve ("needs an interpreter"); a signed-in account's only.
+    note: Note | None = None
 
 
 class CallTicket(msgspec.Struct, forbid_unknown_fields=True):
@@ -70,3 +74,6 @@ class TicketView(msgspec.Struct):
     estimated_wait_range_seconds: list[int] | None = None
     needs: list[str] = msgspec.field(default_factory=list)
     needs_confirmed: bool = False
+    # Staff's note: present only for an account that may serve the ticket's service, absent
+    # (not null) for its holder, so a page or client cannot even tell that one exists.
+    note: str | msgspec.UnsetType = msgspec.UNSET

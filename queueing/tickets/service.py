@@ -62,6 +62,7 @@ from queueing.tickets.views import (
     estimated,
     event_payload,
     load_context,
+    noted,
     ticket_view,
 )
 
@@ -126,10 +127,11 @@ class TicketService:
         if isinstance(done, fast.Replayed):  # the first request's ticket, estimated now
             async with self.db.read() as session:
                 ctx = await self._context_by_id(session, done.ticket_id)
-            return await self._estimated(ctx, ticket_view(ctx))
+            return await self._estimated(ctx, ticket_view(ctx, _viewer(issuer)))
         values = {**new.values, "number": done.number}
         await self.published(site, [done.event])
-        view = _issued_view(site, new.service, values)
+        view = noted(_issued_view(site, new.service, values), data.note, _viewer(issuer),
+                     site.id, new.service.id)  # fmt: skip
         return _with_place(view, await self._shown(site, new.service, values, done))
 
     async def _shown(
@@ -165,7 +167,7 @@ class TicketService:
             "service_id": service.id, "status": TicketStatus.WAITING.value,
             "priority": data.priority or (confirmed and has_priority_need(site, data.needs)),
             "needs": list(data.needs), "needs_confirmed": confirmed and bool(data.needs),
-            "language": data.language, "channel": data.channel,
+            "note": data.note, "language": data.language, "channel": data.channel,
             "phone": contact.phone if contact else None,
             "email": contact.email if contact else None,
             "notify_at_position": data.notify_at_position, "issued_at": now, "ranked_at": now,
@@ -245,6 +247,7 @@ class TicketService:
             priority=data.priority or (confirmed and has_priority_need(site, data.needs)),
             needs=list(data.needs),
             needs_confirmed=confirmed and bool(data.needs),
+            note=data.note,
             language=data.language,
             channel=data.channel,
             phone=contact.phone if contact else None,
@@ -262,12 +265,12 @@ class TicketService:
         session.add(TicketStep(ticket_id=ticket.id, service_id=service.id, entered_at=now))
         return TicketContext(site, ticket, service, unit, None)
 
-    async def get(self, ticket_id: uuid.UUID) -> TicketView:
-        """The ticket as its holder sees it now."""
+    async def get(self, ticket_id: uuid.UUID, viewer: Principal | None = None) -> TicketView:
+        """The ticket as its holder sees it now; with staff's note for a `viewer` who serves it."""
         async with self.db.read() as session:
             ctx = await self._context_by_id(session, ticket_id)
         # Estimated after the session is given back: the lobby read takes a connection of its own.
-        return await self._estimated(ctx, ticket_view(ctx))
+        return await self._estimated(ctx, ticket_view(ctx, viewer))
 
     async def cancel(self, ticket_id: uuid.UUID, actor: Principal | None = None) -> TicketView:
         """The holder gives up the place; `actor` is the signed-in account doing it, if any
@@ -297,7 +300,8 @@ class TicketService:
         if called is None:
             return None
         await self.published(site, [called.event])
-        return _called_view(site, called, point.slug, point.label(called.row.language), now)
+        view = _called_view(site, called, point.slug, point.label(called.row.language), now)
+        return noted(view, called.row.note, principal, site.id, called.service.id)
 
     async def call(self, ticket_id: uuid.UUID, point_slug: str, principal: Principal) -> TicketView:
         """Call one chosen waiting ticket to a service point."""
@@ -375,7 +379,7 @@ class TicketService:
             )
             await session.flush()
             ctx = await load_context(session, site, ticket)
-            view = ticket_view(ctx)
+            view = ticket_view(ctx, principal)
             event = await self._event(
                 session, ctx, "ticket.transferred", principal, moved, placement=placement.value
             )
@@ -402,7 +406,7 @@ class TicketService:
             now = self.clock()
             extra = await _apply(session, ctx, step, new_status, now)
             await session.flush()
-            view = ticket_view(ctx)
+            view = ticket_view(ctx, principal or actor)
             kind = f"ticket.{_EVENT_NAMES[step]}"
             event = await self._event(session, ctx, kind, principal or actor, **extra)
         await self.published(site, [event])
@@ -447,7 +451,7 @@ class TicketService:
         if step is not None:
             step.called_at, step.service_point_id = now, ctx.point.id
         await repository.add_call(session, _call_record(ctx, now))
-        view = ticket_view(ctx)  # called: no place in line, no estimate
+        view = ticket_view(ctx, principal)  # called: no place in line, no estimate
         event = await self._event(
             session, ctx, "ticket.called", principal, called_at=now.isoformat(), recall=0
         )
@@ -592,6 +596,10 @@ def _with_place(view: TicketView, place: Place) -> TicketView:
         estimated_wait_seconds=place.wait,
         estimated_wait_range_seconds=list(place.range) if place.range else None,
     )
+
+
+def _viewer(issuer: Issuer | None) -> Principal | None:
+    return None if issuer is None else issuer.principal
 
 
 def _issued_view(site: SiteConf, service: ServiceConf, values: dict[str, Any]) -> TicketView:

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 import msgspec
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from queueing.access.principal import Principal
 from queueing.domain.lifecycle import TicketStatus
 from queueing.domain.public_units import public_units
 from queueing.lobby.reader import LobbyReader
@@ -57,10 +58,11 @@ def point_label(point: ServicePoint | None, language: str) -> str | None:
     return str(point.labels.get(language) or point.labels["fi"])
 
 
-def ticket_view(ctx: TicketContext) -> TicketView:
-    """The ticket as stored; a waiting ticket's place and estimate come from `estimated`."""
+def ticket_view(ctx: TicketContext, viewer: Principal | None = None) -> TicketView:
+    """The ticket as stored; a waiting ticket's place and estimate come from `estimated`.
+    Staff's note only for a `viewer` who may serve the ticket's service."""
     ticket, service = ctx.ticket, ctx.service
-    return TicketView(
+    view = TicketView(
         id=ticket.id,
         number=ticket.number,
         service=service.slug,
@@ -79,6 +81,17 @@ def ticket_view(ctx: TicketContext) -> TicketView:
         needs=list(ticket.needs or []),
         needs_confirmed=ticket.needs_confirmed,
     )
+    return noted(view, ticket.note, viewer, ctx.site.id, service.id)
+
+
+def noted(
+    view: TicketView, note: str | None, viewer: Principal | None, site_id: int, service_id: int
+) -> TicketView:
+    """The view with staff's note when `viewer` may serve the service (their units own it or
+    have an agreement for it): a note is personal data, as a phone number is."""
+    if note is None or viewer is None or not viewer.may_serve(site_id, service_id):
+        return view
+    return msgspec.structs.replace(view, note=note)
 
 
 async def estimated(lobby: LobbyReader, ctx: TicketContext, view: TicketView) -> TicketView:

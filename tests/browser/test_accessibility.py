@@ -10,6 +10,7 @@ from playwright.async_api import Browser, Page
 
 from tests.browser.conftest import Server, Staff, new_page, staff_sign_in
 from tests.support import stack
+from tests.support.accounts import add_user
 
 AXE = Axe()
 OPTIONS = {
@@ -84,6 +85,16 @@ async def test_mobile_ticket_states(browser: Browser, server: Server, hands: Sta
     await hands.call("counter-4")
     await page.wait_for_function("document.getElementById('main').dataset.status === 'called'")
     found["called"] = await _serious(page)
+    for step in ("start", "finish"):
+        await hands.http.post(f"/api/tickets/{ticket['id']}/{step}", headers=hands.headers)
+    await page.wait_for_selector("#feedback:not([hidden])")
+    found["done, rating offered"] = await _serious(page)
+    await page.click("#feedback-send")  # no rating chosen: the error state
+    found["rating missing"] = await _serious(page)
+    await page.check("input[name=rating][value='5']")
+    await page.click("#feedback-send")
+    await page.wait_for_selector("#feedback-thanks:not([hidden])")
+    found["thanked"] = await _serious(page)
     assert found == {name: [] for name in found}
 
 
@@ -123,4 +134,30 @@ async def test_a_paused_point_and_the_supervisor_page(
     await page.click("button[type=submit]")
     await page.wait_for_selector("#lines tr[data-service='kela-benefits']")
     found["supervisor"] = await _serious(page)
+    assert found == {name: [] for name in found}
+
+
+async def test_a_managers_statistics_page_with_ratings_and_comments(
+    browser: Browser, server: Server, hands: Staff, sqlite_url: str
+) -> None:
+    ticket = await hands.issue()
+    await hands.call("counter-4")
+    for step in ("start", "finish"):
+        await hands.http.post(f"/api/tickets/{ticket['id']}/{step}", headers=hands.headers)
+    comment = {"rating": 3, "comment": "Odotus oli pitkä mutta palvelu ystävällistä. " * 8}
+    given = await hands.http.post(f"/api/tickets/{ticket['id']}/feedback", json=comment)
+    assert given.status_code == 201, given.text
+    await add_user(sqlite_url, "kela-manager", "manager", ["kela"])
+    found = {}
+    for name, size in (("office", (1366, 768)), ("phone", (390, 844))):
+        page = await new_page(browser, *size)
+        await page.goto(f"{server.url}/sites/iso-omena/statistics/?lang=fi")
+        await page.fill("#username", "kela-manager")
+        await page.fill("#password", stack.PASSWORD)
+        await page.click("button[type=submit]")
+        await page.wait_for_selector("#comments li")
+        assert await page.locator("#ratings-table tbody tr").count() == 2  # service, unit
+        overflow = await page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        assert overflow <= 0, f"{name}: {overflow}px wider than the screen"
+        found[name] = await _serious(page)
     assert found == {name: [] for name in found}

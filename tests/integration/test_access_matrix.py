@@ -88,6 +88,8 @@ SITE_ACCOUNTS = _deny("anonymous", "other_admin")  # any account of the site (fi
 MANAGERS = _deny("anonymous", "foreign", "other_admin", "agreed", "own")
 ADMINS = _deny("anonymous", "foreign", "other_admin", "agreed", "own", "manager")
 EVERYONE = _deny()
+SIGNED_IN = _deny("foreign", "other_admin", "agreed", "own", "manager", "admin")
+UNIT_MANAGERS = _deny("anonymous", "foreign", "other_admin", "agreed", "own", "admin")
 
 T, A, D = "{ticket}", "{appointment}", "{display}"
 SAMPLES: dict[tuple[str, str], Sample] = {
@@ -140,6 +142,14 @@ SAMPLES: dict[tuple[str, str], Sample] = {
     ),
     ("GET", "/api/sites/{site:str}/statistics"): Sample(
         f"{SITE}/statistics", query={"from": "{today}", "to": "{today}"}, deny=MANAGERS
+    ),
+    # The holder's voice: any signed-in account is refused; the sample's ticket waits (409).
+    ("POST", "/api/tickets/{ticket_id:uuid}/feedback"): Sample(
+        f"/api/tickets/{T}/feedback", {"rating": 5}, deny=SIGNED_IN
+    ),
+    # Customers' comments: a unit's managers only, not even the admin.
+    ("GET", "/api/sites/{site:str}/feedback"): Sample(
+        f"{SITE}/feedback", query={"from": "{today}", "to": "{today}"}, deny=UNIT_MANAGERS
     ),
     ("GET", "/api/sites/{site:str}/staffing"): Sample(
         f"{SITE}/staffing", query={"date": "{today}"}, deny=MANAGERS
@@ -240,6 +250,12 @@ SAMPLES: dict[tuple[str, str], Sample] = {
     ),
     ("PUT", "/staff/api/points/{point:str}/state"): Sample(
         "/staff/api/points/counter-4/state", {"state": "open"}, deny=OWN_UNIT
+    ),
+    # Any account issues in its own site (another site's admin: no kela-benefits there, 422).
+    ("POST", "/staff/api/tickets"): Sample(
+        "/staff/api/tickets",
+        {"service": "kela-benefits", "note": "at the desk"},
+        deny=_deny("anonymous"),
     ),
     ("POST", "/staff/api/tickets/{ticket_id:uuid}/call"): Sample(
         f"/staff/api/tickets/{T}/call", {"service_point": "{point}"}, deny=STAFF_ONLY

@@ -38,15 +38,16 @@ def test_every_kind_has_a_text_in_every_language() -> None:
     context = {
         "service": "Kela", "when": "ti 1.12.2026 klo 10.00", "site": "Iso Omena",
         "code": "K7RM-2QXA", "qr_url": "https://x/qr", "early": 30, "number": "K017",
-        "point": "Tiski 4", "ahead": 1,
+        "point": "Tiski 4", "ahead": 1, "feedback_url": "https://x/t/1#feedback",
     }  # fmt: skip
     kinds = ("confirmation", "rescheduled", "cancellation", "reminder-24h", "turn-near")
-    for kind in (*kinds, "called", "day-closed"):
+    for kind in (*kinds, "called", "day-closed", "thanks"):
         for language in ("fi", "sv", "en"):
             message = render(kind, language, context)
             assert message.subject and message.body and "{" not in message.body
     assert render("called", "fi", context).body == "K017, tule palvelupisteeseen Tiski 4."
     assert "1 asiakas" in render("turn-near", "fi", context).body
+    assert render("thanks", "sv", context).body.endswith("https://x/t/1#feedback")
 
 
 def test_the_sms_body_template_gets_json_strings() -> None:

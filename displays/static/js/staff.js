@@ -103,6 +103,7 @@ function render() {
   renderCurrent(desk, lang);
   renderQueues(desk, lang);
   renderButtons(desk);
+  renderIssueServices(desk, lang);
 }
 
 function renderPoints(desk, lang) {
@@ -147,6 +148,7 @@ function renderCurrent(desk, lang) {
     p("c-service", pickLabel(current.labels, lang)),
   ];
   if (current.needs?.length) parts.push(p("c-needs", needsText(desk, current, lang)));
+  if (current.note) parts.push(p("c-note", texts.t("staff.note", { note: current.note })));
   if (current.called_at) {
     parts.push(p("c-time", texts.t("staff.called_at", { time: clockTime(new Date(current.called_at), desk.timezone, lang) })));
   }
@@ -189,6 +191,7 @@ function renderQueues(desk, lang) {
         el("span", "t-wait", texts.t("staff.waited", { wait: minutes(ticket.waited_seconds) })));
       if (ticket.priority) item.append(el("span", "prio", texts.t("staff.priority")));
       if (ticket.needs?.length) item.append(el("span", "needs", needsText(desk, ticket, lang)));
+      if (ticket.note) item.append(el("span", "note", texts.t("staff.note", { note: ticket.note })));
       item.append(button);
       list.append(item);
     }
@@ -284,6 +287,39 @@ async function submitTransfer(event) {
   await act("transfer", state.desk.current.id, { service, placement });
 }
 
+// --- issuing a ticket for a customer ----------------------------------------------------------
+
+function renderIssueServices(desk, lang) {
+  const select = $("issue-service");
+  const chosen = select.value;
+  const options = desk.services.map((s) =>
+    new Option(`${pickLabel(s.labels, lang)} (${pickLabel(s.unit_labels, lang)})`, s.slug));
+  select.replaceChildren(...options);
+  // The point's own first line until someone picks another: the usual case at a desk.
+  select.value = chosen || desk.queues[0]?.service || desk.services[0]?.slug || "";
+}
+
+async function submitIssue(event) {
+  event.preventDefault();
+  const note = $("issue-note").value.trim();
+  const phone = $("issue-phone").value.trim();
+  const body = { service: $("issue-service").value, language: $("issue-language").value };
+  if (note) body.note = note;
+  if (phone) body.phone = phone;
+  const response = await api("/tickets", body);
+  const answer = await response.json().catch(() => ({}));
+  if (!response.ok) {
+    const field = answer.errors?.[0]?.field || answer.field;
+    $("issue-error").textContent = texts.t("staff.error", { detail: field ? `${field}: ${answer.detail}` : answer.detail || response.status });
+    $("issue-error").hidden = false;
+    return;
+  }
+  $("issue-error").hidden = true;
+  $("issue-form").reset();
+  say(texts.t("staff.issued", { number: answer.number }));
+  await load();
+}
+
 // --- wiring -----------------------------------------------------------------------------------
 
 function run(action) {
@@ -330,6 +366,7 @@ $("lang").addEventListener("change", () => {
 });
 $("transfer-search").addEventListener("input", () => renderTransferList($("transfer-search").value));
 $("transfer-form").addEventListener("submit", submitTransfer);
+$("issue-form").addEventListener("submit", submitIssue);
 $("transfer-cancel").addEventListener("click", () => $("transfer-dialog").close());
 
 await load();

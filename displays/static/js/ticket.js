@@ -1,4 +1,5 @@
-// Mobile ticket: the place in line as it moves, the call with sound and vibration, cancel.
+// Mobile ticket: the place in line as it moves, the call with sound and vibration, cancel,
+// and a rating of the visit once it is done.
 import { boot, Texts, pickLabel, clockTime, waitWithRange } from "./i18n.js";
 import { LiveStream } from "./live.js";
 import { Announcer } from "./announce.js";
@@ -8,7 +9,7 @@ const texts = new Texts(data.catalogs, data.lang);
 const $ = (id) => document.getElementById(id);
 const OPEN = new Set(["waiting", "called"]);
 
-const state = { ticket: { ...data.ticket }, lang: data.lang, alerts: false, lastAlert: null };
+const state = { ticket: { ...data.ticket }, lang: data.lang, alerts: false, lastAlert: null, feedback: null };
 const sound = new Announcer({ texts, languages: [], chime: true, speech: false });
 window.__ticket = { state, alerts: [] };
 
@@ -24,13 +25,48 @@ function render() {
   $("cancel").hidden = !OPEN.has(ticket.status);
   $("hint").hidden = !OPEN.has(ticket.status);
   $("sound").hidden = !OPEN.has(ticket.status);
+  renderFeedback(ticket);
   $("sound").textContent = texts.t(state.alerts ? "ticket.sound_on" : "ticket.sound_enable");
   $("sound").setAttribute("aria-pressed", String(state.alerts));
   $("issued").textContent = ticket.called_at
     ? texts.t("ticket.called_at", { time: clockTime(new Date(ticket.called_at), data.site.timezone, lang) })
     : "";
   document.title = `${texts.t("ticket.title", { number: ticket.number })} – ${pickLabel(data.site.names, lang)}`;
-  for (const link of document.querySelectorAll(".m-langs a")) {
+  // --- feedback after a finished visit ---------------------------------------------------------
+
+function renderFeedback(ticket) {
+  $("feedback").hidden = ticket.status !== "done";
+  $("feedback-form").hidden = state.feedback !== null;
+  $("feedback-thanks").hidden = state.feedback === null;
+  if (state.feedback) $("feedback-thanks").textContent = texts.t(`feedback.${state.feedback}`);
+}
+
+async function sendFeedback(event) {
+  event.preventDefault();
+  const chosen = $("feedback-form").querySelector('input[name="rating"]:checked');
+  if (!chosen) return showFeedbackError(texts.t("feedback.choose"));
+  const body = { rating: Number(chosen.value) };
+  const comment = $("feedback-comment").value.trim();
+  if (comment) body.comment = comment;
+  const response = await fetch(`/api/tickets/${data.ticket_id}/feedback`, {
+    method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body),
+  });
+  if (response.status === 201 || response.status === 409) {
+    state.feedback = response.status === 201 ? "thanks" : "already";
+    $("feedback-error").hidden = true;
+    render();
+    $("feedback-thanks").focus();
+    return;
+  }
+  showFeedbackError(texts.t("feedback.failed"));
+}
+
+function showFeedbackError(text) {
+  $("feedback-error").textContent = text;
+  $("feedback-error").hidden = false;
+}
+
+for (const link of document.querySelectorAll(".m-langs a")) {
     if (link.dataset.lang === lang) link.setAttribute("aria-current", "true");
     else link.removeAttribute("aria-current");
   }
@@ -121,6 +157,40 @@ async function cancel() {
   }
 }
 
+// --- feedback after a finished visit ---------------------------------------------------------
+
+function renderFeedback(ticket) {
+  $("feedback").hidden = ticket.status !== "done";
+  $("feedback-form").hidden = state.feedback !== null;
+  $("feedback-thanks").hidden = state.feedback === null;
+  if (state.feedback) $("feedback-thanks").textContent = texts.t(`feedback.${state.feedback}`);
+}
+
+async function sendFeedback(event) {
+  event.preventDefault();
+  const chosen = $("feedback-form").querySelector('input[name="rating"]:checked');
+  if (!chosen) return showFeedbackError(texts.t("feedback.choose"));
+  const body = { rating: Number(chosen.value) };
+  const comment = $("feedback-comment").value.trim();
+  if (comment) body.comment = comment;
+  const response = await fetch(`/api/tickets/${data.ticket_id}/feedback`, {
+    method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body),
+  });
+  if (response.status === 201 || response.status === 409) {
+    state.feedback = response.status === 201 ? "thanks" : "already";
+    $("feedback-error").hidden = true;
+    render();
+    $("feedback-thanks").focus();
+    return;
+  }
+  showFeedbackError(texts.t("feedback.failed"));
+}
+
+function showFeedbackError(text) {
+  $("feedback-error").textContent = text;
+  $("feedback-error").hidden = false;
+}
+
 for (const link of document.querySelectorAll(".m-langs a")) {
   link.addEventListener("click", (event) => {
     event.preventDefault();
@@ -141,6 +211,7 @@ $("sound").addEventListener("click", async () => {
 $("cancel").addEventListener("click", () => $("cancel-dialog").showModal());
 $("cancel-no").addEventListener("click", () => $("cancel-dialog").close());
 $("cancel-yes").addEventListener("click", cancel);
+$("feedback-form").addEventListener("submit", sendFeedback);
 
 render();
 const stream = new LiveStream(data.events_url, {

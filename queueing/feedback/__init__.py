@@ -1,0 +1,1 @@
+"""Customers' feedback on a finished visit: a rating of 1-5 and an optional comment."""
