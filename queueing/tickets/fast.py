@@ -93,17 +93,26 @@ def issue(dialect: str, new: NewTicket) -> Work[Issued | Replayed]:
         record = {"scope": scope, "key": key, "request_hash": request_hash,
                   "resource_id": ticket_id, "status_code": 201, "created_at": now}  # fmt: skip
         yield repository.ADD_RECORD, record
+    position, counters, placed = yield from _placed(new, ticket_id, now)
     payload = _payload(site, service, ticket_id, number, "waiting", None)
     event = yield from _logged(site, "ticket.issued", ticket_id, payload, now, new.entry)
-    # What the answer's estimate needs, read here: no read session per issue afterwards.
-    place = {"service_id": service.id, "ranked_at": values["ranked_at"]}
-    ahead = (yield lobby.PLACE_IN_LINE[bool(values["priority"])], place).scalar_one()
-    counters = lobby.point_rows((yield lobby.POINTS_NOW, {"site_id": site.id}))
+    return Issued(number, event, position, counters, placed)
+
+
+def _placed(
+    new: NewTicket, ticket_id: uuid.UUID, now: datetime
+) -> Work[tuple[int, list[PointRow], Placed | None]]:
+    """What the answer's estimate needs, read here (no read session per issue afterwards), and
+    the estimate kept as shown when the latest replay answers. Before the site's sequence is
+    taken: on PostgreSQL that row stays locked until the commit."""
+    place = {"service_id": new.service.id, "ranked_at": new.values["ranked_at"]}
+    ahead = (yield lobby.PLACE_IN_LINE[bool(new.values["priority"])], place).scalar_one()
+    counters = lobby.point_rows((yield lobby.POINTS_NOW, {"site_id": new.site.id}))
     position = int(ahead) + 1
     placed = new.place(position, counters) if new.place is not None else None
     if placed is not None and placed.place.wait is not None:
         yield repository.ADD_SHOWN, shown_row(ticket_id, placed.place, now)
-    return Issued(number, event, position, counters, placed)
+    return position, counters, placed
 
 
 def _draw(dialect: str, site_id: int, prefix: str, day: date) -> Work[int]:
