@@ -124,6 +124,13 @@ class ConfigCache:
                 self._sites[slug] = found
         return found
 
+    def by_id(self, site_id: int) -> SiteConf | None:
+        """The cached site with this id, if fresh; never reads (the writer thread asks it)."""
+        for found in list(self._sites.values()):
+            if found.id == site_id:
+                return self.cached(found.slug)
+        return None
+
     def drop(self, slug: str) -> None:
         self._sites.pop(slug, None)
 

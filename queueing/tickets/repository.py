@@ -307,3 +307,32 @@ def line_heads_statement(count: int, skip: Collection[uuid.UUID] = ()) -> Any:
     if not skip:
         _heads[count] = statement
     return statement
+
+
+# The steps after a call (tickets/steps.py): the row first, locked on PostgreSQL until commit.
+_FOR_STEP = select(
+    _tickets.c.site_id, _tickets.c.service_id, _tickets.c.status, _tickets.c.number,
+    _tickets.c.language, _tickets.c.priority, _tickets.c.issued_at, _tickets.c.called_at,
+    _tickets.c.recall_count, _tickets.c.service_point_id, _tickets.c.needs,
+    _tickets.c.needs_confirmed, _tickets.c.note,
+).where(_tickets.c.id == bindparam("ticket_id"))  # fmt: skip
+FOR_STEP = {"sqlite": _FOR_STEP, "postgresql": _FOR_STEP.with_for_update()}
+# Compare-and-set on the status read: a step that raced another never applies twice.
+STEP_TICKET = (
+    update(_tickets)
+    .where(_tickets.c.id == bindparam("b_ticket"), _tickets.c.status == bindparam("b_status"))
+    .values(
+        status=bindparam("new_status"),
+        updated_at=bindparam("now", type_=UTCDateTime),
+        ended_at=bindparam("ended_at", type_=UTCDateTime),
+    )
+)
+_OPEN_STEP = (_steps.c.ticket_id == bindparam("b_ticket"), _steps.c.ended_at.is_(None))
+STEP_STARTED = (
+    update(_steps).where(*_OPEN_STEP).values(started_at=bindparam("now", type_=UTCDateTime))
+)
+STEP_ENDED = (
+    update(_steps)
+    .where(*_OPEN_STEP)
+    .values(ended_at=bindparam("now", type_=UTCDateTime), outcome=bindparam("outcome"))
+)
