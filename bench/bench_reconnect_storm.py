@@ -330,7 +330,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--clients", type=int, default=2000)
     parser.add_argument("--seconds", type=float, default=8.0, help="each measuring window")
-    parser.add_argument("--steps", type=int, nargs="*", default=[0, 100, 250, 500, 1000, 2000, 4000])
+    parser.add_argument(
+        "--steps", type=int, nargs="*", default=[0, 100, 250, 500, 1000, 2000, 4000]
+    )
     parser.add_argument("--server", choices=servers.SERVERS, default=servers.DEFAULT)
     args = parser.parse_args()
     load = " ".join(f"{x:.2f}" for x in os.getloadavg())
