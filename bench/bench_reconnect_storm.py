@@ -1,11 +1,13 @@
 """Reconnect storms: ticket-issue latency while 2,000 display streams reconnect at once.
 
-Run:  python bench/bench_reconnect_storm.py                 (2,000 clients; about 2 minutes)
+Run:  python bench/bench_reconnect_storm.py                 (2,000 clients; about 5 minutes)
       python bench/bench_reconnect_storm.py --clients 1000 --steps 0 500 1000 2000 4000
+      python bench/bench_reconnect_storm.py --server uvicorn  (on uvicorn instead of granian)
 
 A switch reboots or the Wi-Fi blips: every screen in the lobby loses its stream in the same
 second and reconnects with `Last-Event-ID`. Everything on 127.0.0.1, in one run, against one
-uvicorn process of the real app (SQLite, embedded Valkey), as `bench_sse_fanout.py` starts it:
+worker of the real app (SQLite, embedded Valkey): granian as `queueing api` runs it, or uvicorn,
+with the same flags (bench/servers.py):
 
   without   N streams open and quiet; two writers issue tickets (POST /api/sites/iso-omena/tickets,
             one request at a time each, 20 ms apart) for a fixed time: p50/p99 of the POST.
@@ -44,6 +46,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(BENCH_DIR))
 
 import bench_sse_fanout as fanout  # noqa: E402
+import servers  # noqa: E402
 
 PATH = "/api/sites/iso-omena/display/events"
 CLIENT_PROCESSES = 2
@@ -236,7 +239,7 @@ def _window(writers: Writers, seconds: float) -> dict[str, float]:
 # --- runs -------------------------------------------------------------------------------------
 
 
-def _server(workdir: Path) -> tuple[Any, int, Any]:
+def _server(server: str, workdir: Path) -> tuple[servers.Server, Any]:
     url, redis = fanout._prepare(workdir)
     env = {
         **os.environ,
@@ -247,8 +250,12 @@ def _server(workdir: Path) -> tuple[Any, int, Any]:
         "QUEUEING_LOG_LEVEL": "WARNING",
         "QUEUEING_READY_REQUIRES_WORKER": "0",
     }
-    process, port = fanout._serve("queueing.app:create_app", env, workdir / "server.log")
-    return process, port, redis
+    running = fanout._serve(server, "queueing.app:create_app", env, workdir / "server.log")
+    return running, redis
+
+
+def _phase(name: str) -> None:
+    print(f"phase: {name}", file=sys.stderr, flush=True)
 
 
 def storm(port: int, clients: int, seconds: float) -> dict[str, Any]:
@@ -259,11 +266,13 @@ def storm(port: int, clients: int, seconds: float) -> dict[str, Any]:
         writers.start()
         time.sleep(1.0)  # warm
         without = _window(writers, seconds)
+        _phase("storm")  # a profiler attached to the server can start here (docs/performance.md)
         started = time.monotonic()
         took = group.storm()
         time.sleep(1.0)
         writers.stop()  # the POSTs in flight are answered and counted
         during = _figures(writers.between(started, started + took + 1.0))
+        _phase("storm over")
     finally:
         writers.stopping.set()
         group.quit()
@@ -287,9 +296,12 @@ def capacity(port: int, steps: list[int], seconds: float) -> list[tuple[int, dic
     return rows
 
 
-def report(result: dict[str, Any], rows: list[tuple[int, dict[str, float]]], clients: int) -> None:
+def report(
+    result: dict[str, Any], rows: list[tuple[int, dict[str, float]]], clients: int, server: str
+) -> None:
     without, during = result["without"], result["during"]
     print(
+        f"\n{server} 1 worker, load average {result['load']}"
         f"\nticket issue (2 writers, {PAUSE * 1000:.0f} ms apart), {clients} display streams open"
     )
     print(f"{'':24}{'n':>6}{'p50 ms':>10}{'p99 ms':>10}")
@@ -318,18 +330,22 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--clients", type=int, default=2000)
     parser.add_argument("--seconds", type=float, default=8.0, help="each measuring window")
-    parser.add_argument("--steps", type=int, nargs="*", default=[0, 500, 1000, 2000, 4000])
+    parser.add_argument(
+        "--steps", type=int, nargs="*", default=[0, 100, 250, 500, 1000, 2000, 4000]
+    )
+    parser.add_argument("--server", choices=servers.SERVERS, default=servers.DEFAULT)
     args = parser.parse_args()
+    load = " ".join(f"{x:.2f}" for x in os.getloadavg())
     with tempfile.TemporaryDirectory() as tmp:
-        process, port, redis = _server(Path(tmp))
+        running, redis = _server(args.server, Path(tmp))
         try:
-            result = storm(port, args.clients, args.seconds)
-            rows = capacity(port, args.steps, args.seconds)
+            result = storm(running.port, args.clients, args.seconds)
+            rows = capacity(running.port, args.steps, args.seconds)
         finally:
-            process.terminate()
-            process.wait(30)
+            running.stop()
             redis.stop()
-    report(result, rows, args.clients)
+    result["load"] = f"{load} before, " + " ".join(f"{x:.2f}" for x in os.getloadavg()) + " after"
+    report(result, rows, args.clients, args.server)
 
 
 if __name__ == "__main__":

@@ -20,7 +20,7 @@ from litestar.types import Scope
 from redis.asyncio import Redis
 
 from displays import wiring as pages
-from queueing import logs
+from queueing import collector, logs
 from queueing.access.principal import Principal
 from queueing.aio import stop_task
 from queueing.appointments.attempts import ClientCodeAttempts, CodeAttempts
@@ -241,6 +241,7 @@ async def _lifespan(app: Litestar) -> AsyncIterator[None]:
     )
     # Other processes' configuration changes (sites/cache.py).
     follow_config = asyncio.create_task(follow(parts.redis, parts.config))
+    collector.settle()  # started: what exists now lives as long as the process
     try:
         yield
     finally:

@@ -2,15 +2,16 @@
 
 SQLite under the data directory, an embedded Valkey/Redis, one RQ worker with its scheduler (its
 own program, `python -m workers`: queueing/ never imports workers/), the demo site on first start,
-and the API with the pages. Valkey and the worker are supervised (queueing/supervise.py): restarted
-when they die, and killed by the kernel when serve itself is. Ctrl-C stops everything it started,
-in order: the API, then the worker, then Valkey.
+and the API with the pages, on granian as `queueing api` runs it. Valkey and the worker are
+supervised (queueing/supervise.py): restarted when they die, and killed by the kernel when serve
+itself is. Ctrl-C stops everything it started, in order: the API, then the worker, then Valkey.
 """
 
 from __future__ import annotations
 
 import asyncio
 import fcntl
+import logging
 import os
 import signal
 import socket
@@ -47,8 +48,8 @@ def run(host: str, port: int, data_dir: Path | None, worker: bool) -> None:
     if not base.secret_key:
         overrides["secret_key"] = bootstrap.secret_key(data)
     supervisor = Supervisor()
-    # uvicorn shuts down gracefully on SIGTERM, then re-raises the signal to the handler it found:
-    # make that handler a clean exit so the `finally` below always stops our children.
+    # Until the API runs (which handles the signal itself), SIGTERM is a clean exit, so the
+    # `finally` below always stops our children.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     try:
         if "QUEUEING_REDIS_URL" not in os.environ:
@@ -61,7 +62,7 @@ def run(host: str, port: int, data_dir: Path | None, worker: bool) -> None:
         _print_urls(host, port)
         _run_api(settings, host, port, listener)
     except KeyboardInterrupt:
-        pass  # Ctrl-C: uvicorn already stopped serving; fall through to stop the children
+        pass  # Ctrl-C before the API ran; fall through to stop the children
     finally:
         # The API has stopped by now; then the worker, then Valkey, whose clients both were.
         supervisor.stop()
@@ -70,7 +71,11 @@ def run(host: str, port: int, data_dir: Path | None, worker: bool) -> None:
 
 
 def _listen(host: str, port: int) -> socket.socket:
-    """The API's socket, bound now; a port in use ends the command before anything started."""
+    """The API's port, bound now; a port in use ends the command before anything started.
+
+    Bound, not listening: a client trying it while Valkey and the migrations start is refused
+    at once rather than queued on a socket granian will never accept from.
+    """
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -79,7 +84,6 @@ def _listen(host: str, port: int) -> socket.socket:
     except OSError as exc:
         sock.close()
         raise click.ClickException(f"cannot listen on {host}:{port}: {exc.strerror}") from exc
-    sock.listen(2048)
     sock.set_inheritable(False)
     return sock
 
@@ -174,11 +178,44 @@ def _print_urls(host: str, port: int) -> None:
 
 
 def _run_api(settings: Settings, host: str, port: int, listener: socket.socket) -> None:
-    import uvicorn
+    """The API on granian, as `queueing api` runs it, inside this process.
+
+    In this process (granian's embedded server on this thread's event loop), not a worker process
+    of granian's: serve's only children stay the supervised ones, which the kernel kills with it.
+    Ctrl-C and SIGTERM stop granian; the display hub chains onto them to end open streams, then
+    the app's shutdown runs and `run` stops the children.
+    """
+    from granian.constants import Interfaces
+    from granian.log import LogLevels
+    from granian.server.embed import Server
 
     from queueing.app import create_app
 
-    config = uvicorn.Config(
-        create_app(settings), host=host, port=port, log_level="warning", proxy_headers=False
+    server = Server(
+        create_app(settings),
+        address=host,
+        port=port,
+        interface=Interfaces.ASGI,  # with lifespan: the hub, Redis and the engines start there
+        backlog=4096,
+        backpressure=16384,  # streams never end: see `queueing api`
+        log_level=LogLevels.warning,
+        log_access=False,
     )
-    uvicorn.Server(config).run(sockets=[listener])
+    logging.getLogger("_granian").addFilter(_not_experimental)
+
+    async def serve() -> None:
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, server.stop)
+        # granian binds its own socket: the port was held until now so that nothing started
+        # on a port in use.
+        listener.close()
+        await server.serve()
+
+    asyncio.run(serve())
+
+
+def _not_experimental(record: logging.LogRecord) -> bool:
+    """granian warns on every start that its embedded server is experimental; it is what serve
+    runs, so the line would only teach users to ignore warnings."""
+    return "experimental" not in record.getMessage()

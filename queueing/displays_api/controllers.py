@@ -24,6 +24,7 @@ from queueing.displays_api.schemas import (
 )
 from queueing.displays_api.service import DisplayService
 from queueing.displays_api.stream import display_frames, ticket_frames
+from queueing.displays_api.turns import TakeTurns
 from queueing.http_limits import RowId
 
 NO_STORE = {"Cache-Control": "no-store"}
@@ -126,6 +127,7 @@ class DisplayController(Controller):
         "/sites/{site:str}/display/events",
         summary="Live display events (text/event-stream)",
         media_type="text/event-stream",
+        middleware=[TakeTurns()],  # a reconnect storm opens a few streams at a time
         description="Each event's id is the site's event sequence; reconnecting with "
         "Last-Event-ID replays what was missed, or sends one `snapshot` event.",
     )
@@ -160,6 +162,7 @@ class DisplayController(Controller):
         "/sites/{site:str}/service-points/{point:str}/display/events",
         summary="Live events of a counter's display (text/event-stream)",
         media_type="text/event-stream",
+        middleware=[TakeTurns()],  # a reconnect storm opens a few streams at a time
     )
     async def point_events(
         self,
@@ -180,6 +183,7 @@ class DisplayController(Controller):
         summary="Live events of one ticket (text/event-stream)",
         opt=HOLDER,
         media_type="text/event-stream",
+        middleware=[TakeTurns()],  # a reconnect storm opens a few streams at a time
     )
     async def ticket_events(
         self, ticket_id: uuid.UUID, displays: DisplayService, hub: Hub

@@ -36,10 +36,12 @@ from redis.exceptions import RedisError
 
 from queueing.aio import stop_task
 from queueing.displays_api.frames import CLOSE, RESYNC, Frame, Renderer
+from queueing.displays_api.turns import Turns
 from queueing.lobby.state import LiveState
 
 log = structlog.get_logger(__name__)
 PATTERN = "queueing:sites:*:events"
+FANOUT_SLICE = 256  # streams offered a frame per turn of the event loop
 MAX_REFRESH_PAUSE = 0.5  # seconds between two reads of a busy lobby's figures, at most
 CONNECTED = Gauge("queueing_sse_connections", "Open display and ticket event streams")
 OVERFLOWS = Counter("queueing_sse_overflows_total", "Streams that fell behind and got a snapshot")
@@ -129,6 +131,10 @@ class Hub:
         self._order = asyncio.Lock()  # one path at a time passes events on: Redis or the log
         self._log_ok = True  # the last read of the event log succeeded
         self.closing = False
+        self.turns = Turns()
+        # Frames on their way to the members a group had when each was sent, in order.
+        self._fanout: deque[tuple[Frame, list[Subscriber], int]] = deque()
+        self._draining: asyncio.Task[None] | None = None
 
     def mode(self) -> str:
         """`live` (Redis), `polling` (Redis away, the event log read instead) or `stale`."""
@@ -213,7 +219,8 @@ class Hub:
         ]
 
     async def stop(self) -> None:
-        for task in [*self._tasks, *self._refreshing.values()]:
+        draining = [self._draining] if self._draining is not None else []
+        for task in [*self._tasks, *self._refreshing.values(), *draining]:
             await stop_task(task)
         self.close_streams()
         await self.redis.aclose()
@@ -221,6 +228,7 @@ class Hub:
     def close_streams(self) -> None:
         """End every stream (shutdown): a server waits for open responses before it exits."""
         self.closing = True
+        self._fanout.clear()  # nothing may follow a stream's CLOSE
         for groups in self.groups.values():
             for group in groups.values():
                 for subscriber in group.members:
@@ -410,13 +418,40 @@ class Hub:
         self._broadcast(site, lambda _group: RESYNC)
 
     def _broadcast(self, site: str, render: Callable[[Group], Frame | None]) -> None:
+        """Queue a frame per group for its members as of now, then offer a slice at once.
+
+        Why slices: each offer wakes a stream's task, and 2,000 of them woken together make
+        one turn of the event loop as long as all their writes; a ticket write in flight waits
+        a whole turn at each of its awaits. `FANOUT_SLICE` streams per turn keeps the turns
+        short; the order of frames per stream is the order of the queue, whoever offers them.
+        """
         for group in list(self.groups.get(site, {}).values()):
             frame = render(group)
-            if frame is None:
-                continue
-            for subscriber in list(group.members):
+            if frame is not None and group.members:
+                self._fanout.append((frame, list(group.members), 0))
+        if self._draining is None or self._draining.done():
+            self._offer_slice()
+            if self._fanout:
+                self._draining = asyncio.get_running_loop().create_task(self._drain())
+
+    async def _drain(self) -> None:
+        while self._fanout:
+            await asyncio.sleep(0)  # the loop's other work, a write's request, comes first
+            self._offer_slice()
+
+    def _offer_slice(self) -> None:
+        budget = FANOUT_SLICE
+        while self._fanout and budget > 0:
+            frame, members, at = self._fanout[0]
+            end = min(len(members), at + budget)
+            for subscriber in members[at:end]:
                 if not subscriber.offer(frame):
                     self.unsubscribe(subscriber)
+            budget -= end - at
+            if end == len(members):
+                self._fanout.popleft()
+            else:
+                self._fanout[0] = (frame, members, end)
 
     # --- live state ------------------------------------------------------------------------
 

@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 
 import structlog
 
+from queueing.displays_api import turns
 from queueing.displays_api.frames import (
     CLOSE,
     RESYNC,
@@ -29,6 +30,7 @@ log = structlog.get_logger(__name__)
 REPLAY_LIMIT = 100  # more missed than this and a snapshot is smaller and simpler
 RETRY_MS = 2000
 UNAVAILABLE = Frame(b"event: unavailable\ndata: {}\n\n")
+RETRY = retry(RETRY_MS)
 Opening = Callable[[int | None], Awaitable[tuple[list[Frame], int]]]
 
 
@@ -69,21 +71,22 @@ async def _stream(
     subscriber = hub.subscribe(site, renderer)
     queue = subscriber.queue  # read directly: this loop runs once per frame per screen
     try:
-        yield retry(RETRY_MS)
         start = -1
         frame: Frame = RESYNC
         while frame is not CLOSE:
             if frame is RESYNC:
                 subscriber.overflowed = False
+                # The first opening goes out with the retry advice, the whole of it in one write.
+                first = [RETRY] if start < 0 else []
                 try:
                     frames, start = await opening(after if start < 0 else None)
                 except Exception as exc:
                     # The database is away: end cleanly; the browser retries and keeps its state.
                     log.warning("sse_opening_failed", site=site, error=str(exc))
-                    yield UNAVAILABLE
+                    yield _joined([*first, UNAVAILABLE])
                     return
-                for item in frames:
-                    yield item
+                yield _joined([*first, *frames])
+                turns.opened()  # written: the next stream in a storm may open
                 frame = await queue.get()
                 continue
             batch, following = _batch(frame, queue, start)
@@ -92,6 +95,10 @@ async def _stream(
             frame = following if following is not None else await queue.get()
     finally:
         hub.unsubscribe(subscriber)
+
+
+def _joined(frames: list[Frame]) -> Frame:
+    return frames[0] if len(frames) == 1 else Frame(b"".join(f.raw for f in frames))
 
 
 def _batch(

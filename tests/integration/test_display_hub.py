@@ -261,3 +261,23 @@ async def test_frames_queued_behind_one_go_out_in_one_write() -> None:
     batch, following = _batch(change, queue, start=3)
     assert batch is not None and batch.raw == change.raw + figures.raw  # the stale one dropped
     assert following is RESYNC and queue.qsize() == 1  # the run ends where a resync begins
+
+
+async def test_a_frame_reaches_many_screens_a_slice_per_turn_in_order(
+    hub: tuple[Hub, Database],
+) -> None:
+    from queueing.displays_api.hub import FANOUT_SLICE
+
+    hub_, _ = hub
+    hub_.queue_size = 64
+    screens = [
+        hub_.subscribe("iso-omena", DisplayRenderer(DisplayView(key="public")))
+        for _ in range(FANOUT_SLICE * 2 + 10)
+    ]
+    await hub_.on_event("iso-omena", _event(1))
+    await hub_.on_event("iso-omena", _event(2, "K002"))
+    reached = [s for s in screens if not s.queue.empty()]
+    assert len(reached) == FANOUT_SLICE  # the first slice at once, the rest on later turns
+    for _ in range(10):
+        await asyncio.sleep(0)
+    assert all(_changes(s) == [1, 2] for s in screens)
