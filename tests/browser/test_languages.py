@@ -18,11 +18,12 @@ SCREENS = [(1080, 1920), (1920, 1080)]
 OVERFLOW = """() => {
   const width = document.documentElement.clientWidth;
   const out = [];
-  if (document.documentElement.scrollWidth > width + 1) out.push(`page ${document.documentElement.scrollWidth}`);
+  const page = document.documentElement.scrollWidth;
+  if (page > width + 1) out.push(`page ${page}`);
   for (const el of document.body.querySelectorAll("*")) {
     const r = el.getBoundingClientRect();
     if (!r.width || !r.height || getComputedStyle(el).visibility === "hidden") continue;
-    if (r.left < -1 || r.right > width + 1) out.push(`${el.tagName}#${el.id}.${el.className} ${r.left}-${r.right}`);
+    if (r.left < -1 || r.right > width + 1) out.push(`${el.tagName}#${el.id} ${r.left}-${r.right}`);
   }
   return out;
 }"""
