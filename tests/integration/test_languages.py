@@ -72,6 +72,12 @@ async def test_the_mobile_ticket_page_is_right_to_left_in_arabic(client: Client)
     assert '<html lang="so" dir="ltr">' in (await client.get(f"/t/{created['id']}?lang=so")).text
 
 
+async def test_an_error_page_is_in_the_asked_language_and_direction(client: Client) -> None:
+    response = await client.get("/sites/no-such-site/kiosk", params={"lang": "ar"})
+    assert response.status_code == 404
+    assert '<html lang="ar" dir="rtl">' in response.text and "تعذّر عرض الصفحة" in response.text
+
+
 @pytest.fixture
 def channels() -> Iterator[tuple[SmtpServer, SmsGateway]]:
     with providers() as pair:
