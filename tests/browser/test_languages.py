@@ -3,6 +3,9 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -132,4 +135,58 @@ async def test_the_mobile_ticket_in_somali_and_its_language_picker(
     assert await lang_dir(page) == ["ar", "rtl"]
     assert "أمامك شخصان" in await page.inner_text("#status")
     assert await overflowing(page) == []
+    assert page.errors == []  # type: ignore[attr-defined]
+
+
+SECOND_SITE = """
+slug: leppavaara
+name: {fi: Leppävaaran palvelutori, sv: Alberga servicetorg}
+languages: [sv, so, de]
+units:
+  - slug: citizen
+    name: {fi: Asiointipalvelut, sv: Medborgartjänster}
+    services:
+      - slug: advice
+        name: {fi: Neuvonta, sv: Rådgivning}
+        prefix: A
+service_points:
+  - slug: desk-1
+    label: {fi: Tiski 1, sv: Disk 1}
+    unit: citizen
+    profile: [advice]
+"""
+
+
+def import_site(server: Server, text: str, tmp_path: Path) -> None:
+    path = tmp_path / "site.yaml"
+    path.write_text(text, encoding="utf-8")
+    command = [sys.executable, "-m", "queueing.cli", "sites", "import", str(path)]
+    done = subprocess.run(command, env=server.env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+
+
+async def test_missing_names_and_texts_fall_back_to_the_sites_first_language_marked(
+    browser: Browser, server: Server, tmp_path: Path
+) -> None:
+    import_site(server, SECOND_SITE, tmp_path)
+    page = await new_page(browser, 1080, 1920, has_touch=True)
+    await page.goto(f"{server.url}/sites/leppavaara/kiosk?printer=none&lang=so")
+    await page.wait_for_function(LIVE)
+    names = await page.locator(".lang-button").all_inner_texts()
+    assert names == ["Svenska", "Soomaali", "Deutsch"]  # German by Babel: no catalogue of ours
+    await page.click("#take-ticket")
+    await page.click("[data-unit=citizen]")
+    # The site file names the service in Finnish and Swedish only: Swedish, marked as such.
+    title = page.locator("[data-service=advice] .tile-title")
+    assert await title.inner_text() == "Rådgivning" and await title.get_attribute("lang") == "sv"
+    assert await page.locator("#h-services").get_attribute("lang") == "sv"
+    # German has no catalogue: the texts come in Swedish, each marked with lang="sv".
+    await page.click("[data-screen=services] [data-go=start]")
+    await page.click(".lang-button[data-lang=de]")
+    assert await lang_dir(page) == ["de", "ltr"]
+    take = page.locator("#take-ticket .big-title")
+    assert await take.inner_text() == "Ta en kölapp" and await take.get_attribute("lang") == "sv"
+    # Back in Somali the marks go: the text is in the page's language again.
+    await page.click(".lang-button[data-lang=so]")
+    assert await take.get_attribute("lang") is None
     assert page.errors == []  # type: ignore[attr-defined]
