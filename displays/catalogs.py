@@ -52,8 +52,10 @@ def text_in(language: str, key: str, first: str = "fi") -> tuple[str, str]:
     return key, language
 
 
-def text(language: str, key: str, first: str = "fi", **values: Any) -> str:
-    """The text for `key` in `language` with `values` filled in; `n` picks the plural form."""
+def text(language: str, key: str, first: str = "fi", /, **values: Any) -> str:
+    """The text for `key` in `language` with `values` filled in; `n` picks the plural form.
+
+    Positional-only: a text's own placeholders may be called `first` or `language`."""
     if "n" in values and isinstance(values["n"], int):
         key = plural_key(language, key, values["n"], first)
     template, _ = text_in(language, key, first)

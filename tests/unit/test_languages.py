@@ -99,6 +99,12 @@ def test_a_missing_text_falls_back_to_the_sites_first_language_and_says_which() 
     assert catalogs.text_in("sv-FI", "kiosk.welcome", first="fi") == ("Välkommen", "sv-FI")
 
 
+def test_a_placeholder_may_share_a_name_with_a_parameter() -> None:
+    assert catalogs.text("en", "stats.staffing_range", "fi", first="1 Dec", last="7 Dec") == (
+        "For an average day of 1 Dec – 7 Dec."
+    )
+
+
 def test_direction_and_own_names_come_from_babel() -> None:
     assert [catalogs.direction(x) for x in ("ar", "fa", "he", "ur")] == ["rtl"] * 4
     assert [catalogs.direction(x) for x in ("fi", "so", "ru", "et", "sr-Latn-RS")] == ["ltr"] * 5
