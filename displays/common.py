@@ -39,21 +39,39 @@ def page(
     status_code: int = 200,
     **context: Any,
 ) -> Template:
-    """Render a page with its texts, locale and boot JSON for its script."""
+    """Render a page with its texts, locale, direction and boot JSON for its script.
+
+    A text the page's language lacks comes in the site's first language (`languages[0]`);
+    `t_in` tells the template which language a text is in, so it can mark it with `lang`.
+    """
+    first = languages[0] if languages else "fi"
 
     def t(key: str, **values: Any) -> str:
-        return catalogs.text(lang, key, **values)
+        return catalogs.text(lang, key, first, **values)
+
+    def t_in(code: str, key: str) -> tuple[str, str]:
+        return catalogs.text_in(code, key, first)
 
     return Template(
         template_name=template,
         status_code=status_code,
         context={
             "lang": lang,
+            "dir": catalogs.direction(lang),
+            "first": first,
             "languages": languages,
+            "language_names": {code: catalogs.own_name(code) for code in languages},
             "locale": catalogs.LOCALES.get(lang, lang),
             "t": t,
+            "t_in": t_in,
             "asset": asset,
-            "boot": {"lang": lang, "languages": languages, **boot},
+            "boot": {
+                "lang": lang,
+                "first": first,
+                "languages": languages,
+                "directions": {code: catalogs.direction(code) for code in languages},
+                **boot,
+            },
             **context,
         },
         headers={"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"},

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 import uuid
 from typing import Any
 
@@ -17,6 +18,7 @@ from displays.screens import error_page
 from queueing.access.routes import HOLDER, PUBLIC
 from queueing.displays_api.service import DisplayService
 from queueing.errors import InvalidInput, QueueingError
+from queueing.sites.config import BCP47
 
 # Seconds without a touch before the kiosk warns, and how long the warning counts down.
 IDLE = {"other": 45, "ticket": 30, "warning": 15}
@@ -45,6 +47,12 @@ def idle_setting(value: int | None) -> dict[str, int]:
         return IDLE
     value = max(2, min(value, 600))
     return {"other": value, "ticket": value, "warning": max(2, min(value, 15))}
+
+
+def _name(names: dict[str, str], lang: str, languages: list[str]) -> str:
+    """A name in `lang`, else in the site's first language (the page marks which)."""
+    first = languages[0] if languages else "fi"
+    return names.get(lang) or names.get(first) or names.get("fi") or ""
 
 
 class CustomerPages(Controller):
@@ -82,8 +90,7 @@ class CustomerPages(Controller):
             else None,
         }
         return page("kiosk.html", lang, info.languages, boot,
-                    site_name=info.names.get(lang) or info.names.get("fi"),
-                    catalogs=catalogs.catalogs(info.languages),
+                    site_name=_name(info.names, lang, info.languages),
                     check_in=check_in_available(request))  # fmt: skip
 
     @get("/t/{ticket_id:uuid}", opt=HOLDER)
@@ -104,16 +111,15 @@ class CustomerPages(Controller):
             "site": {"slug": info.slug, "names": info.names, "timezone": info.timezone},
             "events_url": f"/api/tickets/{ticket_id}/events",
         }
-        names = {code: catalogs.catalog(code)[f"lang.{code}"] for code in info.languages}
-        return page("ticket.html", lang, info.languages, boot, ticket=live, catalogs_names=names,
-                    site_name=info.names.get(lang) or info.names.get("fi"))  # fmt: skip
+        return page("ticket.html", lang, info.languages, boot, ticket=live,
+                    site_name=_name(info.names, lang, info.languages))  # fmt: skip
 
     @get("/t/{ticket_id:uuid}/qr.svg", media_type="image/svg+xml", opt=HOLDER)
     async def qr(self, request: Request[Any, Any, Any], ticket_id: uuid.UUID) -> Response[bytes]:
         """A QR code of the mobile ticket's address (it is the ticket's capability: no cache)."""
         lang = request.query_params.get("lang")
         url = f"{str(request.base_url).rstrip('/')}/t/{ticket_id}"
-        if lang in catalogs.LANGUAGES:
+        if lang and re.match(BCP47, lang):
             url += f"?lang={lang}"
         buffer = io.BytesIO()
         # Not svg_inline(): an <img> needs the SVG namespace, which the inline form leaves out.

@@ -21,7 +21,7 @@ log = structlog.get_logger(__name__)
 
 
 def error_page(request: Request[Any, Any, Any], exc: QueueingError) -> Template:
-    lang = language(request, list(catalogs.LANGUAGES))
+    lang = language(request, list(catalogs.SHIPPED))
     return page("error.html", lang, [lang], {}, status_code=exc.status_code,
                 status=exc.status_code, message=exc.detail)  # fmt: skip
 

@@ -94,7 +94,7 @@ DEPENDENCIES = {
 
 
 def _lang(request: Request[Any, Any, Any]) -> str:
-    return language(request, list(catalogs.LANGUAGES), request.cookies.get("queueing_lang"))
+    return language(request, list(catalogs.STAFF_LANGUAGES), request.cookies.get("queueing_lang"))
 
 
 def _login_page(
@@ -102,14 +102,14 @@ def _login_page(
 ) -> Template:
     lang = _lang(request)
     status = 401 if failed else 200
-    return page("staff_login.html", lang, list(catalogs.LANGUAGES), {}, status_code=status,
+    return page("staff_login.html", lang, list(catalogs.STAFF_LANGUAGES), {}, status_code=status,
                 failed=failed, username=username)  # fmt: skip
 
 
 def _locked_page(request: Request[Any, Any, Any], retry_after: int, username: str) -> Template:
     """Sign-in is locked for a while after repeated failures (queueing/auth/throttle.py)."""
     lang = _lang(request)
-    locked = page("staff_login.html", lang, list(catalogs.LANGUAGES), {}, status_code=429,
+    locked = page("staff_login.html", lang, list(catalogs.STAFF_LANGUAGES), {}, status_code=429,
                   failed=True, locked=retry_after, username=username)  # fmt: skip
     locked.headers["Retry-After"] = str(retry_after)
     return locked
@@ -131,12 +131,14 @@ class StaffPages(Controller):
         lang = _lang(request)
         site = await desk.site_slug(maybe_staff)
         boot = {
-            "catalogs": catalogs.catalogs(list(catalogs.LANGUAGES)),
+            "catalogs": catalogs.catalogs(list(catalogs.STAFF_LANGUAGES)),
             "user": maybe_staff.username,
             "site": site,
             "events_url": f"/api/sites/{site}/display/events",
         }
-        return page("staff.html", lang, list(catalogs.LANGUAGES), boot, user=maybe_staff.username)
+        return page(
+            "staff.html", lang, list(catalogs.STAFF_LANGUAGES), boot, user=maybe_staff.username
+        )
 
     @post("/login", status_code=HTTP_200_OK)
     async def login(

@@ -54,12 +54,12 @@ async def _session(request: Request[Any, Any, Any], auth: AuthService) -> Princi
 
 
 def _lang(request: Request[Any, Any, Any]) -> str:
-    return language(request, list(catalogs.LANGUAGES), request.cookies.get("queueing_lang"))
+    return language(request, list(catalogs.STAFF_LANGUAGES), request.cookies.get("queueing_lang"))
 
 
 def _login(request: Request[Any, Any, Any], site: str, status: int = 200, **ctx: Any) -> Template:
     lang = _lang(request)
-    return page("statistics_login.html", lang, list(catalogs.LANGUAGES), {},
+    return page("statistics_login.html", lang, list(catalogs.STAFF_LANGUAGES), {},
                 status_code=status, site=site, **ctx)  # fmt: skip
 
 
@@ -162,7 +162,7 @@ def _page(
     cells, involved = charts.flow_grid(body["flows"], order + [u for u in ends if u not in order])
     query = f"from={stats.from_.isoformat()}&to={stats.to.isoformat()}&lang={lang}"
     return page(
-        "statistics.html", lang, list(catalogs.LANGUAGES), {},
+        "statistics.html", lang, list(catalogs.STAFF_LANGUAGES), {},
         stats=body, user=principal.username, query=query,
         scope_names=", ".join(unit_names.get(u, u) for u in body["scope"] or []),
         service_names=service_names, unit_names=unit_names, point_names=point_names,

@@ -53,12 +53,12 @@ async def _required(request: Request[Any, Any, Any], auth: AuthService) -> Princ
 
 
 def _lang(request: Request[Any, Any, Any]) -> str:
-    return language(request, list(catalogs.LANGUAGES), request.cookies.get("queueing_lang"))
+    return language(request, list(catalogs.STAFF_LANGUAGES), request.cookies.get("queueing_lang"))
 
 
 def _login(request: Request[Any, Any, Any], site: str, status: int = 200, **ctx: Any) -> Template:
     lang = _lang(request)
-    return page("supervisor_login.html", lang, list(catalogs.LANGUAGES), {},
+    return page("supervisor_login.html", lang, list(catalogs.STAFF_LANGUAGES), {},
                 status_code=status, site=site, **ctx)  # fmt: skip
 
 
@@ -82,7 +82,7 @@ class SupervisorPages(Controller):
         except Forbidden as exc:
             return _login(request, site, status=403, refused=exc.detail, user=principal.username)
         boot = {
-            "catalogs": catalogs.catalogs(list(catalogs.LANGUAGES)),
+            "catalogs": catalogs.catalogs(list(catalogs.STAFF_LANGUAGES)),
             "site": site,
             "view": msgspec.to_builtins(view),
             "data_url": f"/sites/{site}/supervisor/data",
@@ -90,7 +90,7 @@ class SupervisorPages(Controller):
             "events_url": f"/api/sites/{site}/display/events",
         }
         lang = _lang(request)
-        return page("supervisor.html", lang, list(catalogs.LANGUAGES), boot,
+        return page("supervisor.html", lang, list(catalogs.STAFF_LANGUAGES), boot,
                     site=site, user=principal.username)  # fmt: skip
 
     @get("/data", opt=ACCOUNT)

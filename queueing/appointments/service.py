@@ -27,6 +27,7 @@ from queueing.clock import Clock
 from queueing.db import Database
 from queueing.domain import booking_code, checkin
 from queueing.domain.days import DayOutOfRange, check_day
+from queueing.domain.languages import NotASiteLanguage, site_language
 from queueing.domain.slots import (
     NotBookable,
     Schedule,
@@ -171,7 +172,7 @@ class AppointmentService:
             end=slot.end,
             status="booked",
             revision=0,
-            language=data.language or (site.languages[0] if site.languages else "fi"),
+            language=_language(site.languages, data.language),
             name=data.name,
             phone=data.phone,
             email=data.email,
@@ -437,7 +438,7 @@ def _ticket_request(service: Service, appointment: Appointment, by_staff: bool) 
         contact = Contact(phone=appointment.phone, email=appointment.email)
     return IssueTicket(
         service=service.slug,
-        language=appointment.language,  # type: ignore[arg-type]
+        language=appointment.language,
         channel="staff" if by_staff else "kiosk",
         contact=contact,
     )
@@ -564,3 +565,10 @@ async def _day_slots(
         await repository.closed_days(session, site.id, service.id, day, day)
     )
     return day_slots(day, site.timezone, schedule, closed)
+
+
+def _language(languages: list[str], asked: str | None) -> str:
+    try:
+        return site_language(languages, asked)
+    except NotASiteLanguage as exc:
+        raise InvalidInput(str(exc), field="language") from exc

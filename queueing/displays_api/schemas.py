@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 import msgspec
 
-Language = Literal["fi", "sv", "en"]
+from queueing.sites.config import BCP47
+
+Language = Annotated[str, msgspec.Meta(pattern=BCP47, max_length=35)]
 Slug = Annotated[str, msgspec.Meta(min_length=1, max_length=64, pattern=r"^[a-z0-9-]+$")]
 Titles = Annotated[dict[Language, Annotated[str, msgspec.Meta(max_length=120)]], msgspec.Meta()]
 
@@ -87,7 +89,8 @@ class DisplayConfigIn(msgspec.Struct, forbid_unknown_fields=True):
     service_points: Annotated[list[Slug], msgspec.Meta(max_length=100)] = msgspec.field(
         default_factory=list
     )
-    languages: Annotated[list[Language], msgspec.Meta(max_length=3)] = msgspec.field(
+    # A lobby rotates through these; more than a handful would leave each too briefly on screen.
+    languages: Annotated[list[Language], msgspec.Meta(max_length=8)] = msgspec.field(
         default_factory=list
     )
     rotate_seconds: Annotated[int, msgspec.Meta(ge=3, le=600)] = 12

@@ -365,11 +365,17 @@ def _view(d: Display) -> DisplayView:
     )
 
 
+# A lobby screen that names no languages rotates through, and speaks each call in, the site's
+# first three: a call spoken in seven languages takes some 20 s, and the next calls wait for it.
+# A named display may list up to eight (docs/languages.md).
+LOBBY_LANGUAGES = 3
+
+
 def _default_settings(site: Site) -> DisplaySettings:
     return DisplaySettings(
         name=None,
         titles=dict(site.names),
-        languages=list(site.languages),
+        languages=list(site.languages)[:LOBBY_LANGUAGES],
         rotate_seconds=12,
         privacy=False,
         announce=True,
@@ -382,7 +388,7 @@ def _settings(site: Site, d: Display) -> DisplaySettings:
     return DisplaySettings(
         name=d.name,
         titles=dict(d.titles) or dict(site.names),
-        languages=list(d.languages) or list(site.languages),
+        languages=list(d.languages) or list(site.languages)[:LOBBY_LANGUAGES],
         rotate_seconds=d.rotate_seconds,
         privacy=d.privacy,
         announce=d.announce,

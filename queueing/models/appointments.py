@@ -79,7 +79,7 @@ class Appointment(Base):
     status: Mapped[str] = mapped_column(String(16), default="booked")
     # Bumped by each reschedule: messages are per booked time (docs/notifications.md).
     revision: Mapped[int] = mapped_column(Integer, default=0)
-    language: Mapped[str] = mapped_column(String(2), default="fi")
+    language: Mapped[str] = mapped_column(String(35), default="fi")
     name: Mapped[str | None] = mapped_column(String(200), nullable=True)
     phone: Mapped[str | None] = mapped_column(String(32), nullable=True)
     email: Mapped[str | None] = mapped_column(String(254), nullable=True)

@@ -29,7 +29,7 @@ class Feedback(Base):
     service_id: Mapped[int] = mapped_column(ForeignKey("services.id"))
     rating: Mapped[int] = mapped_column(SmallInteger)
     comment: Mapped[str | None] = mapped_column(String(COMMENT_LENGTH), nullable=True)
-    language: Mapped[str] = mapped_column(String(2), default="fi")
+    language: Mapped[str] = mapped_column(String(35), default="fi")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # When the comment was erased with the visit's personal data (the rating stays).
     erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)

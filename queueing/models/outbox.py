@@ -33,7 +33,7 @@ class OutboxMessage(Base):
     )
     channel: Mapped[str] = mapped_column(String(8))  # sms, email
     recipient: Mapped[str | None] = mapped_column(String(254), nullable=True)
-    language: Mapped[str] = mapped_column(String(2))
+    language: Mapped[str] = mapped_column(String(35))
     # pending, sending, sent, failed, cancelled, skipped
     status: Mapped[str] = mapped_column(String(12), default="pending")
     # How far a send got, for deciding after a crash: None, "handed-over" (SMTP final dot sent).

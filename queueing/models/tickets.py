@@ -42,7 +42,7 @@ class Ticket(Base):
     service_id: Mapped[int] = mapped_column(ForeignKey("services.id"))
     status: Mapped[str] = mapped_column(String(16), default="waiting")
     priority: Mapped[bool] = mapped_column(default=False)
-    language: Mapped[str] = mapped_column(String(2), default="fi")
+    language: Mapped[str] = mapped_column(String(35), default="fi")
     channel: Mapped[str] = mapped_column(String(16), default="kiosk")
     phone: Mapped[str | None] = mapped_column(String(32), nullable=True)
     email: Mapped[str | None] = mapped_column(String(254), nullable=True)

@@ -17,8 +17,14 @@ import yaml
 
 from queueing.domain.public_units import NEUTRAL_NAMES, NEUTRAL_SLUG
 
-Language = Literal["fi", "sv", "en"]
-LANGUAGES: tuple[Language, ...] = ("fi", "sv", "en")
+# A BCP 47 language tag in its canonical case: language, then optional script, region, variants
+# ("fi", "sv-FI", "sr-Latn-RS", "so"). The form is checked here; the texts come from catalogues.
+BCP47 = (
+    r"^[a-z]{2,3}(?:-[A-Z][a-z]{3})?(?:-(?:[A-Z]{2}|[0-9]{3}))?"
+    r"(?:-(?:[a-z0-9]{5,8}|[0-9][a-z0-9]{3}))*$"
+)
+Language = Annotated[str, msgspec.Meta(pattern=BCP47, max_length=35)]
+LANGUAGES: tuple[str, ...] = ("fi", "sv", "en")
 Slug = Annotated[str, msgspec.Meta(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$", max_length=64)]
 Prefix = Annotated[str, msgspec.Meta(pattern=r"^[A-Z]$")]
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -26,15 +32,27 @@ _TARGET = re.compile(r"^\s*(\d{1,3}(?:\.\d+)?)\s*%\s*within\s*(\d+(?:\.\d+)?)\s*
 _HOURS = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)-(?:([01]\d|2[0-3]):([0-5]\d)|24:00)$")
 
 
-class Names(msgspec.Struct, forbid_unknown_fields=True):
-    """A text in each language of the site. Finnish is required; others fall back to it."""
+class Names(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True):
+    """A text in each language the product ships. Finnish is required; a missing one falls
+    back to the site's first language (the pages mark that text with the language it is in)."""
 
     fi: str
     sv: str | None = None
     en: str | None = None
+    ru: str | None = None
+    et: str | None = None
+    ar: str | None = None
+    so: str | None = None
 
     def get(self, language: str) -> str:
         return getattr(self, language, None) or self.fi
+
+    def as_dict(self) -> dict[str, str]:
+        return {k: v for k, v in msgspec.structs.asdict(self).items() if v is not None}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, str]) -> Names:
+        return cls(**{k: v for k, v in data.items() if k in cls.__struct_fields__})
 
 
 class ServiceConfig(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True):
@@ -177,6 +195,9 @@ def validate(config: SiteConfig) -> SiteConfig:
         if not service.typical_service_minutes > 0:
             raise ConfigError(f"services.{service.slug}.typical_service_minutes must be > 0")
     _unique([n.slug for n in config.need_types], "need_types[].slug")
+    if not config.languages:
+        raise ConfigError("languages must list at least one language")
+    _unique(list(config.languages), "languages[]")
     servable = _servable(config, unit_slugs, service_slugs)
     for point in config.service_points:
         if point.unit not in unit_slugs:

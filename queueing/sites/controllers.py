@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated
 
 from litestar import Controller, get, put
 from litestar.params import QueryParameter
 
 from queueing.access.principal import Principal
 from queueing.access.routes import ACCOUNT, PUBLIC
+from queueing.sites.config import BCP47
 from queueing.sites.schemas import (
     PointStateView,
     ProfileView,
@@ -21,9 +22,13 @@ from queueing.sites.service import SiteService
 from queueing.sites.states import PointStateService
 
 Lang = Annotated[
-    Literal["fi", "sv", "en"] | None,
+    str | None,
     QueryParameter(
-        name="lang", required=False, description="Language of names; the site's first by default."
+        name="lang",
+        required=False,
+        pattern=BCP47,
+        max_length=35,
+        description="Language of names (a BCP 47 tag); the site's first by default.",
     ),
 ]
 

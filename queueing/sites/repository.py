@@ -114,8 +114,7 @@ async def organisation_of(session: AsyncSession, site: Site) -> cfg.Organisation
         return None
     organisation = await session.get(Organisation, site.organisation_id)
     assert organisation is not None
-    names = organisation.names
-    name = cfg.Names(fi=names["fi"], sv=names.get("sv"), en=names.get("en"))
+    name = cfg.Names.from_dict(organisation.names)
     return cfg.OrganisationConfig(slug=organisation.slug, name=name)
 
 

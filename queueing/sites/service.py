@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-import msgspec
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from queueing.access.principal import Principal
@@ -298,11 +297,11 @@ def _need_type(n: cfg.NeedTypeConfig) -> dict[str, Any]:
 
 
 def _names(names: cfg.Names) -> dict[str, Any]:
-    return {k: v for k, v in msgspec.structs.asdict(names).items() if v is not None}
+    return names.as_dict()
 
 
 def _to_names(data: dict[str, Any]) -> cfg.Names:
-    return cfg.Names(fi=data["fi"], sv=data.get("sv"), en=data.get("en"))
+    return cfg.Names.from_dict(data)
 
 
 def _to_config(
@@ -313,7 +312,7 @@ def _to_config(
         slug=site.slug,
         name=_to_names(site.names),
         timezone=site.timezone,
-        languages=list(site.languages),  # type: ignore[arg-type]
+        languages=list(site.languages),
         neutral_unit=_neutral_unit_config(site.neutral_unit),
         need_types=[
             cfg.NeedTypeConfig(slug=n["slug"], name=_to_names(n["names"]), priority=n["priority"])

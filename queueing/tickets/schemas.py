@@ -10,8 +10,10 @@ import msgspec
 
 from queueing.http_limits import Slug
 from queueing.models.tickets import NOTE_LENGTH
+from queueing.sites.config import BCP47
 
-Language = Literal["fi", "sv", "en"]
+# Any BCP 47 tag in form; the service accepts only the site's own languages (422 `language`).
+Language = Annotated[str, msgspec.Meta(pattern=BCP47, max_length=35)]
 Channel = Literal["kiosk", "web", "staff", "phone"]
 PlacementName = Literal["original", "front", "back"]
 Phone = Annotated[str, msgspec.Meta(min_length=5, max_length=32, pattern=r"^\+?[0-9 ()-]{5,31}$")]
@@ -28,7 +30,7 @@ class IssueTicket(msgspec.Struct, forbid_unknown_fields=True):
     """A customer takes a ticket for a service."""
 
     service: Slug
-    language: Language = "fi"
+    language: Language | None = None  # default: the site's first language
     channel: Channel = "web"
     contact: Contact | None = None
     notify_at_position: Annotated[int, msgspec.Meta(ge=1, le=50)] | None = None

@@ -24,6 +24,7 @@ from queueing.audit import repository as audit
 from queueing.clock import Clock
 from queueing.db import Database
 from queueing.domain.hours import next_opening
+from queueing.domain.languages import NotASiteLanguage, site_language
 from queueing.domain.lifecycle import (
     InvalidTransition,
     Step,
@@ -167,7 +168,8 @@ class TicketService:
             "service_id": service.id, "status": TicketStatus.WAITING.value,
             "priority": data.priority or (confirmed and has_priority_need(site, data.needs)),
             "needs": list(data.needs), "needs_confirmed": confirmed and bool(data.needs),
-            "note": data.note, "language": data.language, "channel": data.channel,
+            "note": data.note, "language": _language(site.row.languages, data.language),
+            "channel": data.channel,
             "phone": contact.phone if contact else None,
             "email": contact.email if contact else None,
             "notify_at_position": data.notify_at_position, "issued_at": now, "ranked_at": now,
@@ -248,7 +250,7 @@ class TicketService:
             needs=list(data.needs),
             needs_confirmed=confirmed and bool(data.needs),
             note=data.note,
-            language=data.language,
+            language=_language(site.languages, data.language),
             channel=data.channel,
             phone=contact.phone if contact else None,
             email=contact.email if contact else None,
@@ -718,3 +720,10 @@ def _refuse_when_closed(site: Site, service: Service, now: datetime) -> None:
         f"{service.slug} is closed now" + (f"; it opens at {when}" if when else ""),
         opens_at=when,
     )
+
+
+def _language(languages: list[str], asked: str | None) -> str:
+    try:
+        return site_language(languages, asked)
+    except NotASiteLanguage as exc:
+        raise InvalidInput(str(exc), field="language") from exc

@@ -62,7 +62,7 @@ def test_demo_site_loads_and_validates(demo: SiteConfig) -> None:
     assert demo.name.sv == "Esbo servicetorg Iso Omena"
     assert demo.name.en == "Espoo Service Centre Iso Omena"
     assert demo.timezone == "Europe/Helsinki"
-    assert demo.languages == ["fi", "sv", "en"]
+    assert demo.languages == ["fi", "sv", "en", "ru", "et", "ar", "so"]
 
 
 def test_demo_site_has_exactly_the_ten_units_of_the_seed_article(demo: SiteConfig) -> None:

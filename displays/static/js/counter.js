@@ -3,7 +3,7 @@ import { boot, Texts, clockTime } from "./i18n.js";
 import { LiveStream } from "./live.js";
 
 const data = boot();
-const texts = new Texts(data.catalogs, data.lang);
+const texts = new Texts(data.catalogs, data.lang, data.first);
 const $ = (id) => document.getElementById(id);
 const state = { current: null, open: data.open, pointState: null, reason: null, timezone: data.timezone };
 

@@ -1,25 +1,65 @@
 // Texts and times for the pages: the server's catalogs, the site's time zone (Invariant 7).
 export const LOCALES = { fi: "fi-FI", sv: "sv-FI", en: "en-GB" };
+// Intl formats dates in the person's language but with Western digits everywhere: ticket
+// numbers, clocks and waits must read the same as on the printed ticket and the lobby screen.
+const DIGITS = "-u-nu-latn";
 
 export function boot() {
   return JSON.parse(document.getElementById("boot").textContent);
 }
 
+// "rtl" for Arabic and other right-to-left languages; the server sends each site language's.
+export function direction(lang, directions = {}) {
+  if (directions[lang]) return directions[lang];
+  return ["ar", "fa", "he", "ur", "ps", "ckb", "yi", "dv"].includes(lang.split("-")[0]) ? "rtl" : "ltr";
+}
+
+// The page's language and direction on <html>: readers, fonts and CSS logical properties follow it.
+export function setPageLanguage(lang, directions = {}) {
+  document.documentElement.lang = lang;
+  document.documentElement.dir = direction(lang, directions);
+}
+
 export class Texts {
-  constructor(catalogs, lang) {
+  // `first`: the site's first language, which a text missing in `lang` falls back to.
+  constructor(catalogs, lang, first = "fi") {
     this.catalogs = catalogs;
     this.lang = lang;
+    this.first = first;
+  }
+
+  // The key's plural form ("ticket.ahead#few") by the language's CLDR rules, if the catalog has it.
+  pluralKey(key, values, lang) {
+    if (typeof values.n !== "number") return key;
+    let form;
+    try { form = new Intl.PluralRules(lang).select(values.n); } catch { return key; }
+    return `${key}#${form}` in (this.catalogs[lang] || {}) ? `${key}#${form}` : key;
+  }
+
+  // [text template, the language it is in]: `lang`'s, else the site's first, else Finnish.
+  lookup(key, lang = this.lang) {
+    for (const candidate of [lang, this.first, "fi"]) {
+      const template = (this.catalogs[candidate] || {})[key];
+      if (template) return [template, candidate];
+    }
+    return [key, lang];
   }
 
   t(key, values = {}, lang = this.lang) {
-    const template = (this.catalogs[lang] || {})[key] ?? (this.catalogs.fi || {})[key] ?? key;
+    const [template] = this.lookup(this.pluralKey(key, values, lang), lang);
     return template.replace(/\{(\w+)\}/g, (_, name) => (name in values ? String(values[name]) : `{${name}}`));
+  }
+
+  // Set `el`'s text, marking it with the language it is really in when that is a fallback.
+  put(el, key, values = {}, lang = this.lang) {
+    el.textContent = this.t(key, values, lang);
+    markLanguage(el, this.lookup(this.pluralKey(key, values, lang), lang)[1], lang);
   }
 
   // Fill every [data-i18n] element under `root` in `lang`, and mark the language for readers.
   apply(root = document, lang = this.lang) {
     for (const el of root.querySelectorAll("[data-i18n]")) {
-      el.textContent = this.t(el.dataset.i18n, {}, lang);
+      this.put(el, el.dataset.i18n, {}, lang);
     }
     for (const el of root.querySelectorAll("[data-i18n-label]")) {
       el.setAttribute("aria-label", this.t(el.dataset.i18nLabel, {}, lang));
@@ -30,20 +70,46 @@ export class Texts {
   }
 }
 
-// A label from a {fi, sv, en} map, falling back to Finnish, then to anything there is.
-export function pickLabel(labels, lang) {
-  if (!labels) return "";
-  return labels[lang] || labels.fi || Object.values(labels)[0] || "";
+// A fallback text gets its own `lang` (screen readers pronounce it right); others inherit the page's.
+export function markLanguage(el, textLang, pageLang) {
+  if (textLang !== pageLang) {
+    el.lang = textLang;
+    el.dataset.fallback = "true";
+  } else if (el.dataset.fallback) {
+    el.removeAttribute("lang");
+    delete el.dataset.fallback;
+  }
+}
+
+// [label, its language] from a {fi, sv, en, ...} map: `lang`'s, else the site's first, else any.
+export function labelIn(labels, lang, first = "fi") {
+  if (!labels) return ["", lang];
+  for (const candidate of [lang, first, "fi"]) {
+    if (labels[candidate]) return [labels[candidate], candidate];
+  }
+  const [code, label] = Object.entries(labels)[0] || [lang, ""];
+  return [label, code];
+}
+
+export function pickLabel(labels, lang, first = "fi") {
+  return labelIn(labels, lang, first)[0];
+}
+
+// Set `el`'s text to a name from a labels map, marked with its language when it is a fallback.
+export function putLabel(el, labels, lang, first = "fi") {
+  const [label, labelLang] = labelIn(labels, lang, first);
+  el.textContent = label;
+  markLanguage(el, labelLang, lang);
 }
 
 export function clockTime(date, timeZone, lang) {
-  return new Intl.DateTimeFormat(LOCALES[lang] || lang, {
+  return new Intl.DateTimeFormat((LOCALES[lang] || lang) + DIGITS, {
     timeZone, hour: "2-digit", minute: "2-digit", hourCycle: "h23",
   }).format(date);
 }
 
 export function dateText(date, timeZone, lang) {
-  return new Intl.DateTimeFormat(LOCALES[lang] || lang, {
+  return new Intl.DateTimeFormat((LOCALES[lang] || lang) + DIGITS, {
     timeZone, weekday: "long", day: "numeric", month: "long",
   }).format(date);
 }

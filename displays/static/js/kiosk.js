@@ -1,10 +1,10 @@
 // Ticket kiosk: language, unit, service, optional message, the ticket (spoken, printed, QR).
-import { boot, Texts, pickLabel, clockTime, waitText, waitWithRange } from "./i18n.js";
+import { boot, Texts, pickLabel, putLabel, setPageLanguage, clockTime, waitText, waitWithRange } from "./i18n.js";
 import { LiveStream } from "./live.js";
 import { Announcer } from "./announce.js";
 
 const data = boot();
-const texts = new Texts(data.catalogs, data.lang);
+const texts = new Texts(data.catalogs, data.lang, data.first);
 const $ = (id) => document.getElementById(id);
 const PHONE = /^\+?[0-9 ()-]{5,31}$/;
 const EMAIL = /^[^@\s]+@[^@\s]+\.[^@\s]+$/;
@@ -41,7 +41,7 @@ function setLanguage(lang) {
   state.lang = lang;
   texts.lang = lang;
   voice.languages = [lang];
-  document.documentElement.lang = lang;
+  setPageLanguage(lang, data.directions);
   texts.apply(document, lang);
   for (const button of document.querySelectorAll(".lang-button")) {
     button.setAttribute("aria-pressed", String(button.dataset.lang === lang));
@@ -50,13 +50,13 @@ function setLanguage(lang) {
   if (state.unit) renderServices();
   renderStepper();
   if (state.ticket) renderTicket();
-  $("site-name").textContent = pickLabel(data.site.names, lang);
+  putLabel($("site-name"), data.site.names, lang, data.first);
 }
 
 function renderUnits() {
   const units = data.site.units.filter((u) => walkInServices(u.slug).length);
   $("unit-tiles").replaceChildren(...units.map((unit) => {
-    const button = tile(pickLabel(unit.names, state.lang), "");
+    const button = tile(unit.names, "");
     button.dataset.unit = unit.slug;
     button.addEventListener("click", () => {
       state.unit = unit;
@@ -74,7 +74,7 @@ function walkInServices(unit) {
 function renderServices() {
   // Live figures re-render the tiles: keep keyboard and switch users where they were.
   const focused = document.activeElement?.dataset?.service;
-  $("h-services").textContent = pickLabel(state.unit.names, state.lang);
+  putLabel($("h-services"), state.unit.names, state.lang, data.first);
   $("service-tiles").replaceChildren(...walkInServices(state.unit.slug).map((service) => {
     const figures = state.queues.get(service.slug);
     let meta = "";
@@ -85,12 +85,12 @@ function renderServices() {
         : waitText(texts, figures.estimated_wait_seconds, state.lang);
       meta = `${texts.t("kiosk.waiting_now", { n: figures.waiting })} · ${wait}`;
     }
-    const button = tile(pickLabel(service.labels, state.lang), meta);
+    const button = tile(service.labels, meta);
     button.dataset.service = service.slug;
     button.disabled = !service.open;
     button.addEventListener("click", () => {
       state.service = service;
-      $("chosen-service").textContent = pickLabel(service.labels, state.lang);
+      putLabel($("chosen-service"), service.labels, state.lang, data.first);
       clearOptions();
       show("options");
     });
@@ -99,13 +99,13 @@ function renderServices() {
   if (focused) document.querySelector(`[data-service="${focused}"]`)?.focus();
 }
 
-function tile(title, meta) {
+function tile(labels, meta) {
   const button = document.createElement("button");
   button.type = "button";
   button.className = "tile";
   const strong = document.createElement("span");
   strong.className = "tile-title";
-  strong.textContent = title;
+  putLabel(strong, labels, state.lang, data.first);
   button.append(strong);
   if (meta) {
     const small = document.createElement("span");
@@ -234,7 +234,7 @@ function placeText(ticket) {
 
 function serviceLabel(ticket) {
   const service = data.site.services.find((s) => s.slug === ticket.service);
-  return service ? pickLabel(service.labels, state.lang) : ticket.service_label;
+  return service ? pickLabel(service.labels, state.lang, data.first) : ticket.service_label;
 }
 
 function renderTicket() {

@@ -4,7 +4,7 @@ import { LiveStream } from "./live.js";
 import { Announcer } from "./announce.js";
 
 const data = boot();
-const texts = new Texts(data.catalogs, data.lang);
+const texts = new Texts(data.catalogs, data.lang, data.first);
 const $ = (id) => document.getElementById(id);
 
 const state = {
@@ -37,6 +37,8 @@ document.addEventListener("pointerdown", () => announcer.unlock().then((ok) => {
 
 function render() {
   const lang = state.lang;
+  // Only `lang` rotates: a lobby screen keeps the layout of its first language's direction, as
+  // a layout flipping every few seconds would lose the people reading the call list.
   document.documentElement.lang = lang;
   texts.apply(document, lang);
   document.querySelector("[data-i18n-title]").textContent =

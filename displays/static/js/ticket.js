@@ -1,11 +1,11 @@
 // Mobile ticket: the place in line as it moves, the call with sound and vibration, cancel,
 // and a rating of the visit once it is done.
-import { boot, Texts, pickLabel, clockTime, waitWithRange } from "./i18n.js";
+import { boot, Texts, pickLabel, putLabel, setPageLanguage, clockTime, waitWithRange } from "./i18n.js";
 import { LiveStream } from "./live.js";
 import { Announcer } from "./announce.js";
 
 const data = boot();
-const texts = new Texts(data.catalogs, data.lang);
+const texts = new Texts(data.catalogs, data.lang, data.first);
 const $ = (id) => document.getElementById(id);
 const OPEN = new Set(["waiting", "called"]);
 
@@ -16,11 +16,11 @@ window.__ticket = { state, alerts: [] };
 function render() {
   const ticket = state.ticket;
   const lang = state.lang;
-  document.documentElement.lang = lang;
+  setPageLanguage(lang, data.directions);
   texts.apply(document, lang);
   $("main").dataset.status = ticket.status;
   $("number").textContent = ticket.number;
-  $("service").textContent = pickLabel(ticket.service_labels, lang);
+  putLabel($("service"), ticket.service_labels, lang, data.first);
   $("status").replaceChildren(...statusLines(ticket, lang));
   $("cancel").hidden = !OPEN.has(ticket.status);
   $("hint").hidden = !OPEN.has(ticket.status);
@@ -31,7 +31,7 @@ function render() {
   $("issued").textContent = ticket.called_at
     ? texts.t("ticket.called_at", { time: clockTime(new Date(ticket.called_at), data.site.timezone, lang) })
     : "";
-  document.title = `${texts.t("ticket.title", { number: ticket.number })} – ${pickLabel(data.site.names, lang)}`;
+  document.title = `${texts.t("ticket.title", { number: ticket.number })} – ${pickLabel(data.site.names, lang, data.first)}`;
   // --- feedback after a finished visit ---------------------------------------------------------
 
 function renderFeedback(ticket) {
@@ -74,7 +74,7 @@ for (const link of document.querySelectorAll(".m-langs a")) {
 
 function statusLines(ticket, lang) {
   const line = (cls, text) => Object.assign(document.createElement("p"), { className: cls, textContent: text });
-  const point = pickLabel(ticket.service_point_labels, lang);
+  const point = pickLabel(ticket.service_point_labels, lang, data.first);
   switch (ticket.status) {
     case "waiting": {
       const ahead = (ticket.position || 1) - 1;
