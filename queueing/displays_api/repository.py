@@ -15,6 +15,7 @@ from queueing.models import (
     Call,
     Display,
     DisplayToken,
+    Feedback,
     Service,
     ServicePoint,
     Site,
@@ -65,10 +66,13 @@ async def ticket_row(session: AsyncSession, ticket_id: uuid.UUID) -> Any | None:
             Service.slug.label("service"),
             ServicePoint.slug.label("service_point"),
             ServicePoint.labels.label("service_point_labels"),
+            Feedback.ticket_id.is_not(None).label("feedback_given"),
         )
         .join(Site, Site.id == Ticket.site_id)
         .join(Service, Service.id == Ticket.service_id)
         .outerjoin(ServicePoint, ServicePoint.id == Ticket.service_point_id)
+        # By its primary key, in the same statement: the page's load asks nothing more.
+        .outerjoin(Feedback, Feedback.ticket_id == Ticket.id)
         .where(Ticket.id == ticket_id)
     )
     return rows.first()

@@ -144,6 +144,8 @@ class TicketLive(msgspec.Struct):
     language: str
     sequence: int
     estimated_wait_range_seconds: list[int] | None = None
+    # The visit is rated: the page shows its thanks, not the form again after a reload.
+    feedback_given: bool = False
 
 
 class UnitInfo(msgspec.Struct):

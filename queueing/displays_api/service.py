@@ -499,6 +499,7 @@ def _ticket_live(row: Any, state: LiveState, sequence: int) -> TicketLive:
         recall=row.recall_count,
         language=row.language,
         sequence=sequence,
+        feedback_given=bool(row.feedback_given),
     )
 
 

@@ -2,9 +2,11 @@
 
 The unit counted is a *visit*: one ticket step, a ticket's stay in one service's line
 (a transfer ends one step and begins the next). Steps are chosen by the local day their line was
-entered, through `ix_ticket_steps_service_entered` (service, entered_at), so a week's figures
-read a week of rows however long the history is. Percentiles are nearest-rank, computed with
-ROW_NUMBER (domain/statistics.py), which both databases have; SQLite has no percentile_cont.
+entered, through `ix_ticket_steps_service_entered` (service, entered_at) on SQLite and
+`ix_ticket_steps_entered` on PostgreSQL, and a visit's ticket, booking and shown estimate by the
+ticket's key, so a week's figures read a week of rows however long the history is. Percentiles
+are nearest-rank, computed with ROW_NUMBER (domain/statistics.py), which both databases have;
+SQLite has no percentile_cont.
 """
 
 from __future__ import annotations
@@ -76,6 +78,23 @@ def _range_params(span: LocalRange, hours: bool = False) -> tuple[dict[str, Any]
     return params, binds
 
 
+def _by_ticket(table: str, key: str, columns: str, postgres: bool, outer: bool = True) -> str:
+    """A join of the visit's own row of `table`, by the ticket's key.
+
+    On PostgreSQL a lateral read by key, fenced by OFFSET 0: as a plain join its planner
+    hashes the whole table (a year of tickets to find a week's), a cost that grows with the
+    history; per visit it reads the week's rows through the key's index whatever the history.
+    """
+    kind = "LEFT JOIN" if outer else "JOIN"
+    if not postgres:
+        return f"{kind} {table} ON {key} = st.ticket_id"
+    name, alias = table.split()
+    return (
+        f"{kind} LATERAL (SELECT {columns} FROM {name} {alias} WHERE {key} = st.ticket_id "
+        f"OFFSET 0) {alias} ON true"
+    )
+
+
 def _visits_sql(span: LocalRange, postgres: bool) -> str:
     """One row per visit in range, with its wait, service time and local hour of entry."""
     first = "st.entered_at = t.issued_at"
@@ -90,6 +109,16 @@ def _visits_sql(span: LocalRange, postgres: bool) -> str:
         f"THEN {_seconds('st.ended_at', 'st.started_at', postgres)} END"
     )
     local = f"({_epoch('st.entered_at', postgres)} + {_offset_case(len(span.offsets))})"
+    ticket = _by_ticket("tickets t", "t.id", "t.issued_at", postgres, outer=False)
+    booking = _by_ticket(
+        "appointments a", "a.ticket_id", "a.id, a.start, a.checked_in_at", postgres
+    )
+    shown = _by_ticket(
+        "shown_estimates se",
+        "se.ticket_id",
+        "se.seconds, se.low_seconds, se.high_seconds",
+        postgres,
+    )
     return f"""
       SELECT st.service_id, sv.unit_id, st.service_point_id AS point_id,
              sp.unit_id AS point_unit_id, st.outcome, st.started_at IS NOT NULL AS served,
@@ -105,10 +134,10 @@ def _visits_sql(span: LocalRange, postgres: bool) -> str:
              (:all_units OR sp.unit_id IN :units) AS own_point
       FROM services sv
       JOIN ticket_steps st ON st.service_id = sv.id
-      JOIN tickets t ON t.id = st.ticket_id
+      {ticket}
       LEFT JOIN service_points sp ON sp.id = st.service_point_id
-      LEFT JOIN appointments a ON a.ticket_id = st.ticket_id
-      LEFT JOIN shown_estimates se ON se.ticket_id = st.ticket_id
+      {booking}
+      {shown}
       WHERE sv.site_id = :site AND st.entered_at >= :start AND st.entered_at < :end
         AND (:all_units OR sv.unit_id IN :units OR sp.unit_id IN :units)
     """

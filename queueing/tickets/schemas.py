@@ -79,3 +79,5 @@ class TicketView(msgspec.Struct):
     # Staff's note: present only for an account that may serve the ticket's service, absent
     # (not null) for its holder, so a page or client cannot even tell that one exists.
     note: str | msgspec.UnsetType = msgspec.UNSET
+    # A done ticket's holder has rated the visit: their page shows its thanks, not the form.
+    feedback_given: bool = False

@@ -65,6 +65,7 @@ from queueing.tickets.views import (
     load_context,
     noted,
     ticket_view,
+    with_feedback,
 )
 
 AfterCommit = Callable[[list[Event]], Awaitable[None]]
@@ -271,8 +272,9 @@ class TicketService:
         """The ticket as its holder sees it now; with staff's note for a `viewer` who serves it."""
         async with self.db.read() as session:
             ctx = await self._context_by_id(session, ticket_id)
+            view = await with_feedback(session, ctx, ticket_view(ctx, viewer))
         # Estimated after the session is given back: the lobby read takes a connection of its own.
-        return await self._estimated(ctx, ticket_view(ctx, viewer))
+        return await self._estimated(ctx, view)
 
     async def cancel(self, ticket_id: uuid.UUID, actor: Principal | None = None) -> TicketView:
         """The holder gives up the place; `actor` is the signed-in account doing it, if any

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from queueing.access.principal import Principal
 from queueing.domain.lifecycle import TicketStatus
 from queueing.domain.public_units import public_units
+from queueing.feedback import repository as feedback_repo
 from queueing.lobby.reader import LobbyReader
 from queueing.models import Service, ServicePoint, Site, Ticket, Unit
 from queueing.sites import repository as sites_repo
@@ -92,6 +93,15 @@ def noted(
     if note is None or viewer is None or not viewer.may_serve(site_id, service_id):
         return view
     return msgspec.structs.replace(view, note=note)
+
+
+async def with_feedback(session: AsyncSession, ctx: TicketContext, view: TicketView) -> TicketView:
+    """The view with whether its holder has rated the visit; asked only of a done ticket, the
+    one kind that can be rated, so a waiting ticket's poll costs no query more."""
+    if ctx.ticket.status != TicketStatus.DONE:
+        return view
+    given = await feedback_repo.given(session, ctx.ticket.id)
+    return msgspec.structs.replace(view, feedback_given=given)
 
 
 async def estimated(lobby: LobbyReader, ctx: TicketContext, view: TicketView) -> TicketView:

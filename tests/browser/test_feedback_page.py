@@ -1,5 +1,6 @@
-"""Feedback and notes in Chromium: the mobile ticket offers a rating once the visit is done and
-sends it by keyboard alone; the staff page issues a ticket with a note and shows it in the line."""
+"""Feedback and notes in Chromium: the mobile ticket offers a rating once the visit is done,
+sends it by keyboard alone and, reloaded, thanks rather than asks again; the staff page issues
+a ticket with a note and shows it in the line."""
 
 from __future__ import annotations
 
@@ -46,6 +47,12 @@ async def test_the_mobile_ticket_offers_a_rating_after_the_visit_and_sends_it(
     assert await phone.locator("#feedback-form").is_hidden()
     again = await hands.http.post(f"/api/tickets/{ticket['id']}/feedback", json={"rating": 1})
     assert again.status_code == 409  # the page's rating was stored
+    # A reload knows the visit is rated: the thanks, not the form again.
+    await phone.reload()
+    await phone.wait_for_function("document.documentElement.dataset.live === 'live'")
+    assert await phone.locator("#feedback-thanks").is_visible()
+    assert await phone.inner_text("#feedback-thanks") == "Vi har redan fått din respons. Tack!"
+    assert await phone.locator("#feedback-form").is_hidden()
     assert await comments_read_by_kelas_manager(server, sqlite_url) == [
         {"rating": 4, "comment": "Snabbt och vänligt", "language": "sv"}
     ]

@@ -6,13 +6,15 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 from litestar.testing import AsyncTestClient
 from redis.asyncio import Redis
-from sqlalchemy import select
+from sqlalchemy import event, select
+from sqlalchemy.engine import Engine
 
 from queueing.db import Database
 from queueing.events.publisher import Publisher
@@ -268,3 +270,37 @@ async def test_the_statistics_page_shows_a_manager_their_units_comments_escaped(
         'id="comments-h"' in pages["citizen-manager"] and "too slow" not in pages["citizen-manager"]
     )
     assert 'id="comments-h"' not in pages["admin"] and "too slow" not in pages["admin"]
+
+
+async def test_the_holders_view_of_a_done_ticket_says_whether_feedback_was_given(
+    client: Client, staff: Headers
+) -> None:
+    ticket = await finished(client, staff)
+    before = await client.get(f"/api/tickets/{ticket}")
+    assert before.status_code == 200 and before.json()["feedback_given"] is False
+    assert (await give(client, ticket, rating=4)).status_code == 201
+    after = await client.get(f"/api/tickets/{ticket}")
+    assert after.status_code == 200 and after.json()["feedback_given"] is True
+    # The mobile page's boot data carries it too, so a reload shows the thanks.
+    page = await client.get(f"/t/{ticket}")
+    assert page.status_code == 200
+    boot = page.text.split('<script type="application/json" id="boot">')[1].split("</script>")[0]
+    assert json.loads(boot)["ticket"]["feedback_given"] is True
+
+
+async def test_a_waiting_tickets_view_asks_nothing_of_feedback(client: Client) -> None:
+    issued = await client.post(f"{SITE}/tickets", json={"service": "kela-benefits"})
+    ticket = issued.json()["id"]
+    statements: list[str] = []
+
+    def seen(conn: Any, cursor: Any, statement: str, *_: Any) -> None:
+        statements.append(statement)
+
+    event.listen(Engine, "before_cursor_execute", seen)
+    try:
+        view = await client.get(f"/api/tickets/{ticket}")
+    finally:
+        event.remove(Engine, "before_cursor_execute", seen)
+    assert view.status_code == 200 and view.json()["feedback_given"] is False
+    assert statements, "the view was read from the database"
+    assert not [s for s in statements if "feedback" in s.lower()]

@@ -32,41 +32,7 @@ function render() {
     ? texts.t("ticket.called_at", { time: clockTime(new Date(ticket.called_at), data.site.timezone, lang) })
     : "";
   document.title = `${texts.t("ticket.title", { number: ticket.number })} – ${pickLabel(data.site.names, lang, data.first)}`;
-  // --- feedback after a finished visit ---------------------------------------------------------
-
-function renderFeedback(ticket) {
-  $("feedback").hidden = ticket.status !== "done";
-  $("feedback-form").hidden = state.feedback !== null;
-  $("feedback-thanks").hidden = state.feedback === null;
-  if (state.feedback) $("feedback-thanks").textContent = texts.t(`feedback.${state.feedback}`);
-}
-
-async function sendFeedback(event) {
-  event.preventDefault();
-  const chosen = $("feedback-form").querySelector('input[name="rating"]:checked');
-  if (!chosen) return showFeedbackError(texts.t("feedback.choose"));
-  const body = { rating: Number(chosen.value) };
-  const comment = $("feedback-comment").value.trim();
-  if (comment) body.comment = comment;
-  const response = await fetch(`/api/tickets/${data.ticket_id}/feedback`, {
-    method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body),
-  });
-  if (response.status === 201 || response.status === 409) {
-    state.feedback = response.status === 201 ? "thanks" : "already";
-    $("feedback-error").hidden = true;
-    render();
-    $("feedback-thanks").focus();
-    return;
-  }
-  showFeedbackError(texts.t("feedback.failed"));
-}
-
-function showFeedbackError(text) {
-  $("feedback-error").textContent = text;
-  $("feedback-error").hidden = false;
-}
-
-for (const link of document.querySelectorAll(".m-langs a")) {
+  for (const link of document.querySelectorAll(".m-langs a")) {
     if (link.dataset.lang === lang) link.setAttribute("aria-current", "true");
     else link.removeAttribute("aria-current");
   }
@@ -160,10 +126,12 @@ async function cancel() {
 // --- feedback after a finished visit ---------------------------------------------------------
 
 function renderFeedback(ticket) {
+  // Given before this page was loaded (a reload, a second device): thanks, not the form again.
+  const given = state.feedback || (ticket.feedback_given ? "already" : null);
   $("feedback").hidden = ticket.status !== "done";
-  $("feedback-form").hidden = state.feedback !== null;
-  $("feedback-thanks").hidden = state.feedback === null;
-  if (state.feedback) $("feedback-thanks").textContent = texts.t(`feedback.${state.feedback}`);
+  $("feedback-form").hidden = given !== null;
+  $("feedback-thanks").hidden = given === null;
+  if (given) $("feedback-thanks").textContent = texts.t(`feedback.${given}`);
 }
 
 async function sendFeedback(event) {
