@@ -183,7 +183,8 @@ def _points(history: Window, days: int) -> dict[str, list[str | ShiftSpec]]:
         active[step.point][at.hour].add(at.day)
         served[step.point][step.service] += 1
     points: dict[str, list[str | ShiftSpec]] = {}
-    for point, hours in active.items():
+    # By slug: the order the history's rows came in is the query plan's, not the site's.
+    for point, hours in sorted(active.items()):
         staffed = _bridge(
             sorted(h for h, seen in hours.items() if len(seen) >= STAFFED_SHARE * days)
         )
