@@ -17,6 +17,7 @@ from sqlalchemy.sql import Select
 from queueing.lobby import repository as lobby
 from queueing.models import AuditEntry, Event, Site
 from queueing.models.base import UTCDateTime
+from queueing.sites import repository as sites_repo
 from queueing.tickets import repository as tickets_repo
 
 _tickets, _steps, _calls = tickets_repo._tickets, tickets_repo._steps, tickets_repo._calls
@@ -173,3 +174,22 @@ def _call_written() -> Select[Any]:
 
 
 CALL_WRITTEN = _call_written()
+
+
+_heads_and_state: dict[int, Any] = {}
+
+
+def heads_and_state(count: int) -> Any:
+    """The point's state (POINT_STATE) beside the line heads (line_heads_statement): one row a
+    head, or one row of the state alone when nobody waits (or of nulls when there is no such
+    point). One read where there were two; the state still decides before any head is taken."""
+    if count in _heads_and_state:
+        return _heads_and_state[count]
+    heads = tickets_repo.line_heads_statement(count).subquery("heads")
+    point = sites_repo.POINT_STATE.subquery("point")
+    one = select(literal(1).label("one")).subquery("one")
+    statement = select(point.c.state, point.c.state_reason, *heads.c).select_from(
+        one.outerjoin(point, true()).outerjoin(heads, true())
+    )
+    _heads_and_state[count] = statement
+    return statement
