@@ -6,6 +6,13 @@ itself only runs statements: on SQLite it runs on the writer thread, where the r
 context is not at hand. The rules are those of the ORM path in service.py: numbering per
 prefix per service day with no open number twice, the audit entry and the event with the
 site's next sequence in the same transaction, a claim that only a waiting ticket passes.
+
+On PostgreSQL, where each statement is a round trip, the units run the folded statements of
+tickets/repository_pg.py: an issue in three (the counter; the ticket, its step and key's record
+with its place and the points; the estimate shown, audit entry and event), a call-next in two
+(the point's state with the line heads; the claim with all it writes). The rare paths (the
+prefix's first ticket, a number held after a wrap, a claim another counter won) go on with the
+statements one at a time, as on SQLite.
 """
 
 from __future__ import annotations
