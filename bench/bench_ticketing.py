@@ -3,7 +3,8 @@
 Run:  python bench/bench_ticketing.py                 (SQLite; about 2 minutes)
       python bench/bench_ticketing.py --db both       (and PostgreSQL; about 2 minutes more)
       python bench/bench_ticketing.py --server uvicorn  (the same on uvicorn, to compare)
-      python bench/bench_ticketing.py --queries       (SQL statements per request, no load)
+      python bench/bench_ticketing.py --queries       (SQL statements per request, no load;
+                                                       with --db postgres on PostgreSQL)
 
 Needs `wrk` (Debian: apt-get install -y wrk). Everything runs on 127.0.0.1: an embedded Redis,
 one granian worker per server as `queueing api` runs it (or uvicorn; the same server and flags
@@ -925,7 +926,7 @@ def main() -> None:
     redis = start_redis(workdir / "redis")
     try:
         if args.queries:
-            _queries(workdir, redis.url)
+            _queries(workdir, redis.url, postgres=args.db == "postgres")
             return
         print(f"work dir {workdir}", flush=True)
         if args.db in ("sqlite", "both"):
@@ -941,12 +942,17 @@ def main() -> None:
             shutil.rmtree(workdir, ignore_errors=True)
 
 
-def _queries(workdir: Path, redis_url: str) -> None:
+def _queries(workdir: Path, redis_url: str, *, postgres: bool) -> None:
     from queueing.bootstrap import load_demo
     from queueing.migrations import upgrade
+    from tests.support.postgres import postgres_admin_url
     from tests.support.stack import open_walk_ins_round_the_clock
 
-    url = SqliteKind(workdir).fresh("bench_queries")
+    admin = postgres_admin_url() if postgres else None
+    if postgres and admin is None:
+        sys.exit("PostgreSQL: no server binaries (apt-get install -y postgresql)")
+    kind: Kind = PostgresKind(admin) if admin is not None else SqliteKind(workdir)
+    url = kind.fresh("bench_queries")
     upgrade(url)
     asyncio.run(load_demo(url, PASSWORD))
     asyncio.run(open_walk_ins_round_the_clock(url, ("walk-in", "both")))

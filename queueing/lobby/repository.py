@@ -88,6 +88,15 @@ def _points_now_statement() -> Any:
 
 # Prebuilt, so the hot path (tickets/fast.py) runs it in its own unit without building it.
 POINTS_NOW = _points_now_statement()
+# PointRow's fields, and POINTS_NOW's order as columns of its own: for a statement that reads
+# the points as a subquery (tickets/repository_pg.py), where only the outer ORDER BY holds.
+POINT_ROW_COLUMNS = ("slug", "service_id", "target_seconds", "serving", "called_at", "state")
+POINT_ORDER_COLUMNS = ("point_position", "point_id", "entry_position")
+POINTS_NOW_ORDERED = POINTS_NOW.order_by(None).add_columns(
+    ServicePoint.position.label("point_position"),
+    ServicePoint.id.label("point_id"),
+    ProfileEntry.position.label("entry_position"),
+)
 
 
 def point_rows(rows: Iterable[Any]) -> list[PointRow]:

@@ -6,6 +6,13 @@ itself only runs statements: on SQLite it runs on the writer thread, where the r
 context is not at hand. The rules are those of the ORM path in service.py: numbering per
 prefix per service day with no open number twice, the audit entry and the event with the
 site's next sequence in the same transaction, a claim that only a waiting ticket passes.
+
+On PostgreSQL, where each statement is a round trip, the units run the folded statements of
+tickets/repository_pg.py: an issue in three (the counter; the ticket, its step and key's record
+with its place and the points; the estimate shown, audit entry and event), a call-next in two
+(the point's state with the line heads; the claim with all it writes). The rare paths (the
+prefix's first ticket, a number held after a wrap, a claim another counter won) go on with the
+statements one at a time, as on SQLite.
 """
 
 from __future__ import annotations
@@ -31,6 +38,7 @@ from queueing.models import Event
 from queueing.sites import repository as sites_repo
 from queueing.sites.cache import PointConf, ServiceConf, SiteConf
 from queueing.tickets import repository
+from queueing.tickets import repository_pg as folded
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,7 +77,6 @@ class Issued:
 def issue(dialect: str, new: NewTicket) -> Work[Issued | Replayed]:
     """Replay a keyed retry, or draw the number and write the ticket, its step, the key's
     record, the audit entry and the event."""
-    site, service, values = new.site, new.service, new.values
     if new.key is not None:
         scope, key, request_hash = new.key
         found = (yield repository.RECORD, {"scope": scope, "key": key}).first()
@@ -82,6 +89,17 @@ def issue(dialect: str, new: NewTicket) -> Work[Issued | Replayed]:
             return Replayed(found.resource_id)
     if new.closed is not None:
         new.closed()
+    if dialect == "postgresql":
+        issued = yield from _issue_folded(new)
+        if issued is not None:
+            return issued
+    return (yield from _issue_each(dialect, new))
+
+
+def _issue_each(dialect: str, new: NewTicket) -> Work[Issued]:
+    """An issue a statement at a time: on SQLite, and on PostgreSQL where the folded form
+    gave way (the prefix's first ticket, or a number still held after a wrap)."""
+    site, service, values = new.site, new.service, new.values
     sequence = yield from _draw(dialect, site.id, service.prefix, new.day)
     number = format_number(service.prefix, sequence)
     ticket_id, now = values["id"], values["issued_at"]
@@ -97,6 +115,80 @@ def issue(dialect: str, new: NewTicket) -> Work[Issued | Replayed]:
     payload = _payload(site, service, ticket_id, number, "waiting", None)
     event = yield from _logged(site, "ticket.issued", ticket_id, payload, now, new.entry)
     return Issued(number, event, position, counters, placed)
+
+
+def _issue_folded(new: NewTicket) -> Work[Issued | None]:
+    """An issue in three statements (PostgreSQL): the counter, which waits for the prefix's
+    lock; the ticket, its step and key's record with its place and the points; the estimate
+    shown, the audit entry and the event. None, having written nothing but the counter, when
+    the counter is missing or its number is held: the statement-at-a-time form goes on."""
+    site, service, values = new.site, new.service, new.values
+    counter = {"b_site": site.id, "b_prefix": service.prefix, "b_day": new.day}
+    sequence = (yield repository.NEXT_NUMBER, counter).scalar()
+    if sequence is None:
+        return None
+    number = format_number(service.prefix, sequence)
+    rows = (yield folded.ISSUE_WRITTEN[new.key is not None, bool(values["priority"])],
+            _written_params(new, number, sequence)).all()  # fmt: skip
+    if rows[0].held:
+        return None
+    counters = lobby.point_rows(row[2:] for row in rows if row.slug is not None)
+    position = int(rows[0].ahead) + 1
+    placed = new.place(position, counters) if new.place is not None else None
+    ticket_id, now = values["id"], values["issued_at"]
+    shown = placed is not None and placed.place.wait is not None
+    payload = _payload(site, service, ticket_id, number, "waiting", None)
+    params = _logged_params(site, "ticket.issued", ticket_id, payload, now, new.entry)
+    if placed is not None and shown:
+        params.update(_prefixed("s_", shown_row(ticket_id, placed.place, now)))
+    result = yield folded.ISSUE_LOGGED[shown], params
+    event = _event(site, "ticket.issued", ticket_id, payload, now, result.scalar_one())
+    return Issued(number, event, position, counters, placed)
+
+
+def _written_params(new: NewTicket, number: str, sequence: int) -> dict[str, Any]:
+    values, now = new.values, new.values["issued_at"]
+    row = {**values, "number": number, "sequence": sequence}
+    params = {f"t_{name}": row.get(name) for name in folded.TICKET_COLUMNS}
+    step = {"ticket_id": values["id"], "service_id": new.service.id, "entered_at": now}
+    params.update(_prefixed("st_", step))
+    if new.key is not None:
+        scope, key, request_hash = new.key
+        record = {"scope": scope, "key": key, "request_hash": request_hash,
+                  "resource_id": values["id"], "status_code": 201, "created_at": now}  # fmt: skip
+        params.update(_prefixed("r_", record))
+    params.update(service_id=new.service.id, ranked_at=values["ranked_at"], site_id=new.site.id)
+    return params
+
+
+def _prefixed(prefix: str, values: dict[str, Any]) -> dict[str, Any]:
+    return {prefix + name: value for name, value in values.items()}
+
+
+def _logged_params(
+    site: SiteConf,
+    kind: str,
+    ticket_id: uuid.UUID,
+    payload: dict[str, Any],
+    now: datetime,
+    entry: dict[str, Any],
+) -> dict[str, Any]:
+    """The audit entry's (a_*) and the event's (e_*) parameters of a folded statement."""
+    event = {"site_id": site.id, "kind": kind, "ticket_id": ticket_id, "payload": payload,
+             "created_at": now}  # fmt: skip
+    return {**_prefixed("a_", entry), **_prefixed("e_", event)}
+
+
+def _event(
+    site: SiteConf,
+    kind: str,
+    ticket_id: uuid.UUID,
+    payload: dict[str, Any],
+    now: datetime,
+    sequence: int,
+) -> Event:
+    return Event(site_id=site.id, sequence=sequence, kind=kind, ticket_id=ticket_id,
+                 payload=payload, created_at=now)  # fmt: skip
 
 
 def _placed(
@@ -150,25 +242,37 @@ def call_next(dialect: str, call: CallNext) -> Work[Called | None]:
     """Claim the ticket the rule picks among the line heads, then write the step's call time,
     the call, the audit entry and the event; None when nobody waits."""
     site, point, now = call.site, call.point, call.now
-    # The state is live, not in the configuration snapshot: read here, in the call's transaction.
-    row = (yield sites_repo.POINT_STATE, {"point_id": point.id}).first()
-    state, reason = (row.state, row.state_reason) if row is not None else (None, None)
-    if (refused := refusal(state, reason)) is not None:
-        raise PointNotOpen(refused, state=state)
     targets = {str(s.id): s.target_seconds for s in call.services}
     lines = {f"s{index}": s.id for index, s in enumerate(call.services)}
+    # The state is live, not in the configuration snapshot: read here, in the call's transaction
+    # (on PostgreSQL beside the line heads, a round trip less).
+    if dialect == "postgresql":
+        together = {**lines, "point_id": point.id}
+        rows = (yield folded.heads_and_state(len(lines)), together).all()
+        _open(rows[0])
+        rows = [row for row in rows if row.id is not None]
+    else:
+        _open((yield sites_repo.POINT_STATE, {"point_id": point.id}).first())
+        rows = (yield repository.line_heads_statement(len(lines)), lines).all()
     skipped: list[uuid.UUID] = []
     while True:
-        heads_sql = repository.line_heads_statement(len(lines), skipped)
-        rows = yield heads_sql, lines
+        if skipped:
+            heads_sql = repository.line_heads_statement(len(lines), skipped)
+            rows = (yield heads_sql, lines).all()
         heads = [Candidate(r.id, str(r.service_id), r.ranked_at, r.priority) for r in rows]
         chosen = choose_next(heads, targets, now)
         if chosen is None:
             return None
-        claim = {"ticket_id": chosen.key, "point_id": point.id, "now": now}
-        row = (yield repository.CLAIM[dialect], claim).first()
-        if row is not None:
-            break
+        if dialect == "postgresql":
+            head = next(r for r in rows if r.id == chosen.key)
+            called = yield from _call_folded(call, head)
+            if called is not None:
+                return called
+        else:
+            claim = {"ticket_id": chosen.key, "point_id": point.id, "now": now}
+            row = (yield repository.CLAIM[dialect], claim).first()
+            if row is not None:
+                break
         # Another counter is calling it this moment (PostgreSQL): the one behind it is the head.
         skipped.append(chosen.key)
     ticket_id, service = chosen.key, site.services[row.service_id]
@@ -183,6 +287,33 @@ def call_next(dialect: str, call: CallNext) -> Work[Called | None]:
     payload.update(called_at=now.isoformat(), recall=0)
     entry = {**call.entry, "resource": f"ticket:{ticket_id}", "unit_id": service.unit_id}
     event = yield from _logged(site, "ticket.called", ticket_id, payload, now, entry)
+    return Called(ticket_id, row, service, event)
+
+
+def _open(row: Any) -> None:
+    """Raises PointNotOpen unless the point's state (a row of state and reason) lets it call."""
+    state, reason = (row.state, row.state_reason) if row is not None else (None, None)
+    if (refused := refusal(state, reason)) is not None:
+        raise PointNotOpen(refused, state=state)
+
+
+def _call_folded(call: CallNext, head: Any) -> Work[Called | None]:
+    """The claim of the chosen line head and all it writes, in one statement (PostgreSQL);
+    None, having written nothing, when another counter holds that ticket this moment."""
+    site, point, now = call.site, call.point, call.now
+    ticket_id, service = head.id, site.services[head.service_id]
+    call_row = {"site_id": site.id, "ticket_id": ticket_id, "service_point_id": point.id,
+                "service_point_slug": point.slug, "service_point_labels": dict(point.labels),
+                "recall": 0, "called_at": now}  # fmt: skip
+    payload = _payload(site, service, ticket_id, head.number, "called", point)
+    payload.update(called_at=now.isoformat(), recall=0)
+    entry = {**call.entry, "resource": f"ticket:{ticket_id}", "unit_id": service.unit_id}
+    params = _logged_params(site, "ticket.called", ticket_id, payload, now, entry)
+    params.update(_prefixed("c_", call_row), b_ticket=ticket_id, point_id=point.id, now=now)
+    row = (yield folded.CALL_WRITTEN, params).first()
+    if row is None:
+        return None
+    event = _event(site, "ticket.called", ticket_id, payload, now, row.event_sequence)
     return Called(ticket_id, row, service, event)
 
 

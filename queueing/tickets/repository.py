@@ -285,12 +285,19 @@ def line_heads_statement(count: int, skip: Collection[uuid.UUID] = ()) -> Any:
     services bound as s0, s1, ...: at most two rows a service, however long the lines. Enough
     for call-next, since under every policy a line's head is called before the rest of it.
     Built once per count (a ticket another counter holds right now, `skip`, is rare: that
-    statement is built when needed)."""
+    statement is built when needed). The number comes along for the call's event payload,
+    written in the claim's own statement on PostgreSQL (a waiting ticket's number is fixed)."""
     if not skip and count in _heads:
         return _heads[count]
     skipped = [_tickets.c.id.not_in(list(skip))] if skip else []
     parts = [
-        select(_tickets.c.id, _tickets.c.service_id, _tickets.c.ranked_at, _tickets.c.priority)
+        select(
+            _tickets.c.id,
+            _tickets.c.service_id,
+            _tickets.c.ranked_at,
+            _tickets.c.priority,
+            _tickets.c.number,
+        )
         .where(
             _tickets.c.service_id == bindparam(f"s{index}"),
             _tickets.c.status == TicketStatus.WAITING.value,

@@ -1,0 +1,115 @@
+"""Issue and call-next on PostgreSQL write in the fewest statements (each one a round trip),
+and what they write is what the statement-at-a-time form wrote: the ticket, its step, the key's
+record, the call, one audit entry and one event with the site's next sequence."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import pytest
+from litestar.testing import AsyncTestClient
+from sqlalchemy import event, text
+from sqlalchemy.engine import Engine
+
+from queueing.app import create_app
+from queueing.db import Database
+from tests.conftest import make_settings, token_for
+from tests.support import stack
+
+SITE = "/api/sites/iso-omena"
+Client = AsyncTestClient[Any]
+# The writes of the two units: a statement that names one of these is one of theirs.
+WRITES = ("number_counters", "INSERT INTO tickets", "INSERT INTO ticket_steps",
+          "INSERT INTO idempotency_records", "UPDATE tickets", "INSERT INTO calls",
+          "INSERT INTO audit_entries", "UPDATE sites", "INSERT INTO events")  # fmt: skip
+_names = itertools.count()
+
+
+@pytest.fixture
+def pg_url(postgres_template: tuple[str, str]) -> str:
+    admin, template = postgres_template
+    return stack.postgres_copy(admin, template, f"queueing_hot_{next(_names)}")
+
+
+@pytest.fixture
+async def pg_client(pg_url: str, redis_url: str) -> AsyncIterator[Client]:
+    async with AsyncTestClient(app=create_app(make_settings(pg_url, redis_url))) as client:
+        yield client
+
+
+@contextmanager
+def writes() -> Iterator[list[str]]:
+    """The statements sent that write any of the units' tables."""
+    seen: list[str] = []
+
+    def record(*args: Any) -> None:
+        if any(name in args[2] for name in WRITES):
+            seen.append(args[2])
+
+    event.listen(Engine, "before_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        event.remove(Engine, "before_cursor_execute", record)
+
+
+async def _issue(client: Client, **headers: str) -> dict[str, Any]:
+    response = await client.post(
+        f"{SITE}/tickets", json={"service": "kela-benefits"}, headers=headers
+    )
+    assert response.status_code == 201, response.text
+    return dict(response.json())
+
+
+async def _rows(url: str, sql: str, **params: Any) -> list[Any]:
+    db = Database(url)
+    try:
+        async with db.read() as session:
+            return list((await session.execute(text(sql), params)).all())
+    finally:
+        await db.dispose()
+
+
+async def test_an_issue_writes_in_two_statements_after_the_counter(
+    pg_client: Client, pg_url: str
+) -> None:
+    await _issue(pg_client)  # the prefix's first ticket makes its counter, a statement at a time
+    with writes() as seen:
+        second = await _issue(pg_client, **{"Idempotency-Key": "kiosk-7-request-0042"})
+    assert len(seen) == 3, seen
+    counter, written, logged = seen
+    assert "number_counters" in counter
+    assert all(t in written for t in ("tickets", "ticket_steps", "idempotency_records"))
+    assert all(t in logged for t in ("audit_entries", "UPDATE sites", "events"))
+    assert (second["number"], second["position"]) == ("K002", 2)
+    steps = await _rows(pg_url, "SELECT count(*) FROM ticket_steps WHERE ticket_id = :t",
+                        t=second["id"])  # fmt: skip
+    records = await _rows(pg_url, "SELECT resource_id FROM idempotency_records")
+    entries = await _rows(
+        pg_url, "SELECT resource FROM audit_entries WHERE action = 'ticket.issued'"
+    )
+    sequences = await _rows(pg_url, "SELECT sequence, kind FROM events ORDER BY sequence")
+    assert steps[0][0] == 1 and [str(r[0]) for r in records] == [second["id"]]
+    assert f"ticket:{second['id']}" in [r[0] for r in entries]
+    assert [r[0] for r in sequences] == list(range(1, len(sequences) + 1))
+
+
+async def test_a_call_writes_in_one_statement(pg_client: Client, pg_url: str) -> None:
+    first = await _issue(pg_client)
+    staff = await token_for(pg_client, "staff")
+    with writes() as seen:
+        response = await pg_client.post(f"{SITE}/service-points/counter-1/call-next", headers=staff)
+    assert response.status_code == 200, response.text
+    assert response.json()["id"] == first["id"]
+    assert len(seen) == 1 and all(t in seen[0] for t in WRITES[4:]), seen
+    calls = await _rows(pg_url, "SELECT ticket_id, number FROM calls")
+    steps = await _rows(pg_url, "SELECT called_at FROM ticket_steps WHERE ticket_id = :t",
+                        t=first["id"])  # fmt: skip
+    called = await _rows(pg_url, "SELECT payload FROM events WHERE kind = 'ticket.called'")
+    entries = await _rows(pg_url, "SELECT unit_id FROM audit_entries WHERE action LIKE '%call%'")
+    assert [(str(c[0]), c[1]) for c in calls] == [(first["id"], first["number"])]
+    assert steps[0][0] is not None and len(entries) == 1 and entries[0][0] is not None
+    assert called[0][0]["number"] == first["number"] and called[0][0]["status"] == "called"
