@@ -17,12 +17,6 @@ async def get(session: AsyncSession, ticket_id: uuid.UUID) -> Feedback | None:
     return await session.get(Feedback, ticket_id)
 
 
-async def given(session: AsyncSession, ticket_id: uuid.UUID) -> bool:
-    """Whether the ticket's holder has rated the visit (by the primary key, not the row)."""
-    found = await session.scalar(select(Feedback.ticket_id).where(Feedback.ticket_id == ticket_id))
-    return found is not None
-
-
 def add(session: AsyncSession, row: Feedback) -> None:
     session.add(row)
 

@@ -28,6 +28,7 @@ from queueing.domain.lifecycle import OPEN_STATUSES, TicketStatus
 from queueing.domain.numbering import MAX_NUMBER
 from queueing.models import (
     Call,
+    Feedback,
     IdempotencyRecord,
     NumberCounter,
     ShownEstimate,
@@ -343,3 +344,9 @@ STEP_ENDED = (
     .where(*_OPEN_STEP)
     .values(ended_at=bindparam("now", type_=UTCDateTime), outcome=bindparam("outcome"))
 )
+
+
+async def feedback_given(session: AsyncSession, ticket_id: uuid.UUID) -> bool:
+    """Whether the ticket's holder has rated the visit (by the primary key, not the row)."""
+    found = await session.scalar(select(Feedback.ticket_id).where(Feedback.ticket_id == ticket_id))
+    return found is not None

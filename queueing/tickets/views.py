@@ -13,11 +13,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from queueing.access.principal import Principal
 from queueing.domain.lifecycle import TicketStatus
 from queueing.domain.public_units import public_units
-from queueing.feedback import repository as feedback_repo
 from queueing.lobby.reader import LobbyReader
 from queueing.models import Service, ServicePoint, Site, Ticket, Unit
 from queueing.sites import repository as sites_repo
 from queueing.sites.labels import service_label
+from queueing.tickets import repository
 from queueing.tickets.schemas import TicketView
 
 
@@ -100,7 +100,7 @@ async def with_feedback(session: AsyncSession, ctx: TicketContext, view: TicketV
     one kind that can be rated, so a waiting ticket's poll costs no query more."""
     if ctx.ticket.status != TicketStatus.DONE:
         return view
-    given = await feedback_repo.given(session, ctx.ticket.id)
+    given = await repository.feedback_given(session, ctx.ticket.id)
     return msgspec.structs.replace(view, feedback_given=given)
 
 

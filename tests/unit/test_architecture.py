@@ -18,7 +18,8 @@ CYCLES_BEING_REMOVED_BY_LOBBY: set[tuple[str, ...]] = set()
 
 
 # Where SQL belongs: repositories, tables, migrations and the engine itself.
-SQL_HOMES = re.compile(r"(^|/)(repository\.py|db\.py|models/.*|migrations/.*)$")
+# A repository may be split by database (tickets/repository_pg.py: PostgreSQL's folded statements).
+SQL_HOMES = re.compile(r"(^|/)(repository(_[a-z]+)?\.py|db\.py|models/.*|migrations/.*)$")
 SQL_CALLS = {"select", "update", "delete", "insert"}
 
 
