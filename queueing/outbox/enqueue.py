@@ -15,6 +15,7 @@ from redis import Redis
 from redis.exceptions import RedisError
 from rq import Queue
 
+from queueing.logs import Outage
 from queueing.models import Event, utcnow
 from queueing.outbox.plan import Planned
 
@@ -57,6 +58,7 @@ class JobEnqueuer:
         self.connection = Redis.from_url(redis_url, socket_connect_timeout=1, socket_timeout=2)
         self.notifications = Queue(NOTIFICATIONS, connection=self.connection)
         self.default = Queue(DEFAULT, connection=self.connection)
+        self.outage = Outage(log, "enqueue_failed")
         self._dirty: set[int] = set()
         self._drain: asyncio.Task[None] | None = None
 
@@ -71,7 +73,9 @@ class JobEnqueuer:
             for item in planned:
                 schedule_message(self.notifications, item.id, item.send_after)
         except (RedisError, OSError) as exc:
-            log.warning("enqueue_failed", error=str(exc), messages=[p.id for p in planned])
+            self.outage.failed(exc, messages=[p.id for p in planned])
+        else:
+            self.outage.succeeded()
 
     async def after_commit(self, events: list[Event]) -> None:
         """Note the sites whose event log grew; one drain task wakes their dispatcher.
@@ -94,7 +98,9 @@ class JobEnqueuer:
             for site_id in sites:
                 enqueue_events(self.default, site_id)
         except (RedisError, OSError) as exc:
-            log.warning("enqueue_failed", error=str(exc), sites=sorted(sites))
+            self.outage.failed(exc, sites=sorted(sites))
+        else:
+            self.outage.succeeded()
 
     async def aclose(self) -> None:
         """At shutdown: let the last wake-up finish (it is quick, or times out), then close."""
