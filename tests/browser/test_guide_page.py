@@ -185,6 +185,7 @@ async def test_the_guide_journey_on_a_tablet(
     await page.wait_for_function("!document.getElementById('shortest').disabled", timeout=5_000)
     assert "Shortest line:" in await page.inner_text("#shortest")
     await fits(page, "suggestion")
+    await shot(page, f"guide-shortest-{width}x{height}")
     await page.click("#shortest")
     await page.wait_for_selector("#result:not([hidden])")
     sent = await page.evaluate("window.__guide.ticket")
