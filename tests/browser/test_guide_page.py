@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import asyncio
 import io
+import json
 import os
+import sqlite3
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -96,6 +98,15 @@ async def choose(page: Page, search: str, service: str) -> None:
     await page.wait_for_function(
         f"window.__guide.suggestion && window.__guide.suggestion.service === '{service}'"
     )
+
+
+def close_permits(server: Server) -> None:
+    """Citizen permits closed all week (the server reads opening hours per lobby read)."""
+    path = server.env["QUEUEING_DATABASE_URL"].split("///", 1)[1]
+    with sqlite3.connect(path) as connection:
+        hours = json.dumps({"mon-sun": "closed"})
+        connection.execute("UPDATE services SET opening_hours = ? WHERE slug = ?",
+                           (hours, "citizen-permits"))  # fmt: skip
 
 
 async def shot(page: Page, name: str) -> None:
@@ -228,9 +239,13 @@ async def test_the_sign_in_form_is_accessible_and_a_guide_tablet_token_opens_the
         "/api/sites/iso-omena/devices", json={"kind": "guide", "label": "tablet 1"},
         headers=admin_hands.headers,
     )  # fmt: skip
+    close_permits(server)
     tablet = await new_page(browser, 800, 1280, has_touch=True)
     await tablet.goto(f"{server.url}{PAGE}&token={made.json()['token']}")
     await tablet.wait_for_selector("#board li[data-service='kela-benefits']")
+    # A closed line stays on the board, marked (the lobby leaves it out).
+    closed = "#board li[data-service='citizen-permits'][data-state='closed']"
+    assert "Closed" in await tablet.inner_text(closed)
     # A device writes no note: the page says so instead of offering a field that would fail.
     assert not await tablet.is_visible("#note")
     assert "signed-in guide" in await tablet.inner_text("#note-hint")

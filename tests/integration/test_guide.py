@@ -10,10 +10,10 @@ from typing import Any
 
 import pytest
 from litestar.testing import AsyncTestClient
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from queueing.db import Database
-from queueing.models import AuditEntry
+from queueing.models import AuditEntry, Service
 from tests.conftest import token_for
 from tests.support import stack
 from tests.support.accounts import add_user
@@ -91,6 +91,24 @@ async def test_a_line_nobody_serves_now_is_not_suggested(client: Client, admin: 
     agreed = [line for line in found["lines"] if line["why"] == "agreement"]
     assert agreed and not any(line["takes_now"] or line["served_now"] for line in agreed)
     assert found["shortest"] == "kela-benefits"
+
+
+async def test_a_closed_line_is_listed_closed_and_never_the_shortest(
+    client: Client, database_url: str
+) -> None:
+    db = Database(database_url)
+    try:
+        async with db.write() as session:
+            query = update(Service).where(Service.slug == "citizen-permits")
+            await session.execute(query.values(opening_hours={"mon-sun": "closed"}))
+    finally:
+        await db.dispose()
+    for _ in range(12):
+        await client.post(f"{SITE}/tickets", json={"service": "kela-benefits"})
+    found = await suggestions(client, "kela-benefits")
+    permits = next(line for line in found["lines"] if line["service"] == "citizen-permits")
+    assert permits["open"] is False and permits["takes_now"] is False
+    assert found["shortest"] == "citizen-advice"
 
 
 async def test_a_sensitive_errand_is_shown_by_its_neutral_label_without_figures(
