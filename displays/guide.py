@@ -109,7 +109,7 @@ class GuidePages(Controller):
             "suggestions_url": f"/api/sites/{site}/guide/suggestions",
         }
         return page("guide.html", _lang(request), LANGUAGES, boot, site=site, who=tablet.who,
-                    signed_in=issuer.principal is not None)  # fmt: skip
+                    signed_in=issuer.principal is not None, token=boot["device_token"])  # fmt: skip
 
     @post("/tickets", status_code=HTTP_201_CREATED, opt=ACCOUNT)
     async def guide_issue(

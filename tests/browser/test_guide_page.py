@@ -252,4 +252,11 @@ async def test_the_sign_in_form_is_accessible_and_a_guide_tablet_token_opens_the
     await choose(tablet, "lab", "lab-walk-in")
     await tablet.click("#issue")
     await tablet.wait_for_selector("#result:not([hidden])")
+    # Swedish, and still the tablet (its token goes along).
+    await tablet.click(".g-langs a[lang='sv']")
+    await tablet.wait_for_selector("#board li[data-service='kela-benefits']")
+    assert await tablet.text_content("#board-h") == "Köer nu"
+    assert "i kö" in await tablet.inner_text("#board") or "Ingen kö" in await tablet.inner_text(
+        "#board"
+    )
     assert tablet.errors == []  # type: ignore[attr-defined]
