@@ -52,10 +52,10 @@ class GuideService:
             agreements = await repository.agreements(session, site.id)
             state = await self.lobby.state(session, site)
         found = suitable(service_slug, errands, agreements)
-        lines = [_line(slug, why, state) for slug, why in found if slug in state.lines]
-        figures = {line.service: _now(line) for line in lines}
-        best = shortest([line.service for line in lines], figures)
-        return Suggestions(service_slug, state.sequence, lines, best)
+        weighed = [_line(slug, why, state) for slug, why in found if slug in state.lines]
+        figures = {line.service: now for line, now in weighed}
+        best = shortest(list(figures), figures)
+        return Suggestions(service_slug, state.sequence, [line for line, _ in weighed], best)
 
     async def issue(
         self, site_slug: str, data: IssueTicket, key: str | None, issuer: Issuer
@@ -78,22 +78,18 @@ def require_guide(site: Site, issuer: Issuer) -> None:
         raise Forbidden("this device belongs to another site", field="X-Device-Token")
 
 
-def _line(slug: str, why: Why, state: LiveState) -> SuggestedLine:
+def _line(slug: str, why: Why, state: LiveState) -> tuple[SuggestedLine, LineNow]:
+    """The line as the answer shows it, and as the rule weighs it (a sensitive line's figures
+    are weighed, never shown: the lobby shows none of them)."""
     row = queue_row(state.lines[slug], state)
-    sensitive = state.services[slug].sensitive
-    takes = row["open"] and row["served_now"] and row["estimated_wait_seconds"] is not None
-    return SuggestedLine(
-        service=slug, labels=row["labels"], unit=row["unit"], why=why.value, open=row["open"],
-        served_now=row["served_now"], waiting=None if sensitive else row["waiting"],
-        estimated_wait_seconds=None if sensitive else row["estimated_wait_seconds"],
-        takes_now=bool(takes),
+    now = LineNow(row["open"], row["served_now"], row["waiting"], row["estimated_wait_seconds"])
+    shown = not state.services[slug].sensitive
+    line = SuggestedLine(
+        service=slug, labels=row["labels"], unit=row["unit"], why=why.value, open=now.open,
+        served_now=now.served_now, waiting=now.waiting if shown else None,
+        estimated_wait_seconds=now.wait if shown else None, takes_now=now.takes_now,
     )  # fmt: skip
-
-
-def _now(line: SuggestedLine) -> LineNow:
-    if line.waiting is None:  # a sensitive line: its figures are withheld, its state is not
-        return LineNow(line.open, line.served_now, 0, 0 if line.takes_now else None)
-    return LineNow(line.open, line.served_now, line.waiting, line.estimated_wait_seconds)
+    return line, now
 
 
 async def _site(session: AsyncSession, slug: str) -> Site:
