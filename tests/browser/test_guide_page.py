@@ -170,7 +170,7 @@ async def test_the_guide_journey_on_a_tablet(
         expected, kind="svg", scale=6, border=2, xmldecl=False
     )
     assert svg == expected.getvalue()
-    assert await page.evaluate("document.getElementById('qr').naturalWidth") > 0
+    await page.wait_for_function("document.getElementById('qr').naturalWidth > 0")  # it shows
     await fits(page, "ticket")
     assert await serious(page) == []
     await shot(page, f"guide-{width}x{height}")
@@ -242,7 +242,7 @@ async def test_the_sign_in_form_is_accessible_and_a_guide_tablet_token_opens_the
     close_permits(server)
     tablet = await new_page(browser, 800, 1280, has_touch=True)
     await tablet.goto(f"{server.url}{PAGE}&token={made.json()['token']}")
-    await tablet.wait_for_selector("#board li[data-service='kela-benefits']")
+    await tablet.wait_for_selector("#board li[data-service='kela-benefits'][data-state='open']")
     # A closed line stays on the board, marked (the lobby leaves it out).
     closed = "#board li[data-service='citizen-permits'][data-state='closed']"
     assert "Closed" in await tablet.inner_text(closed)
@@ -254,7 +254,8 @@ async def test_the_sign_in_form_is_accessible_and_a_guide_tablet_token_opens_the
     await tablet.wait_for_selector("#result:not([hidden])")
     # Swedish, and still the tablet (its token goes along).
     await tablet.click(".g-langs a[lang='sv']")
-    await tablet.wait_for_selector("#board li[data-service='kela-benefits']")
+    await tablet.wait_for_function("document.documentElement.dataset.live === 'live'")
+    await tablet.wait_for_selector("#board li[data-service='kela-benefits'][data-state='open']")
     assert await tablet.text_content("#board-h") == "Köer nu"
     assert "i kö" in await tablet.inner_text("#board") or "Ingen kö" in await tablet.inner_text(
         "#board"

@@ -19,7 +19,12 @@ const unitName = (slug) => pickLabel(site.units.find((u) => u.slug === slug)?.na
 const serviceOf = (slug) => site.services.find((s) => s.slug === slug);
 
 function boardRows() {
-  const rows = new Map((state.queues || []).map((q) => [q.service, q]));
+  // Until the stream's first figures arrive nothing is known: no line is shown closed or empty.
+  if (state.queues === null) {
+    return data.tablet.lines.map(serviceOf).filter(Boolean)
+      .map((s) => ({ service: s.slug, labels: s.labels, unit: s.unit, unknown: true }));
+  }
+  const rows = new Map(state.queues.map((q) => [q.service, q]));
   // The lobby lists open walk-in lines; a closed one is still listed here, marked, so a guide
   // can tell a customer why it is not an option now. Sensitive lines are in neither list.
   const closed = data.tablet.lines.filter((slug) => !rows.has(slug)).map(serviceOf).filter(Boolean);
@@ -48,12 +53,14 @@ function renderBoard() {
 }
 
 function lineState(row) {
+  if (row.unknown) return "unknown";
   if (row.closed || row.open === false) return "closed";
   return row.served_now === false ? "unserved" : "open";
 }
 
 function figureText(row) {
   const kind = lineState(row);
+  if (kind === "unknown") return texts.t("guide.loading");
   if (kind === "closed") return texts.t("guide.closed");
   if (kind === "unserved") return `${texts.t("guide.waiting_n", { n: row.waiting })} · ${texts.t("not_served")}`;
   if (!row.waiting) return `${texts.t("guide.no_queue")} · ${waitText(texts, row.estimated_wait_seconds, data.lang)}`;
