@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from displays.customer import CustomerPages
+from displays.guide import GuidePages
 from displays.screens import ScreenPages
 from displays.staff import staff_router
 from displays.statistics import StatisticsPages
@@ -18,5 +19,6 @@ def page_handlers(secret_key: str) -> list[Any]:
         CustomerPages,
         StatisticsPages,
         SupervisorPages,
+        GuidePages,
         staff_router(secret_key),
     ]

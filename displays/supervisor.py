@@ -31,7 +31,8 @@ from queueing.supervision.schemas import ApplySuggestion, SupervisorView
 from queueing.supervision.service import SupervisorService
 
 
-async def _session(request: Request[Any, Any, Any], auth: AuthService) -> Principal | None:
+async def page_session(request: Request[Any, Any, Any], auth: AuthService) -> Principal | None:
+    """The account signed in at the pages under /sites (supervisor, guide), or None."""
     token = request.cookies.get(COOKIE)
     if not token:
         return None
@@ -43,7 +44,7 @@ async def _session(request: Request[Any, Any, Any], auth: AuthService) -> Princi
 
 async def _required(request: Request[Any, Any, Any], auth: AuthService) -> Principal:
     """The page's session, or a bearer token (the API's clients may use /data and /apply too)."""
-    principal = await _session(request, auth)
+    principal = await page_session(request, auth)
     if principal is not None:
         return principal
     header = request.headers.get("authorization")
@@ -74,7 +75,7 @@ class SupervisorPages(Controller):
         supervision: SupervisorService,
     ) -> Template:  # fmt: skip
         """The live view, or the sign-in form."""
-        principal = await _session(request, auth)
+        principal = await page_session(request, auth)
         if principal is None:
             return _login(request, site)
         try:
@@ -127,7 +128,7 @@ class SupervisorPages(Controller):
             locked.headers["Retry-After"] = str(exc.retry_after)
             return locked
         redirect = Redirect(f"/sites/{site}/supervisor/", status_code=303)
-        redirect.cookies.append(_cookie(request, token, auth.token_minutes * 60))
+        redirect.cookies.append(page_cookie(request, token, auth.token_minutes * 60))
         return redirect
 
     @post("/logout", status_code=HTTP_200_OK)
@@ -135,14 +136,15 @@ class SupervisorPages(Controller):
         self, request: Request[Any, Any, Any], site: str, auth: AuthService
     ) -> Response[Any]:
         """End the session, and with it every token of the account."""
-        principal = await _session(request, auth)
+        principal = await page_session(request, auth)
         if principal is not None:
             await auth.sign_out(principal)
         redirect = Redirect(f"/sites/{site}/supervisor/", status_code=303)
-        redirect.cookies.append(_cookie(request, "", 0))
+        redirect.cookies.append(page_cookie(request, "", 0))
         return redirect
 
 
-def _cookie(request: Request[Any, Any, Any], value: str, max_age: int) -> Cookie:
+def page_cookie(request: Request[Any, Any, Any], value: str, max_age: int) -> Cookie:
+    """The session cookie of the pages under /sites: one sign-in serves them all."""
     return Cookie(key=COOKIE, value=value, path="/sites", max_age=max_age, httponly=True,
                   samesite="strict", secure=request.url.scheme == "https")  # fmt: skip

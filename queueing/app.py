@@ -46,6 +46,8 @@ from queueing.errors import EXCEPTION_HANDLERS
 from queueing.events.publisher import Publisher, relay_forever
 from queueing.feedback.controllers import FeedbackController
 from queueing.feedback.service import FeedbackService
+from queueing.guide.controllers import GuideController
+from queueing.guide.service import GuideService
 from queueing.http_limits import MAX_BODY_BYTES, BodyTimeout, LimitedRequest
 from queueing.lobby.desk import StaffDeskService
 from queueing.lobby.learning import EtaSource
@@ -105,6 +107,7 @@ def create_app(
             StatisticsController,
             SupervisorController,
             FeedbackController,
+            GuideController,
             *DISPLAY_HANDLERS,
             AppointmentController,
             StaffAppointmentController,
@@ -183,6 +186,7 @@ def _components(settings: Settings, clock: Clock) -> Components:
         supervision=SupervisorService(db, sites, clock=clock),
         feedback=FeedbackService(db, clock=clock),
         desk=StaffDeskService(db, lobby),
+        guide=GuideService(db, lobby, tickets),
         displays=displays["displays"],
         hub=displays["hub"],
     )

@@ -18,6 +18,7 @@ from queueing.displays_api.hub import Hub
 from queueing.displays_api.service import DisplayService
 from queueing.events.publisher import Publisher
 from queueing.feedback.service import FeedbackService
+from queueing.guide.service import GuideService
 from queueing.lobby.desk import StaffDeskService
 from queueing.lobby.reader import LobbyReader
 from queueing.notifications.service import OutboxService
@@ -35,7 +36,7 @@ from queueing.tickets.service import TicketService
 # The parts handlers receive by name (`tickets: TicketService`); the rest only the app uses.
 INJECTED = (
     "tickets", "sites", "staffing", "auth", "audit", "devices", "appointments", "outbox",
-    "desk", "displays", "statistics", "point_states", "supervision", "feedback",
+    "desk", "displays", "statistics", "point_states", "supervision", "feedback", "guide",
 )  # fmt: skip
 
 
@@ -64,6 +65,7 @@ class Components:
     supervision: SupervisorService
     feedback: FeedbackService
     desk: StaffDeskService
+    guide: GuideService
     displays: DisplayService
     hub: Hub
 

@@ -14,6 +14,7 @@ class Issuer:
     principal: Principal | None = None
     device_site_id: int | None = None
     device: str | None = None  # "kiosk:Lobby entrance", as the audit log names it
+    kind: str | None = None  # the device's kind: "kiosk" or "guide" (its tablet page needs one)
 
     @property
     def actor(self) -> Principal | str | None:

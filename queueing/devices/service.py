@@ -74,7 +74,7 @@ class DeviceService:
         if row is None:
             raise NotAuthenticated("the device token is invalid or revoked")
         name = f"{row.kind}:{row.label or row.id}"
-        return Issuer(device_site_id=row.site_id, device=name)
+        return Issuer(device_site_id=row.site_id, device=name, kind=row.kind)
 
 
 async def _admin_site(session: AsyncSession, slug: str, principal: Principal) -> Site:

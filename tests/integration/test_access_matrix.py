@@ -238,6 +238,19 @@ SAMPLES: dict[tuple[str, str], Sample] = {
         {"service_point": "counter-4", "service": "kela-benefits"},
         deny=MANAGERS,
     ),
+    # The guide's tablet: the form for anyone; issuing for any desk account of the site (or a
+    # guide tablet's device token, tests/integration/test_guide.py).
+    ("GET", "/api/sites/{site:str}/guide/suggestions"): Sample(
+        f"{SITE}/guide/suggestions", query={"service": "kela-benefits"}
+    ),
+    ("GET", "/sites/{site:str}/guide"): Sample("/sites/iso-omena/guide/"),
+    ("POST", "/sites/{site:str}/guide/tickets"): Sample(
+        "/sites/iso-omena/guide/tickets", {"service": "kela-benefits"}, deny=SITE_ACCOUNTS
+    ),
+    ("POST", "/sites/{site:str}/guide/login"): Sample(
+        "/sites/iso-omena/guide/login", {"username": "staff", "password": "wrong"}, form=True
+    ),
+    ("POST", "/sites/{site:str}/guide/logout"): Sample("/sites/iso-omena/guide/logout", form=True),
     ("GET", "/staff"): Sample("/staff/"),
     ("POST", "/staff/login"): Sample(
         "/staff/login", {"username": "staff", "password": "wrong"}, form=True
