@@ -54,6 +54,8 @@ from queueing.models import utcnow
 from queueing.notifications.controllers import OutboxController
 from queueing.notifications.service import OutboxService
 from queueing.ops.controllers import HealthController
+from queueing.organisations.controllers import OrganisationController
+from queueing.organisations.service import OrganisationService
 from queueing.outbox.enqueue import JobEnqueuer
 from queueing.ratelimit import RateLimiter
 from queueing.settings import Settings, from_env
@@ -63,7 +65,10 @@ from queueing.sites.service import SiteService
 from queueing.sites.states import PointStateService
 from queueing.staffing.controllers import StaffingController
 from queueing.staffing.service import StaffingService
-from queueing.statistics.controllers import StatisticsController
+from queueing.statistics.controllers import (
+    OrganisationStatisticsController,
+    StatisticsController,
+)
 from queueing.statistics.service import StatisticsService
 from queueing.supervision.controllers import SupervisorController
 from queueing.supervision.service import SupervisorService
@@ -99,10 +104,12 @@ def create_app(
             AuditController,
             DeviceController,
             SiteController,
+            OrganisationController,
             CustomerTicketController,
             StaffTicketController,
             StaffingController,
             StatisticsController,
+            OrganisationStatisticsController,
             SupervisorController,
             FeedbackController,
             *DISPLAY_HANDLERS,
@@ -185,6 +192,8 @@ def _components(settings: Settings, clock: Clock) -> Components:
         desk=StaffDeskService(db, lobby),
         displays=displays["displays"],
         hub=displays["hub"],
+        # Where the wait is shortest across a city's sites: the same lobby reader's estimates.
+        organisations=OrganisationService(db, lobby, clock=clock),
     )
 
 

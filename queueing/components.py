@@ -21,6 +21,7 @@ from queueing.feedback.service import FeedbackService
 from queueing.lobby.desk import StaffDeskService
 from queueing.lobby.reader import LobbyReader
 from queueing.notifications.service import OutboxService
+from queueing.organisations.service import OrganisationService
 from queueing.outbox.enqueue import JobEnqueuer
 from queueing.ratelimit import RateLimiter
 from queueing.settings import Settings
@@ -36,6 +37,7 @@ from queueing.tickets.service import TicketService
 INJECTED = (
     "tickets", "sites", "staffing", "auth", "audit", "devices", "appointments", "outbox",
     "desk", "displays", "statistics", "point_states", "supervision", "feedback",
+    "organisations",
 )  # fmt: skip
 
 
@@ -66,6 +68,7 @@ class Components:
     desk: StaffDeskService
     displays: DisplayService
     hub: Hub
+    organisations: OrganisationService
 
     def as_state(self) -> dict[str, Any]:
         """Each part under its field name: app.state.tickets, state["db"], ..."""
