@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from displays.customer import CustomerPages
+from displays.organisations import OrganisationPages
 from displays.screens import ScreenPages
 from displays.staff import staff_router
 from displays.statistics import StatisticsPages
@@ -16,6 +17,7 @@ def page_handlers(secret_key: str) -> list[Any]:
     return [
         ScreenPages,
         CustomerPages,
+        OrganisationPages,
         StatisticsPages,
         SupervisorPages,
         staff_router(secret_key),
