@@ -69,6 +69,8 @@ function card(row, index) {
   const item = el("li", "site");
   item.dataset.site = row.site;
   item.dataset.open = String(row.open_now);
+  item.dataset.wait = row.estimated_wait_seconds ?? "";
+  item.dataset.waiting = String(row.waiting);
   const head = el("div", "site-head");
   const name = el("h2");
   putLabel(name, row.site_names, data.lang, data.first);
