@@ -24,3 +24,9 @@ async def sites_of(session: AsyncSession, organisation_ids: Sequence[int]) -> Se
     """The sites of these organisations, in the order they were first imported."""
     query = select(Site).where(Site.organisation_id.in_(organisation_ids)).order_by(Site.id)
     return (await session.execute(query)).scalars().all()
+
+
+async def organisation_of_site(session: AsyncSession, site_slug: str) -> Organisation | None:
+    query = select(Organisation).join(Site, Site.organisation_id == Organisation.id)
+    result = await session.execute(query.where(Site.slug == site_slug))
+    return result.scalar_one_or_none()

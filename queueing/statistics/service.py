@@ -87,6 +87,17 @@ class StatisticsService:
             sites=[_site_figures(site, r) for site, r in zip(sites, reports, strict=True)],
         )
 
+    async def organisation_for(self, site_slug: str, principal: Principal) -> str | None:
+        """The slug of the site's organisation if `principal` administers it, else None: the
+        statistics page then shows the organisation's sites beside the site's own figures."""
+        if principal.organisation_id is None:
+            return None
+        async with self.db.read() as session:
+            organisation = await organisations.organisation_of_site(session, site_slug)
+        if organisation is None or organisation.id != principal.organisation_id:
+            return None
+        return organisation.slug
+
     async def last_days(self, site_slug: str, days: int) -> tuple[str, str]:
         """The last `days` local days of the site up to today, as `from` and `to`."""
         async with self.db.read() as session:

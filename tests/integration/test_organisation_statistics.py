@@ -13,7 +13,7 @@ from litestar.testing import AsyncTestClient
 
 from queueing.domain.statistics import percentile
 from tests.conftest import token_for
-from tests.support import city
+from tests.support import city, stack
 from tests.support.accounts import add_user
 
 Client = AsyncTestClient[Any]
@@ -120,3 +120,31 @@ async def test_a_bad_range_is_a_422_naming_the_field(
         response = await client.get(STATS, params=params, headers=org_admin)
         assert response.status_code in (400, 422), response.text
         assert response.json()["field"] == field
+
+
+async def test_the_statistics_page_shows_an_organisation_admin_the_sites_side_by_side(
+    espoo: tuple[Client, dict[str, str]],
+) -> None:
+    client, _ = espoo
+    page = "/sites/sello/statistics/"
+    for username, sees in ((city.ORG_ADMIN, True), ("admin", False)):
+        client.cookies.clear()
+        body = {"username": username, "password": stack.PASSWORD}
+        if username == "admin":
+            page = "/sites/iso-omena/statistics/"  # the demo admin's own site
+        signed = await client.post(f"{page}login", data=body, follow_redirects=False)
+        assert signed.status_code == 303
+        html = (await client.get(page, params={**DAY, "lang": "en"})).text
+        assert ('id="organisation-table"' in html) is sees, username
+    assert html.count("<tr data-site=") == 0  # the site admin's page: no rows of other sites
+    client.cookies.clear()
+    await client.post(
+        "/sites/sello/statistics/login",
+        data={"username": city.ORG_ADMIN, "password": stack.PASSWORD},
+        follow_redirects=False,
+    )
+    html = (await client.get("/sites/sello/statistics/", params={**DAY, "lang": "en"})).text
+    assert "The whole organisation: City of Espoo" in html
+    assert html.count("data-site=") == len(city.CITY) + 1  # each site and the total
+    assert '<th scope="row">Espoo Service Centre Sello</th><td>2</td>' in html
+    assert '<th scope="row">Total</th><td>7</td>' in html
