@@ -103,3 +103,19 @@ async def test_the_page_refreshes_and_follows_the_chosen_service(
     assert "Mental" not in text and "Mielenterveys" not in text  # the neutral label only
     assert "service=reception-drop-in" in page.url
     await page.context.close()
+
+
+async def test_the_waits_page_has_no_serious_accessibility_violations(
+    browser: Browser, city_server: Server
+) -> None:
+    """axe-core (WCAG 2.1 A and AA), in English and right to left in Arabic."""
+    from tests.browser.test_accessibility import _serious
+
+    await _issue(city_server.url, {"sello": 2})
+    for lang in ("en", "ar"):
+        page = await new_page(browser, 390, 844)
+        await page.goto(f"{city_server.url}/organisations/espoo/waits?lang={lang}")
+        await page.wait_for_selector("#sites li.site")
+        assert await page.get_attribute("html", "dir") == ("rtl" if lang == "ar" else "ltr")
+        assert await _serious(page) == [], lang
+        await page.context.close()
