@@ -6,6 +6,7 @@ from typing import Any
 
 from displays.customer import CustomerPages
 from displays.guide import GuidePages
+from displays.organisations import OrganisationPages
 from displays.screens import ScreenPages
 from displays.staff import staff_router
 from displays.statistics import StatisticsPages
@@ -17,6 +18,7 @@ def page_handlers(secret_key: str) -> list[Any]:
     return [
         ScreenPages,
         CustomerPages,
+        OrganisationPages,
         StatisticsPages,
         SupervisorPages,
         GuidePages,

@@ -31,7 +31,7 @@ from queueing.simulation.history import MIN_SERVICE_DAYS, MIN_TICKETS
 from queueing.simulation.service import LEARNED
 from queueing.staffing.service import StaffingPlan, StaffingService
 from queueing.statistics.controllers import Table, respond
-from queueing.statistics.schemas import Statistics
+from queueing.statistics.schemas import OrganisationStatistics, Statistics
 from queueing.statistics.service import StatisticsService
 
 COOKIE = "queueing_manager"
@@ -102,7 +102,8 @@ class StatisticsPages(Controller):
             return respond(stats, True, table, lang)
         plan = await staffing.for_range(site, stats.from_, stats.to, principal)
         comments = await feedback.comments_for_page(site, principal, first, to)
-        return _page(stats, lang, principal, plan, comments)
+        organisation = await _organisation(statistics, site, principal, stats)
+        return _page(stats, lang, principal, plan, comments, organisation)
 
     @post("/login", status_code=HTTP_200_OK)
     async def statistics_login(
@@ -145,14 +146,31 @@ def _cookie(request: Request[Any, Any, Any], value: str, max_age: int) -> Cookie
                   samesite="strict", secure=request.url.scheme == "https")  # fmt: skip
 
 
+async def _organisation(
+    statistics: StatisticsService, site: str, principal: Principal, stats: Statistics
+) -> OrganisationStatistics | None:
+    """The organisation's sites side by side, for an admin of the site's organisation."""
+    org = await statistics.organisation_for(site, principal)
+    if org is None:
+        return None
+    days = stats.from_.isoformat(), stats.to.isoformat()
+    return await statistics.organisation_report(org, principal, *days)
+
+
 def _page(
     stats: Statistics,
     lang: str,
     principal: Principal,
     plan: StaffingPlan,
     comments: list[FeedbackComment] | None,
+    organisation: OrganisationStatistics | None = None,
 ) -> Template:
     body = msgspec.to_builtins(stats)
+    rollup = None if organisation is None else msgspec.to_builtins(organisation)
+    if rollup is not None:
+        rollup["display_name"] = _name(rollup["name"], lang)
+        for row in rollup["sites"]:
+            row["display_name"] = _name(row["name"], lang)
     service_names = {s["service"]: _name(s["name"], lang) for s in body["services"]}
     unit_names = {u["unit"]: _name(u["name"], lang) for u in body["units"]}
     point_names = {p["service_point"]: _name(p["label"], lang) for p in body["service_points"]}
@@ -171,6 +189,7 @@ def _page(
         flow_cells=cells, flow_units=involved,
         staffing=_staffing(plan, service_names, lang),
         comments=None if comments is None else msgspec.to_builtins(comments),
+        organisation=rollup,
     )  # fmt: skip
 
 

@@ -56,6 +56,8 @@ from queueing.models import utcnow
 from queueing.notifications.controllers import OutboxController
 from queueing.notifications.service import OutboxService
 from queueing.ops.controllers import HealthController
+from queueing.organisations.controllers import OrganisationController
+from queueing.organisations.service import OrganisationService
 from queueing.outbox.enqueue import JobEnqueuer
 from queueing.ratelimit import RateLimiter
 from queueing.settings import Settings, from_env
@@ -65,7 +67,10 @@ from queueing.sites.service import SiteService
 from queueing.sites.states import PointStateService
 from queueing.staffing.controllers import StaffingController
 from queueing.staffing.service import StaffingService
-from queueing.statistics.controllers import StatisticsController
+from queueing.statistics.controllers import (
+    OrganisationStatisticsController,
+    StatisticsController,
+)
 from queueing.statistics.service import StatisticsService
 from queueing.supervision.controllers import SupervisorController
 from queueing.supervision.service import SupervisorService
@@ -101,10 +106,12 @@ def create_app(
             AuditController,
             DeviceController,
             SiteController,
+            OrganisationController,
             CustomerTicketController,
             StaffTicketController,
             StaffingController,
             StatisticsController,
+            OrganisationStatisticsController,
             SupervisorController,
             FeedbackController,
             GuideController,
@@ -189,6 +196,8 @@ def _components(settings: Settings, clock: Clock) -> Components:
         guide=GuideService(db, lobby, tickets),
         displays=displays["displays"],
         hub=displays["hub"],
+        # Where the wait is shortest across a city's sites: the same lobby reader's estimates.
+        organisations=OrganisationService(db, lobby, clock=clock),
     )
 
 

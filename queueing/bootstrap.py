@@ -95,3 +95,23 @@ async def load_demo(database_url: str, password: str | None) -> DemoSetup:
         return DemoSetup(config.slug, True, password if generated else None)
     finally:
         await db.dispose()
+
+
+async def load_city(database_url: str) -> list[str]:
+    """Import the demo city's other service centres (queueing/demo/city/) that are missing.
+
+    Apart from `load_demo`: tests built on the one demo site keep it alone; `queueing serve`
+    and the organisation's tests load both."""
+    db = Database(database_url)
+    added = []
+    try:
+        for path in sorted(site_config.DEMO_CITY.glob("*.yaml")):
+            config = site_config.load(path)
+            async with db.read() as session:
+                site = await sites_repo.site_by_slug(session, config.slug)
+            if site is None:
+                await SiteService(db).import_config(config)
+                added.append(config.slug)
+    finally:
+        await db.dispose()
+    return added

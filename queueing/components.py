@@ -22,6 +22,7 @@ from queueing.guide.service import GuideService
 from queueing.lobby.desk import StaffDeskService
 from queueing.lobby.reader import LobbyReader
 from queueing.notifications.service import OutboxService
+from queueing.organisations.service import OrganisationService
 from queueing.outbox.enqueue import JobEnqueuer
 from queueing.ratelimit import RateLimiter
 from queueing.settings import Settings
@@ -37,6 +38,7 @@ from queueing.tickets.service import TicketService
 INJECTED = (
     "tickets", "sites", "staffing", "auth", "audit", "devices", "appointments", "outbox",
     "desk", "displays", "statistics", "point_states", "supervision", "feedback", "guide",
+    "organisations",
 )  # fmt: skip
 
 
@@ -68,6 +70,7 @@ class Components:
     guide: GuideService
     displays: DisplayService
     hub: Hub
+    organisations: OrganisationService
 
     def as_state(self) -> dict[str, Any]:
         """Each part under its field name: app.state.tickets, state["db"], ..."""

@@ -141,7 +141,10 @@ def _prepare(settings: Settings) -> None:
     bootstrap.private_sqlite(settings.database_url)
     upgrade(settings.database_url)
     demo = asyncio.run(bootstrap.load_demo(settings.database_url, settings.demo_password))
+    city = asyncio.run(bootstrap.load_city(settings.database_url))
     bootstrap.private_sqlite(settings.database_url)  # -wal/-shm left by an earlier, looser start
+    if city:
+        click.echo(f"queueing: the demo city's other centres: {', '.join(city)}")
     if demo.created_users:
         click.echo(f"queueing: demo site {demo.site!r} with users 'admin' and 'staff'")
         if demo.password:
@@ -168,6 +171,7 @@ def _print_urls(host: str, port: int) -> None:
                 "queueing: serving the demo site 'iso-omena'",
                 f"  kiosk          {base}/sites/iso-omena/kiosk",
                 f"  lobby display  {base}/sites/iso-omena/lobby",
+                f"  city's waits   {base}/organisations/espoo/waits",
                 f"  staff          {base}/staff",
                 f"  API docs       {base}/schema  (OpenAPI: {base}/schema/openapi.json)",
                 f"  health         {base}/health/ready",

@@ -33,6 +33,8 @@ class Principal:
     site_ids: frozenset[int] = frozenset()
     # The services its units own or have a serving agreement for.
     service_ids: frozenset[int] = frozenset()
+    # The organisation an organisation admin administers (None for everyone else).
+    organisation_id: int | None = None
 
     @classmethod
     def system(cls, site_id: int) -> Principal:
@@ -57,6 +59,12 @@ class Principal:
         self.require_site(site_id)
         if not self.is_admin:
             raise Forbidden("this needs an admin account")
+
+    def require_organisation_admin(self, organisation_id: int) -> None:
+        """Figures across an organisation's sites: only an admin of that organisation (a site's
+        admin sees their own site's in its statistics)."""
+        if not self.is_admin or self.organisation_id != organisation_id:
+            raise Forbidden("this needs an admin of the organisation")
 
     def require_manager(self, site_id: int) -> None:
         """Statistics, staffing, messages and the audit log: managers (their units) and admins."""

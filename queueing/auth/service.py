@@ -178,8 +178,9 @@ async def load_account(session: AsyncSession, user_id: int) -> Account | None:
         return None
     unit_ids = await repository.unit_ids_of(session, user.id)
     site_ids = {user.site_id}
-    if user.role == "admin" and user.organisation_id is not None:
-        site_ids |= await repository.organisation_site_ids(session, user.organisation_id)
+    organisation_id = user.organisation_id if user.role == "admin" else None
+    if organisation_id is not None:
+        site_ids |= await repository.organisation_site_ids(session, organisation_id)
     service_ids = await repository.servable_service_ids(session, unit_ids)
     principal = Principal(
         user_id=user.id,
@@ -189,6 +190,7 @@ async def load_account(session: AsyncSession, user_id: int) -> Account | None:
         unit_ids=unit_ids,
         site_ids=frozenset(site_ids),
         service_ids=service_ids,
+        organisation_id=organisation_id,
     )
     return Account(user.token_generation or 0, user.active, principal)
 

@@ -26,6 +26,8 @@ class Site(Base):
     need_types: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     # {"slug", "names"} of the unit sensitive services are shown under in public; None: defaults.
     neutral_unit: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    # The street address per language ({"fi": "Piispansilta 11, Espoo"}); None: not given.
+    address: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     # The last event sequence handed out; bumped inside each writing transaction so the event
     # log has no gaps and its order is the commit order.
     event_sequence: Mapped[int] = mapped_column(Integer, default=0)

@@ -116,6 +116,8 @@ class SiteConfig(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True)
     languages: list[Language] = msgspec.field(default_factory=lambda: list(LANGUAGES))
     neutral_unit: NeutralUnitConfig | None = None
     organisation: OrganisationConfig | None = None
+    # Where the site is, as the organisation's pages show it ("Piispansilta 11, Espoo").
+    address: Names | None = None
     need_types: list[NeedTypeConfig] = msgspec.field(default_factory=list)
     units: list[UnitConfig] = msgspec.field(default_factory=list)
     serving_agreements: list[ServingAgreementConfig] = msgspec.field(default_factory=list)
@@ -262,3 +264,5 @@ def dumps(config: SiteConfig) -> str:
 
 
 DEMO_SITE = Path(__file__).resolve().parent.parent / "demo" / "iso-omena.yaml"
+# The city's other service centres, in the demo site's organisation (bootstrap.load_city).
+DEMO_CITY = DEMO_SITE.parent / "city"

@@ -187,6 +187,7 @@ class SiteImport:
         site.need_types = [_need_type(n) for n in c.need_types]
         site.organisation_id = await self._organisation()
         site.neutral_unit = _neutral_unit(c.neutral_unit)
+        site.address = _names(c.address) if c.address else None
         await self.session.flush()
         return site
 
@@ -314,6 +315,7 @@ def _to_config(
         timezone=site.timezone,
         languages=list(site.languages),
         neutral_unit=_neutral_unit_config(site.neutral_unit),
+        address=_to_names(site.address) if site.address else None,
         need_types=[
             cfg.NeedTypeConfig(slug=n["slug"], name=_to_names(n["names"]), priority=n["priority"])
             for n in site.need_types

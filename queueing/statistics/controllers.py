@@ -10,7 +10,7 @@ from litestar.params import QueryParameter
 from queueing.access.principal import Principal
 from queueing.access.routes import ACCOUNT
 from queueing.statistics.export import filename, to_csv
-from queueing.statistics.schemas import Statistics
+from queueing.statistics.schemas import OrganisationStatistics, Statistics
 from queueing.statistics.service import StatisticsService
 
 Day = Annotated[
@@ -53,6 +53,34 @@ class StatisticsController(Controller):
         """The site's statistics for local days `from`..`to` (at most 400 days)."""
         stats = await statistics.report(site, principal, first, to)
         return respond(stats, _wants_csv(request, format), table, lang)
+
+
+class OrganisationStatisticsController(Controller):
+    path = "/api/organisations"
+    tags = ["statistics (admin, manager)"]
+    security = [{"BearerToken": []}]
+    opt = ACCOUNT
+
+    @get(
+        "/{org:str}/statistics",
+        summary="Figures per site and in total across an organisation's sites",
+        description=(
+            "Admins of the organisation only (a site's admin reads their site's statistics). "
+            "Each site's totals as its own statistics give them; the organisation's counts and "
+            "ratings are their sums, its waits and shares those of every visit together. "
+            "docs/statistics.md."
+        ),
+    )
+    async def organisation_statistics(
+        self,
+        org: str,
+        statistics: StatisticsService,
+        principal: Principal,
+        first: Day = None,
+        to: LastDay = None,
+    ) -> OrganisationStatistics:
+        """Each site's totals and the organisation's, for local days `from`..`to`."""
+        return await statistics.organisation_report(org, principal, first, to)
 
 
 def _wants_csv(request: Request[Any, Any, Any], format: str | None) -> bool:

@@ -95,7 +95,11 @@ def _by_ticket(table: str, key: str, columns: str, postgres: bool, outer: bool =
     )
 
 
-def _visits_sql(span: LocalRange, postgres: bool) -> str:
+# The visits of one site in one range of its local days.
+ONE_SITE = "sv.site_id = :site AND st.entered_at >= :start AND st.entered_at < :end"
+
+
+def _visits_sql(span: LocalRange, postgres: bool, where: str = ONE_SITE) -> str:
     """One row per visit in range, with its wait, service time and local hour of entry."""
     first = "st.entered_at = t.issued_at"
     # An appointment's customer waits from the booked time, not from an early check-in.
@@ -138,7 +142,7 @@ def _visits_sql(span: LocalRange, postgres: bool) -> str:
       LEFT JOIN service_points sp ON sp.id = st.service_point_id
       {booking}
       {shown}
-      WHERE sv.site_id = :site AND st.entered_at >= :start AND st.entered_at < :end
+      WHERE {where}
         AND (:all_units OR sv.unit_id IN :units OR sp.unit_id IN :units)
     """
 
@@ -224,6 +228,38 @@ async def figures(
     statement = text(sql).bindparams(*binds, bindparam("units", expanding=True))
     result = await session.execute(statement, {**params, **scope.params(), "site": site_id})
     return result.all()
+
+
+async def totals_across(
+    session: AsyncSession, groups: Sequence[tuple[Sequence[int], LocalRange]]
+) -> Row[Any] | None:
+    """The totals of every visit of several sites together: `groups` pairs the ids of sites
+    sharing a time zone with their range of local days. None when there was no visit."""
+    postgres = session.get_bind().dialect.name == "postgresql"
+    first = groups[0][1]
+    # The local hour is not reported here; the first group's offsets make the SQL whole.
+    params, binds = _range_params(first, hours=True)
+    clauses = []
+    for i, (site_ids, span) in enumerate(groups):
+        start, end = ("start", "end") if i == 0 else (f"start{i}", f"end{i}")
+        if i:
+            params.update({start: span.start, end: span.end})
+            binds += [bindparam(start, type_=UTCDateTime), bindparam(end, type_=UTCDateTime)]
+        params[f"sites{i}"] = list(site_ids)
+        binds.append(bindparam(f"sites{i}", expanding=True))
+        clauses.append(
+            f"(sv.site_id IN :sites{i} AND st.entered_at >= :{start} AND st.entered_at < :{end})"
+        )
+    where = "(" + " OR ".join(clauses) + ")"
+    sql = f"""
+      WITH visits AS MATERIALIZED ({_visits_sql(first, postgres, where)}),
+           keyed AS MATERIALIZED (SELECT 'site' AS dim, 0 AS k, {MEASURES} FROM visits),
+           {AGGREGATES}, {_percentiles("wait_s")}, {_percentiles("service_s")}
+      {FIGURES}
+    """
+    statement = text(sql).bindparams(*binds, bindparam("units", expanding=True))
+    result = await session.execute(statement, {**params, **Scope(None).params()})
+    return result.first()
 
 
 async def flows(

@@ -107,3 +107,25 @@ class Statistics(msgspec.Struct, kw_only=True):
 
 
 TABLES = ("services", "units", "service_points", "hours", "flows", "transfers", "totals")
+
+
+class SiteFigures(Figures, kw_only=True):
+    """One site's totals, as its own statistics give them."""
+
+    site: str
+    name: dict[str, Any]
+    timezone: str
+
+
+class OrganisationStatistics(msgspec.Struct, kw_only=True):
+    """The figures of an organisation's sites, each in its own local days `from`..`to`."""
+
+    organisation: str
+    name: dict[str, Any]
+    from_: date = msgspec.field(name="from")
+    to: date
+    generated_at: datetime
+    # Counts and ratings are the sums of the sites'; waits, shares and means are of every visit
+    # of every site together (a p90 across sites is not a sum of p90s).
+    totals: Figures
+    sites: list[SiteFigures]

@@ -10,20 +10,25 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import msgspec
+
 from queueing.access.principal import Principal
 from queueing.clock import Clock
 from queueing.db import Database
 from queueing.domain.statistics import LocalRange, RangeError, local_range
 from queueing.errors import NotFound, QueueingError
 from queueing.models import Site, utcnow
+from queueing.organisations import repository as organisations
 from queueing.statistics import repository
 from queueing.statistics.repository import Catalogue, Scope
 from queueing.statistics.schemas import (
     Figures,
     Flow,
     HourRow,
+    OrganisationStatistics,
     PointRow,
     ServiceRow,
+    SiteFigures,
     Statistics,
     Transfer,
     TransferMatrix,
@@ -54,6 +59,45 @@ class StatisticsService:
         stats = _statistics(site, span, scope, catalogue, rows, flows, transfers, self.clock())
         return _with_ratings(stats, catalogue, scope, rated)
 
+    async def organisation_report(
+        self, org_slug: str, principal: Principal, first: str | None, last: str | None
+    ) -> OrganisationStatistics:
+        """Each site's totals and the organisation's, for an admin of the organisation."""
+        async with self.db.read() as session:
+            organisation = await organisations.organisation_by_slug(session, org_slug)
+            if organisation is None:
+                raise NotFound(f"no organisation {org_slug!r}")
+            principal.require_organisation_admin(organisation.id)
+            sites = await organisations.sites_of(session, [organisation.id])
+            spans = {s.timezone: _span(first, last, s.timezone) for s in sites}
+            groups = [
+                ([s.id for s in sites if s.timezone == zone], span) for zone, span in spans.items()
+            ]
+            together = await repository.totals_across(session, groups) if groups else None
+        # Each site's own report, as its statistics page shows it (ratings included).
+        reports = [await self.report(s.slug, principal, first, last) for s in sites]
+        span = next(iter(spans.values()), None) or _span(first, last, "UTC")
+        return OrganisationStatistics(
+            organisation=organisation.slug,
+            name=dict(organisation.names),
+            from_=span.first,
+            to=span.last,
+            generated_at=self.clock(),
+            totals=_summed(together, [r.totals for r in reports]),
+            sites=[_site_figures(site, r) for site, r in zip(sites, reports, strict=True)],
+        )
+
+    async def organisation_for(self, site_slug: str, principal: Principal) -> str | None:
+        """The slug of the site's organisation if `principal` administers it, else None: the
+        statistics page then shows the organisation's sites beside the site's own figures."""
+        if principal.organisation_id is None:
+            return None
+        async with self.db.read() as session:
+            organisation = await organisations.organisation_of_site(session, site_slug)
+        if organisation is None or organisation.id != principal.organisation_id:
+            return None
+        return organisation.slug
+
     async def last_days(self, site_slug: str, days: int) -> tuple[str, str]:
         """The last `days` local days of the site up to today, as `from` and `to`."""
         async with self.db.read() as session:
@@ -62,6 +106,19 @@ class StatisticsService:
             raise NotFound(f"no site {site_slug!r}")
         today = self.clock().astimezone(ZoneInfo(site.timezone)).date()
         return (today - timedelta(days=days - 1)).isoformat(), today.isoformat()
+
+
+def _site_figures(site: Site, report: Statistics) -> SiteFigures:
+    figures = msgspec.structs.asdict(report.totals)
+    return SiteFigures(site=site.slug, name=dict(site.names), timezone=site.timezone, **figures)
+
+
+def _summed(together: Any, totals: list[Figures]) -> Figures:
+    """The organisation's totals: the visits' figures read together, the ratings summed."""
+    figures = Figures(**_figures(together)) if together is not None else Figures()
+    distribution = [sum(getattr(t, f"ratings_{grade}") for t in totals) for grade in range(1, 6)]
+    _rate(figures, distribution if sum(distribution) else None)
+    return figures
 
 
 def _span(first: str | None, last: str | None, timezone: str) -> LocalRange:

@@ -6,7 +6,9 @@ needs a caller but that has no sample request below fails `test_every_route_has_
 
 Callers: anonymous; staff of the unit that owns the resource (Kela); staff of a unit with a
 serving agreement for it (Citizen Services serves kela-benefits); staff of a foreign unit (the
-library); Kela's unit manager; the site's admin; and the admin of another site.
+library); Kela's unit manager; the site's admin; the admin of another site; and an admin of
+the site's organisation (Espoo) whose own site is that other one, who is the site's admin in
+every respect and the only caller reading the organisation's statistics.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from queueing.access.routes import KEY, Access
 from queueing.app import create_app
 from queueing.auth.service import set_user
 from queueing.db import Database
+from queueing.organisations import repository as organisations
 from queueing.sites import config as site_config
 from queueing.sites import repository as sites_repo
 from queueing.sites.service import SiteService
@@ -37,7 +40,7 @@ from tests.support import stack
 
 Client = AsyncTestClient[Any]
 SITE = "/api/sites/iso-omena"
-ROLES = ("anonymous", "foreign", "other_admin", "agreed", "own", "manager", "admin")
+ROLES = ("anonymous", "foreign", "other_admin", "agreed", "own", "manager", "admin", "org_admin")
 OTHER_SITE = """
 slug: leppavaara
 name: {fi: Leppävaaran asiointipiste}
@@ -56,6 +59,7 @@ USERS = {
     "manager": ("kela-manager", "manager", ["kela"], "iso-omena"),
     "admin": ("admin", None, None, "iso-omena"),  # the demo admin
     "other_admin": ("leppavaara-admin", "admin", None, "leppavaara"),
+    "org_admin": ("espoo-admin", "admin", None, "leppavaara"),  # of the organisation espoo
     "setup": ("admin-setup", "admin", None, "iso-omena"),
 }
 # The service point each caller works at when a route needs one of theirs.
@@ -79,7 +83,8 @@ class Sample:
 
 
 def _deny(*roles: str) -> frozenset[str]:
-    return frozenset(roles)
+    # An admin of the site's organisation is refused wherever the site's own admin is.
+    return frozenset(roles) | ({"org_admin"} if "admin" in roles else set())
 
 
 STAFF_ONLY = _deny("anonymous", "foreign", "other_admin")  # own unit, agreed unit, manager, admin
@@ -281,6 +286,17 @@ SAMPLES: dict[tuple[str, str], Sample] = {
     ),
     ("GET", "/static/{file_path:path}"): Sample("/static/css/base.css"),
     ("HEAD", "/static/{file_path:path}"): Sample("/static/css/base.css"),
+    ("GET", "/api/organisations"): Sample("/api/organisations"),
+    ("GET", "/api/organisations/{org:str}"): Sample("/api/organisations/espoo"),
+    ("GET", "/api/organisations/{org:str}/waits"): Sample(
+        "/api/organisations/espoo/waits", query={"service": "kela-benefits"}
+    ),
+    ("GET", "/api/organisations/{org:str}/statistics"): Sample(
+        "/api/organisations/espoo/statistics",
+        query={"from": "{today}", "to": "{today}"},
+        deny=frozenset(ROLES) - {"org_admin"},  # not even the admin of one of its sites
+    ),
+    ("GET", "/organisations/{org:str}/waits"): Sample("/organisations/espoo/waits"),
 }
 SIGN_OUTS = {"/api/auth/sign-out", "/staff/logout"}
 # Anonymous callers of an account route get 401; every other refusal is a 403.
@@ -313,12 +329,15 @@ async def _setup_accounts(url: str) -> None:
     try:
         await SiteService(db).import_config(site_config.loads(OTHER_SITE))
         async with db.write() as session:
+            espoo = await organisations.organisation_by_slug(session, "espoo")
+            assert espoo is not None
             for name, role, units, site in USERS.values():
                 if role is None:
                     continue
                 row = await sites_repo.site_by_slug(session, site)
                 assert row is not None
-                await set_user(session, row.id, name, stack.PASSWORD, role, units)
+                organisation = espoo.id if name == USERS["org_admin"][0] else None
+                await set_user(session, row.id, name, stack.PASSWORD, role, units, organisation)
     finally:
         await db.dispose()
 

@@ -94,6 +94,7 @@ def test_serve_runs_the_readme_tour_and_stops_cleanly(tmp_path: Path) -> None:
         wait_ready(f"http://127.0.0.1:{port}", process, 60, tmp_path / "serve.log")
         numbers = tour(f"http://127.0.0.1:{port}")
         schema = httpx.get(f"http://127.0.0.1:{port}/schema/openapi.json").json()
+        organisations = httpx.get(f"http://127.0.0.1:{port}/api/organisations").json()
         worker_listening = _wait_for_log(tmp_path / "serve.log", "Listening on")
         scheduler_started = _wait_for_log(tmp_path / "serve.log", "Scheduler for")
     finally:
@@ -103,6 +104,10 @@ def test_serve_runs_the_readme_tour_and_stops_cleanly(tmp_path: Path) -> None:
     assert "/sites/iso-omena/kiosk" in log and "/sites/iso-omena/lobby" in log and "/staff" in log
     assert worker_listening and scheduler_started  # one RQ worker with its scheduler
     assert "/api/sites/{site}/tickets" in schema["paths"]
+    # The demo city: Iso Omena and the city's other centres in one organisation.
+    (espoo,) = [o for o in organisations if o["slug"] == "espoo"]
+    assert {"iso-omena", "sello", "tapiola", "entresse", "lippulaiva"} == set(espoo["sites"])
+    assert "/organisations/espoo/waits" in log
     assert code == 0
     time.sleep(0.5)
     assert _children_gone(tmp_path)

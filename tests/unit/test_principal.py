@@ -54,3 +54,16 @@ def test_managers_read_their_units_records_and_staff_none() -> None:
 def test_staff_of_one_site_do_not_serve_a_service_id_of_another() -> None:
     staff = account("staff", {KELA}, {KELA_BENEFITS})
     assert not staff.may_serve(OTHER_SITE, KELA_BENEFITS)
+
+
+def test_only_an_admin_of_the_organisation_reads_across_its_sites() -> None:
+    sites = frozenset({SITE, OTHER_SITE})
+    organisation_admin = Principal(1, "o", "admin", SITE, frozenset(), sites, organisation_id=7)
+    organisation_admin.require_organisation_admin(7)
+    with pytest.raises(Forbidden):
+        organisation_admin.require_organisation_admin(8)  # another city's
+    site_admin = account("admin", set(), set(), {SITE, OTHER_SITE})
+    manager = Principal(1, "m", "manager", SITE, frozenset({KELA}), organisation_id=7)
+    for refused in (site_admin, manager):
+        with pytest.raises(Forbidden):
+            refused.require_organisation_admin(7)

@@ -371,3 +371,20 @@ def test_dumps_then_loads_keeps_a_custom_neutral_unit() -> None:
     config = loads(_minimal_text(custom))
     assert config.neutral_unit == NeutralUnitConfig("services", Names(fi="Palvelut", en="Services"))
     assert loads(dumps(config)) == config
+
+
+def test_the_demo_citys_centres_share_the_demo_sites_organisation_and_errands(
+    demo: SiteConfig,
+) -> None:
+    from queueing.sites.config import DEMO_CITY
+
+    assert demo.organisation is not None
+    centres = [load(path) for path in sorted(DEMO_CITY.glob("*.yaml"))]
+    assert len(centres) >= 3
+    demo_services = {s.slug for s in _services(demo)}
+    for centre in centres:
+        assert centre.organisation == demo.organisation
+        assert centre.address is not None and centre.address.fi
+        slugs = {s.slug for s in _services(centre)}
+        assert {"kela-benefits", "citizen-advice"} <= slugs <= demo_services
+        assert loads(dumps(centre)) == centre  # the address survives the round trip

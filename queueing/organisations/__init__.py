@@ -1,0 +1,1 @@
+"""Organisations: a city's or agency's sites seen together (where the wait is shortest)."""
