@@ -1,0 +1,51 @@
+"""Wire types derived from the site file's structs, so a field added there is a field here.
+
+A view is the file's struct with its nested lists dropped (a unit's services are their own
+resource) and the parent's slug added (a service names its `unit`); a patch is the same with
+every field optional, sent or not (`msgspec.UNSET`).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Union
+
+import msgspec
+from msgspec import NODEFAULT, UNSET, UnsetType
+
+
+def derived(
+    name: str,
+    base: type[msgspec.Struct],
+    *,
+    drop: tuple[str, ...] = (),
+    extra: tuple[tuple[str, Any], ...] = (),
+    partial: bool = False,
+) -> Any:
+    """A struct with `base`'s fields (less `drop`, plus `extra` first); all optional if partial."""
+    fields: list[Any] = list(extra)
+    for field in msgspec.structs.fields(base):
+        if field.name in drop:
+            continue
+        if partial:
+            fields.append((field.name, Union[field.type, UnsetType], UNSET))  # noqa: UP007
+        elif field.default is not NODEFAULT:
+            fields.append((field.name, field.type, field.default))
+        elif field.default_factory is not NODEFAULT:
+            factory = field.default_factory
+            fields.append((field.name, field.type, msgspec.field(default_factory=factory)))
+        else:
+            fields.append((field.name, field.type))
+    if partial:
+        fields = [(f[0], Union[f[1], UnsetType], UNSET) if len(f) == 2 else f for f in fields]  # noqa: UP007
+    return msgspec.defstruct(
+        name,
+        fields,
+        kw_only=True,
+        forbid_unknown_fields=True,
+        module=__name__.rsplit(".", 1)[0] + ".schemas",
+    )
+
+
+def sent(patch: msgspec.Struct) -> dict[str, Any]:
+    """The fields a patch carries."""
+    return {k: v for k, v in msgspec.structs.asdict(patch).items() if v is not UNSET}
