@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from displays.admin import AdminPages
 from displays.customer import CustomerPages
 from displays.screens import ScreenPages
 from displays.staff import staff_router
@@ -19,4 +20,5 @@ def page_handlers(secret_key: str) -> list[Any]:
         StatisticsPages,
         SupervisorPages,
         staff_router(secret_key),
+        AdminPages,
     ]

@@ -66,7 +66,9 @@ async def test_units_are_listed_added_changed_and_removed(api: Client) -> None:
     changed = await api.patch(f"{SITE}/units/tax", json={"name": {"fi": "Verohallinto"}},
                               headers=admin)  # fmt: skip
     assert changed.json() == {"slug": "tax", "name": {"fi": "Verohallinto"}}
-    assert (await api.get(f"{SITE}/units/tax", headers=admin)).json()["name"]["fi"] == "Verohallinto"
+    assert (await api.get(f"{SITE}/units/tax", headers=admin)).json()["name"][
+        "fi"
+    ] == "Verohallinto"
     slugs = [u["slug"] for u in (await api.get(f"{SITE}/units", headers=admin)).json()]
     assert slugs[-1] == "tax" and "kela" in slugs
     assert (await api.delete(f"{SITE}/units/tax", headers=admin)).status_code == 204
@@ -105,7 +107,9 @@ async def test_a_service_round_trips_with_the_files_field_forms(api: Client) -> 
         ({"typical_service_minutes": 0}, "typical_service_minutes"),
     ],
 )
-async def test_a_bad_field_is_a_422_naming_it(api: Client, body: dict[str, Any], field: str) -> None:
+async def test_a_bad_field_is_a_422_naming_it(
+    api: Client, body: dict[str, Any], field: str
+) -> None:
     admin = await token_for(api, "admin")
     answer = await api.patch(f"{SITE}/services/kela-benefits", json=body, headers=admin)
     assert answer.status_code in (404, 422), answer.text
@@ -170,8 +174,7 @@ async def test_users_are_added_reset_and_disabled_and_their_tokens_end(api: Clie
     assert created.json() == {"username": "new-staff", "role": "staff", "units": ["kela"],
                               "active": True}  # fmt: skip
     assert (await api.post(f"{SITE}/users", json=new, headers=admin)).status_code == 409
-    signed_in = await api.post("/api/auth/token", json={"username": "new-staff",
-                                                          "password": "a long password"})  # fmt: skip
+    signed_in = await _sign_in(api, "new-staff", "a long password")
     bearer = {"Authorization": f"Bearer {signed_in.json()['access_token']}"}
     assert (await api.post("/api/auth/token", json={"username": "new-staff", "password": "x"})
             ).status_code == 401  # fmt: skip
@@ -182,12 +185,17 @@ async def test_users_are_added_reset_and_disabled_and_their_tokens_end(api: Clie
     assert desk.status_code == 401  # the reset ended the token at once
     disabled = await api.patch(f"{SITE}/users/new-staff", json={"active": False}, headers=admin)
     assert disabled.json()["active"] is False
-    refused = await api.post("/api/auth/token", json={"username": "new-staff",
-                                                        "password": "another long one"})  # fmt: skip
+    refused = await _sign_in(api, "new-staff", "another long one")
     assert refused.status_code == 401
     short = {**new, "username": "short", "password": "short"}
-    assert (await api.post(f"{SITE}/users", json=short, headers=admin)).json()["field"] == "password"
+    assert (await api.post(f"{SITE}/users", json=short, headers=admin)).json()[
+        "field"
+    ] == "password"
     assert (await api.delete(f"{SITE}/users/new-staff", headers=admin)).status_code == 204
+
+
+async def _sign_in(api: Client, username: str, password: str) -> Any:
+    return await api.post("/api/auth/token", json={"username": username, "password": password})
 
 
 async def test_every_write_is_audited_and_no_password_is_in_the_log(
@@ -262,8 +270,9 @@ async def test_a_change_reaches_a_second_instance_at_once(
 ) -> None:
     app = create_app(make_settings(database_url, redis_url, config_cache_seconds=3600))
     async with AsyncTestClient(app=app) as second:
-        assert (await second.post(f"{SITE}/tickets", json={"service": "kela-pension"})
-                ).status_code == 422  # fmt: skip  (the second instance caches the site now)
+        assert (
+            await second.post(f"{SITE}/tickets", json={"service": "kela-pension"})
+        ).status_code == 422  # fmt: skip  (the second instance caches the site now)
         admin = await token_for(api, "admin")
         body = {**SERVICE, "opening_hours": {"mon-sun": "00:00-24:00"}}
         assert (await api.post(f"{SITE}/services", json=body, headers=admin)).status_code == 201
