@@ -7,6 +7,8 @@ unit managers edit their units' services and service points.
 
 from __future__ import annotations
 
+from typing import Any
+
 from litestar import Controller, delete, get, patch, post
 from litestar.status_codes import HTTP_201_CREATED, HTTP_204_NO_CONTENT
 
@@ -16,11 +18,13 @@ from queueing.admin import changes
 from queueing.admin.schemas import (
     AgreementPatch,
     AgreementView,
+    NewSite,
     NewUser,
     ServicePatch,
     ServicePointPatch,
     ServicePointView,
     ServiceView,
+    SitePatch,
     SiteView,
     UnitPatch,
     UnitView,
@@ -34,9 +38,38 @@ BEARER: list[dict[str, list[str]]] = [{"BearerToken": []}]
 SITE = "/api/sites/{site:str}"
 
 
+# Beside the public GETs of these paths (queueing/sites/controllers.py): plain handlers, since
+# a second controller on a path would register its OPTIONS twice.
+@post(
+    "/api/sites",
+    status_code=HTTP_201_CREATED,
+    summary="Create a site (organisation admins)",
+    tags=["admin: sites"],
+    security=BEARER,
+    opt=ACCOUNT,
+)
+async def create_site(
+    data: NewSite, config_admin: ConfigAdminService, principal: Principal
+) -> SiteView:
+    """A new, empty site in the organisation of the admin creating it (docs/admin.md)."""
+    return await config_admin.create_site(data, principal)
+
+
+@patch(
+    "/api/sites/{site:str}",
+    summary="Change the site's own fields",
+    tags=["admin: sites"],
+    security=BEARER,
+    opt=ACCOUNT,
+)
+async def patch_site(
+    site: str, data: SitePatch, config_admin: ConfigAdminService, principal: Principal
+) -> SiteView:
+    """Only the fields sent change (a site admin or its organisation's admin)."""
+    return await config_admin.change(site, principal, changes.patch_site(principal, data))
+
+
 class SiteAdminController(Controller):
-    # POST /api/sites and PATCH /api/sites/{site} sit beside the public GETs of those paths, in
-    # queueing/sites/controllers.py (one controller per path).
     path = "/api/sites"
     tags = ["admin: sites"]
     security = BEARER
@@ -272,7 +305,9 @@ class UserAdminController(Controller):
         await user_admin.remove(site, username, principal)
 
 
-HANDLERS = [
+HANDLERS: list[Any] = [
+    create_site,
+    patch_site,
     SiteAdminController,
     UnitAdminController,
     ServiceAdminController,

@@ -4,15 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from litestar import Controller, get, patch, post, put
+from litestar import Controller, get, put
 from litestar.params import QueryParameter
-from litestar.status_codes import HTTP_201_CREATED
 
 from queueing.access.principal import Principal
 from queueing.access.routes import ACCOUNT, PUBLIC
-from queueing.admin import changes
-from queueing.admin.schemas import NewSite, SitePatch, SiteView
-from queueing.admin.service import ConfigAdminService
 from queueing.sites.config import BCP47
 from queueing.sites.schemas import (
     PointStateView,
@@ -51,33 +47,6 @@ class SiteController(Controller):
     async def detail(self, site: str, sites: SiteService, lang: Lang = None) -> SiteDetail:
         """What a kiosk or staff page needs to know about a site."""
         return await sites.detail(site, lang)
-
-    @post(
-        "/",
-        status_code=HTTP_201_CREATED,
-        summary="Create a site (organisation admins)",
-        tags=["admin: sites"],
-        security=[{"BearerToken": []}],
-        opt=ACCOUNT,
-    )
-    async def create_site(
-        self, data: NewSite, config_admin: ConfigAdminService, principal: Principal
-    ) -> SiteView:
-        """A new, empty site in the organisation of the admin creating it (docs/admin.md)."""
-        return await config_admin.create_site(data, principal)
-
-    @patch(
-        "/{site:str}",
-        summary="Change the site's own fields",
-        tags=["admin: sites"],
-        security=[{"BearerToken": []}],
-        opt=ACCOUNT,
-    )
-    async def patch_site(
-        self, site: str, data: SitePatch, config_admin: ConfigAdminService, principal: Principal
-    ) -> SiteView:
-        """Only the fields sent change (a site admin or its organisation's admin)."""
-        return await config_admin.change(site, principal, changes.patch_site(principal, data))
 
     @get(
         "/{site:str}/service-points/{point:str}/profile",
