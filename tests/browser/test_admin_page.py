@@ -190,6 +190,12 @@ async def test_a_lunch_break_entered_in_admin_is_saved_as_two_ranges(
     assert hours == {"mon-fri": "08:00-11:30, 12:30-16:00", "sat-sun": "closed"}
 
 
+async def _shot(page: Page, path: Path) -> None:
+    await page.wait_for_timeout(300)  # let the last render settle
+    shot = await page.screenshot(path=str(path), animations="disabled")
+    assert len(shot) > 10_000
+
+
 async def test_screenshots_of_the_admin_pages(
     browser: Browser, server: Server, tmp_path: Path
 ) -> None:
@@ -200,8 +206,9 @@ async def test_screenshots_of_the_admin_pages(
         await _sign_in(page, server.url, "admin")
         for section in ("services", "points", "users"):
             await _section(page, section)
-            await page.wait_for_timeout(300)
-            path = out / f"admin-{section}-{width}x{height}.png"
-            await page.screenshot(path=str(path), animations="disabled")
-            assert path.stat().st_size > 10_000
+            await _shot(page, out / f"admin-{section}-{width}x{height}.png")
+        await _section(page, "services")
+        await page.click("tr[data-slug=kela-benefits] button")  # its "Edit"
+        await page.wait_for_selector("#service-editor form [name=slug][disabled]")
+        await _shot(page, out / f"admin-service-edit-{width}x{height}.png")
         assert page.errors == []  # type: ignore[attr-defined]
