@@ -80,6 +80,7 @@ def delete_unit(principal: Principal, slug: str) -> Change:
 def create_service(principal: Principal, data: Any) -> Change:
     async def change(work: Draft) -> Outcome:
         principal.require_admin(work.site.id)
+        work.named_unit(data.unit)
         owner = draft.unit(work.config, data.unit)
         draft.free(data.slug, (s.slug for _, s in draft.services(work.config)), "service")
         owner.services.append(draft.to_config(cfg.ServiceConfig, data))
@@ -96,7 +97,7 @@ def patch_service(principal: Principal, slug: str, patch: Any) -> Change:
         current = draft.view(wire.ServiceView, service, unit=owner.slug)
         new = draft.patched(wire.ServiceView, current, sent(patch))
         if new.unit != owner.slug:
-            principal.require_unit_config(work.site.id, work.unit_id(new.unit))
+            principal.require_unit_config(work.site.id, work.named_unit(new.unit))
             _move(work.config, owner, service, draft.unit(work.config, new.unit))
         _replace_in(draft.unit(work.config, new.unit).services, service,
                     draft.to_config(cfg.ServiceConfig, new))  # fmt: skip
@@ -146,7 +147,7 @@ def create_point(principal: Principal, data: Any) -> Change:
         draft.free(data.slug, (p.slug for p in work.config.service_points), "service point")
         work.config.service_points.append(draft.to_config(cfg.ServicePointConfig, data))
         return Outcome("site.service_point.created", f"service-point:{data.slug}", data,
-                       work.unit_id(data.unit))  # fmt: skip
+                       work.named_unit(data.unit))  # fmt: skip
 
     return change
 
@@ -158,7 +159,7 @@ def patch_point(principal: Principal, slug: str, patch: Any) -> Change:
         new = draft.patched(wire.ServicePointView, draft.view(wire.ServicePointView, point),
                             sent(patch))  # fmt: skip
         if new.unit != point.unit:
-            principal.require_unit_config(work.site.id, work.unit_id(new.unit))
+            principal.require_unit_config(work.site.id, work.named_unit(new.unit))
         _replace_in(work.config.service_points, point,
                     draft.to_config(cfg.ServicePointConfig, new))  # fmt: skip
         return Outcome("site.service_point.changed", f"service-point:{slug}", new,
@@ -184,7 +185,7 @@ def delete_point(principal: Principal, slug: str) -> Change:
 def create_agreement(principal: Principal, data: Any) -> Change:
     async def change(work: Draft) -> Outcome:
         principal.require_admin(work.site.id)
-        work.unit_id(data.unit)
+        work.named_unit(data.unit)
         draft.free(data.unit, (a.unit for a in work.config.serving_agreements),
                    "serving agreement of unit")  # fmt: skip
         work.config.serving_agreements.append(draft.to_config(cfg.ServingAgreementConfig, data))

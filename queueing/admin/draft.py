@@ -44,7 +44,9 @@ def convert(data: Any, kind: type[Any]) -> Any:
         return msgspec.convert(data, kind)
     except msgspec.ValidationError as exc:
         found = re.search(r"at `\$\.([^`]*)`", str(exc))
-        raise InvalidInput(str(exc), field=found.group(1) if found else "body") from exc
+        named = re.search(r"(?:unknown|missing required) field `([^`]+)`", str(exc))
+        path = ".".join(p for p in (found and found.group(1), named and named.group(1)) if p)
+        raise InvalidInput(str(exc), field=path or "body") from exc
 
 
 def checked(config: cfg.SiteConfig) -> cfg.SiteConfig:

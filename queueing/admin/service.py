@@ -19,7 +19,7 @@ from queueing.admin import schemas as wire
 from queueing.audit import repository as audit
 from queueing.auth.service import AuthService
 from queueing.db import Database
-from queueing.errors import Conflict, NotFound
+from queueing.errors import Conflict, InvalidInput, NotFound
 from queueing.events.publisher import Publisher
 from queueing.models import Organisation, Site
 from queueing.sites import config as cfg
@@ -40,6 +40,13 @@ class Draft:
         found = self.unit_ids.get(slug)
         if found is None:
             raise NotFound(f"no unit {slug!r}")
+        return found
+
+    def named_unit(self, slug: str) -> int:
+        """A unit the request's body names: one not there is a bad field, not a missing page."""
+        found = self.unit_ids.get(slug)
+        if found is None:
+            raise InvalidInput(f"no unit {slug!r} in this site", field="unit")
         return found
 
 

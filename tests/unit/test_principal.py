@@ -54,3 +54,23 @@ def test_managers_read_their_units_records_and_staff_none() -> None:
 def test_staff_of_one_site_do_not_serve_a_service_id_of_another() -> None:
     staff = account("staff", {KELA}, {KELA_BENEFITS})
     assert not staff.may_serve(OTHER_SITE, KELA_BENEFITS)
+
+
+def test_a_unit_manager_edits_their_units_configuration_and_staff_none() -> None:
+    manager = account("manager", {KELA}, {KELA_BENEFITS})
+    manager.require_unit_config(SITE, KELA)
+    with pytest.raises(Forbidden):
+        manager.require_unit_config(SITE, CITIZEN)
+    with pytest.raises(Forbidden):
+        manager.require_admin(SITE)  # units, agreements and accounts are the admin's
+    with pytest.raises(Forbidden):
+        account("staff", {KELA}, {KELA_BENEFITS}).require_unit_config(SITE, KELA)
+    account("admin", set(), set()).require_unit_config(SITE, CITIZEN)
+
+
+def test_only_an_organisation_admin_creates_sites() -> None:
+    with pytest.raises(Forbidden):
+        account("admin", set(), set()).require_organisation_admin()
+    city = Principal(1, "city", "admin", 0, frozenset(), frozenset({SITE}), organisation_id=7)
+    assert city.require_organisation_admin() == 7
+    assert city.acts_in(SITE) and not city.acts_in(OTHER_SITE)

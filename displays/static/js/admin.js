@@ -358,7 +358,11 @@ function editIn(node, title, holder) {
 
 // ---- signing in, choosing a site and a section -------------------------------------------------
 async function loadSites() {
-  state.sites = await api("GET", "/api/sites");
+  // The sites this account administers or manages: those whose settings it may read (a city has
+  // a handful; the API decides, the page only asks).
+  const all = await api("GET", "/api/sites");
+  const readable = await Promise.all(all.map((s) => api("GET", `/api/sites/${encodeURIComponent(s.slug)}/settings`).then(() => true, () => false)));
+  state.sites = all.filter((_, i) => readable[i]);
   const picker = $("site-picker");
   picker.replaceChildren(...state.sites.map((s) => el("option", { value: s.slug, text: label(s.names) || s.slug })));
   picker.hidden = state.sites.length === 0;
