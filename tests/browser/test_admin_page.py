@@ -20,7 +20,7 @@ from tests.support import stack
 
 CITY_ADMIN = "city-admin"
 STAFF_PASSWORD = "counter password 1"
-ALL_DAY = {day: ("00:00", "23:59") for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}
+ALL_DAY = {day: ("00:00", "00:00") for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}
 LUNCH = {day: ("08:00", "16:00", "11:30", "12:30") for day in ("mon", "tue", "wed", "thu", "fri")}
 
 
@@ -168,6 +168,8 @@ async def test_a_new_site_is_set_up_through_admin_alone_and_serves_a_customer(
     exported = await SiteService(Database(url)).export_config("matinkyla")
     assert [u.slug for u in exported.units] == ["kela", "citizen-services"]
     assert exported.serving_agreements[0].services == ["kela-benefits"]
+    kela = exported.units[0].services[0]
+    assert kela.opening_hours == {"mon-sun": "00:00-24:00"} and kela.prefix == "K"
     assert exported.service_points[0].profile == ["kela-benefits", "citizen-advice"]
     assert admin.errors == [] and kiosk.errors == [] and desk.errors == []  # type: ignore[attr-defined]
 

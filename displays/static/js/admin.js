@@ -111,12 +111,15 @@ function hoursEditor(hours = {}) {
     const time = (part, value) => el("input", { type: "time", name: `${day}_${part}`, value, "aria-label": `${t(`day.${day}`)}: ${t(`hours.${part}`)}` });
     return el("tr", {}, el("th", { scope: "row", text: t(`day.${day}`) }),
       cell(time("open", first[0])), cell(time("lunch_from", second[0] ? first[1] : "")),
-      cell(time("lunch_to", second[0])), cell(time("close", second[1] || first[1])));
+      cell(time("lunch_to", second[0])), cell(time("close", midnight(second[1] || first[1]))));
   });
   return el("fieldset", { class: "a-hours", "data-name": "opening_hours" }, el("legend", { text: t("field.opening_hours") }),
     el("p", { class: "hint", text: t("hours.hint") }),
     table([t("hours.day"), t("hours.open"), t("hours.lunch_from"), t("hours.lunch_to"), t("hours.close")], rows));
 }
+// A time field has no 24:00: closing at 00:00 is closing at midnight.
+const midnight = (time) => (time === "24:00" ? "00:00" : time);
+
 function expand(hours) {
   const result = {};
   for (const [key, value] of Object.entries(hours)) {
@@ -131,8 +134,9 @@ function expand(hours) {
 function readHours(node) {
   const value = (day, part) => node.elements[`${day}_${part}`].value;
   const days = BOOT.days.map((day) => {
-    const [open, close, lunchFrom, lunchTo] = ["open", "close", "lunch_from", "lunch_to"].map((p) => value(day, p));
-    if (!open || !close) return "closed";
+    const [open, shut, lunchFrom, lunchTo] = ["open", "close", "lunch_from", "lunch_to"].map((p) => value(day, p));
+    if (!open || !shut) return "closed";
+    const close = shut === "00:00" ? "24:00" : shut;
     return lunchFrom && lunchTo ? `${open}-${lunchFrom}, ${lunchTo}-${close}` : `${open}-${close}`;
   });
   // Days in a row with the same hours are one entry ("mon-fri"), as people write the file.
@@ -143,6 +147,7 @@ function readHours(node) {
     result[i === j ? BOOT.days[i] : `${BOOT.days[i]}-${BOOT.days[j]}`] = days[i];
     i = j + 1;
   }
+  // No hours on any day: the file's `{}`, open round the clock.
   return Object.values(result).every((v) => v === "closed") ? {} : result;
 }
 
@@ -353,7 +358,8 @@ function tokenShown(token) {
 function editIn(node, title, holder) {
   const target = holder ? $(holder) : $("panel-body");
   target.replaceChildren(el("h3", { text: title, tabindex: "-1" }), node);
-  target.querySelector("h3").focus();
+  target.querySelector("h3").focus({ preventScroll: true });
+  target.scrollIntoView({ block: "start" });
 }
 
 // ---- signing in, choosing a site and a section -------------------------------------------------
