@@ -280,3 +280,15 @@ async def test_a_change_reaches_a_second_instance_at_once(
             await asyncio.sleep(0.05)
         assert issued.status_code == 201, issued.text
         assert issued.json()["number"].startswith("E")
+
+
+async def test_two_admins_changing_a_site_at_once_both_land(api: Client) -> None:
+    """The site row is locked for each change: neither edit of the file overwrites the other."""
+    admin = await token_for(api, "admin")
+    bodies = [{"slug": f"unit-{n}", "name": {"fi": f"Yksikkö {n}"}} for n in range(4)]
+    answers = await asyncio.gather(
+        *(api.post(f"{SITE}/units", json=body, headers=admin) for body in bodies)
+    )
+    assert [a.status_code for a in answers] == [201] * 4, [a.text for a in answers]
+    slugs = {u["slug"] for u in (await api.get(f"{SITE}/units", headers=admin)).json()}
+    assert {b["slug"] for b in bodies} <= slugs
