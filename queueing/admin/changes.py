@@ -8,8 +8,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import msgspec
-
 from queueing.access.principal import Principal
 from queueing.admin import draft, repository
 from queueing.admin import schemas as wire
@@ -98,7 +96,7 @@ def patch_service(principal: Principal, slug: str, patch: Any) -> Change:
         new = draft.patched(wire.ServiceView, current, sent(patch))
         if new.unit != owner.slug:
             principal.require_unit_config(work.site.id, work.named_unit(new.unit))
-            _move(work.config, owner, service, draft.unit(work.config, new.unit))
+            _move(owner, service, draft.unit(work.config, new.unit))
         _replace_in(draft.unit(work.config, new.unit).services, service,
                     draft.to_config(cfg.ServiceConfig, new))  # fmt: skip
         return Outcome("site.service.changed", f"service:{slug}", new,
@@ -127,9 +125,7 @@ def delete_service(principal: Principal, slug: str) -> Change:
     return change
 
 
-def _move(
-    config: cfg.SiteConfig, old: cfg.UnitConfig, service: cfg.ServiceConfig, new: cfg.UnitConfig
-) -> None:
+def _move(old: cfg.UnitConfig, service: cfg.ServiceConfig, new: cfg.UnitConfig) -> None:
     old.services.remove(service)
     new.services.append(service)
 
@@ -233,7 +229,3 @@ def _unused_by_profiles(config: cfg.SiteConfig, agreement: cfg.ServingAgreementC
                 f"service point {point.slug!r} of unit {agreement.unit!r} serves "
                 f"{', '.join(lost)} by this agreement: change its profile first"
             )
-
-
-def as_views(kind: type[Any], items: list[msgspec.Struct]) -> list[Any]:
-    return [draft.view(kind, item) for item in items]

@@ -22,12 +22,12 @@ def derived(
     partial: bool = False,
 ) -> Any:
     """A struct with `base`'s fields (less `drop`, plus `extra` first); all optional if partial."""
-    fields: list[Any] = list(extra)
+    fields = [_optional(*f) if partial else f for f in extra]
     for field in msgspec.structs.fields(base):
         if field.name in drop:
             continue
         if partial:
-            fields.append((field.name, Union[field.type, UnsetType], UNSET))  # noqa: UP007
+            fields.append(_optional(field.name, field.type))
         elif field.default is not NODEFAULT:
             fields.append((field.name, field.type, field.default))
         elif field.default_factory is not NODEFAULT:
@@ -35,15 +35,14 @@ def derived(
             fields.append((field.name, field.type, msgspec.field(default_factory=factory)))
         else:
             fields.append((field.name, field.type))
-    if partial:
-        fields = [(f[0], Union[f[1], UnsetType], UNSET) if len(f) == 2 else f for f in fields]  # noqa: UP007
-    return msgspec.defstruct(
-        name,
-        fields,
-        kw_only=True,
-        forbid_unknown_fields=True,
-        module=__name__.rsplit(".", 1)[0] + ".schemas",
-    )
+    # Named as if defined in schemas.py, where the OpenAPI document says they come from.
+    module = __name__.rsplit(".", 1)[0] + ".schemas"
+    return msgspec.defstruct(name, fields, kw_only=True, forbid_unknown_fields=True, module=module)
+
+
+def _optional(name: str, kind: Any) -> tuple[str, Any, Any]:
+    """A field a patch may leave out: UNSET when not sent (None may be a value)."""
+    return (name, Union[kind, UnsetType], UNSET)  # noqa: UP007
 
 
 def sent(patch: msgspec.Struct) -> dict[str, Any]:

@@ -94,6 +94,10 @@ async def test_a_service_round_trips_with_the_files_field_forms(api: Client) -> 
     assert changed.json()["prefix"] == "E"  # what was not sent stays
     detail = (await api.get(SITE)).json()
     assert "kela-pension" in [s["slug"] for s in detail["services"]]  # the cache followed
+    moved = await api.patch(f"{SITE}/services/kela-pension", json={"unit": "citizen-services"},
+                            headers=admin)  # fmt: skip
+    assert moved.status_code == 200 and moved.json()["unit"] == "citizen-services"
+    assert moved.json()["name"] == SERVICE["name"]
     assert (await api.delete(f"{SITE}/services/kela-pension", headers=admin)).status_code == 204
 
 
