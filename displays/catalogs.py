@@ -19,7 +19,7 @@ from babel import Locale, UnknownLocaleError
 SHIPPED = ("fi", "sv", "en", "ru", "et", "ar", "so")
 STAFF_LANGUAGES = ("fi", "sv", "en")
 # Catalog keys of staff pages: those catalogs exist in STAFF_LANGUAGES only.
-STAFF_PREFIXES = ("staff.", "stats.", "sup.", "guide.")
+STAFF_PREFIXES = ("staff.", "stats.", "sup.", "guide.", "admin.")
 HERE = Path(__file__).resolve().parent / "i18n"
 # Regional tags for speech synthesis voices where the bare language picks the wrong one.
 LOCALES = {"fi": "fi-FI", "sv": "sv-FI", "en": "en-GB"}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from displays.admin import AdminPages
 from displays.customer import CustomerPages
 from displays.guide import GuidePages
 from displays.organisations import OrganisationPages
@@ -23,4 +24,5 @@ def page_handlers(secret_key: str) -> list[Any]:
         SupervisorPages,
         GuidePages,
         staff_router(secret_key),
+        AdminPages,
     ]

@@ -22,6 +22,9 @@ from redis.asyncio import Redis
 from displays import wiring as pages
 from queueing import collector, logs
 from queueing.access.principal import Principal
+from queueing.admin.controllers import HANDLERS as ADMIN_HANDLERS
+from queueing.admin.service import ConfigAdminService, ConfigReads
+from queueing.admin.users import UserAdminService
 from queueing.aio import stop_task
 from queueing.appointments.attempts import ClientCodeAttempts, CodeAttempts
 from queueing.appointments.controllers import AppointmentController, StaffAppointmentController
@@ -119,6 +122,7 @@ def create_app(
             AppointmentController,
             StaffAppointmentController,
             OutboxController,
+            *ADMIN_HANDLERS,
             *pages.handlers(settings.secret_key),
             *(extra_handlers or []),
         ],
@@ -167,6 +171,8 @@ def _components(settings: Settings, clock: Clock) -> Components:
     )
     sites = SiteService(db, publisher)
     displays = display_state(db, lobby, settings.redis_url)
+    auth = AuthService(db, settings.secret_key, settings.token_minutes, throttle, clock=clock)
+    config_admin = ConfigAdminService(db, publisher, auth)
     return Components(
         settings=settings,
         clock=clock,
@@ -175,7 +181,7 @@ def _components(settings: Settings, clock: Clock) -> Components:
         redis=redis,
         publisher=publisher,
         enqueuer=enqueuer,
-        auth=AuthService(db, settings.secret_key, settings.token_minutes, throttle, clock=clock),
+        auth=auth,
         tickets=tickets,
         sites=sites,
         point_states=PointStateService(db, publisher, clock=clock),
@@ -198,6 +204,9 @@ def _components(settings: Settings, clock: Clock) -> Components:
         hub=displays["hub"],
         # Where the wait is shortest across a city's sites: the same lobby reader's estimates.
         organisations=OrganisationService(db, lobby, clock=clock),
+        config_admin=config_admin,
+        config_reads=ConfigReads(config_admin),
+        user_admin=UserAdminService(db, auth),
     )
 
 

@@ -165,7 +165,12 @@ def users() -> None:
 
 @users.command("add")
 @click.argument("username")
-@click.option("--site", required=True, help="Site slug the account belongs to.")
+@click.option(
+    "--site",
+    default=None,
+    help="Site slug the account belongs to; none for an organisation's admin (the first "
+    "account of an empty installation, who creates sites in /admin).",
+)
 @click.option(
     "--role",
     type=click.Choice(["staff", "manager", "admin", "guide"]),
@@ -180,22 +185,35 @@ def users() -> None:
 @click.option(
     "--organisation", default=None, help="Organisation slug: an admin of all of its sites."
 )
+@click.option(
+    "--organisation-name",
+    default=None,
+    help="Create the organisation with this (Finnish) name if it does not exist yet.",
+)
 @click.password_option(
     envvar="QUEUEING_USER_PASSWORD", help="Prompted for unless the variable is set."
 )
 def users_add(
     username: str,
-    site: str,
+    site: str | None,
     role: str,
     units: tuple[str, ...],
     organisation: str | None,
+    organisation_name: str | None,
     password: str,
 ) -> None:
     """Create a user or reset their password, role and units (their earlier tokens end)."""
-    from queueing.auth.service import set_user
+    from queueing.auth.service import set_organisation_admin, set_user
     from queueing.sites import repository as sites_repo
 
     async def run(session: Any) -> None:
+        if site is None:
+            if organisation is None or role != "admin":
+                raise click.ClickException("without --site: --role admin and --organisation")
+            await set_organisation_admin(
+                session, username, password, organisation, organisation_name
+            )
+            return
         row = await sites_repo.site_by_slug(session, site)
         if row is None:
             raise click.ClickException(f"no site {site!r}")

@@ -7,6 +7,8 @@ from typing import Any
 
 from redis.asyncio import Redis
 
+from queueing.admin.service import ConfigAdminService, ConfigReads
+from queueing.admin.users import UserAdminService
 from queueing.appointments.attempts import CodeAttempts
 from queueing.appointments.service import AppointmentService
 from queueing.audit.service import AuditService
@@ -38,7 +40,7 @@ from queueing.tickets.service import TicketService
 INJECTED = (
     "tickets", "sites", "staffing", "auth", "audit", "devices", "appointments", "outbox",
     "desk", "displays", "statistics", "point_states", "supervision", "feedback", "guide",
-    "organisations",
+    "organisations", "config_admin", "config_reads", "user_admin",
 )  # fmt: skip
 
 
@@ -71,6 +73,9 @@ class Components:
     displays: DisplayService
     hub: Hub
     organisations: OrganisationService
+    config_admin: ConfigAdminService
+    config_reads: ConfigReads
+    user_admin: UserAdminService
 
     def as_state(self) -> dict[str, Any]:
         """Each part under its field name: app.state.tickets, state["db"], ..."""

@@ -7,7 +7,10 @@ personal data, a service point, a serving profile or the configuration. The rule
   agreement for, at the service points of their units; nothing else of another unit;
 - a manager also sees the statistics, staffing advice, messages and audit log of their units;
 - a guide issues tickets for customers (with needs) and checks bookings in, calls nobody;
-- an admin administers one site; an admin of an organisation every site of it;
+- an admin administers one site; an admin of an organisation every site of it, and creates
+  new sites in it;
+- a unit manager edits the services and service points of their units (not their number: creating
+  and removing them, users and serving agreements are the admin's);
 - the system (the job queue's housekeeping) acts for the site it works on.
 """
 
@@ -20,6 +23,8 @@ from queueing.errors import Forbidden
 ROLES = ("staff", "guide", "manager", "admin")
 SERVING_ROLES = frozenset({"staff", "manager"})
 DESK_ROLES = frozenset({"staff", "guide", "manager", "admin"})
+# The site of an organisation admin who has none of their own: no site has this id.
+NO_SITE = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +70,23 @@ class Principal:
         admin sees their own site's in its statistics)."""
         if not self.is_admin or self.organisation_id != organisation_id:
             raise Forbidden("this needs an admin of the organisation")
+
+    def require_site_creator(self) -> int:
+        """New sites are created by an organisation's admin, in that organisation."""
+        if not self.is_admin or self.organisation_id is None:
+            raise Forbidden("a new site is created by an admin of an organisation")
+        return self.organisation_id
+
+    def require_unit_config(self, site_id: int, unit_id: int) -> None:
+        """Edit a service or service point of `unit_id`: the site's admins, the unit's managers."""
+        self.require_site(site_id)
+        if self.is_admin or (self.role == "manager" and unit_id in self.unit_ids):
+            return
+        raise Forbidden("only an admin or a manager of this unit edits its configuration")
+
+    def require_config_reader(self, site_id: int) -> None:
+        """Read the site's configuration: admins, and managers (who edit their units')."""
+        self.require_manager(site_id)
 
     def require_manager(self, site_id: int) -> None:
         """Statistics, staffing, messages and the audit log: managers (their units) and admins."""

@@ -7,11 +7,15 @@ from collections.abc import Iterable
 from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from queueing.models import Service, ServingAgreement, Site, Unit, User, UserUnit
+from queueing.models import Organisation, Service, ServingAgreement, Site, Unit, User, UserUnit
 
 
 async def user_by_name(session: AsyncSession, username: str) -> User | None:
     return await session.scalar(select(User).where(User.username == username))
+
+
+async def organisation_by_slug(session: AsyncSession, slug: str) -> Organisation | None:
+    return await session.scalar(select(Organisation).where(Organisation.slug == slug))
 
 
 async def unit_ids_of(session: AsyncSession, user_id: int) -> frozenset[int]:

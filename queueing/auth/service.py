@@ -11,7 +11,7 @@ from typing import Any
 import jwt
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from queueing.access.principal import ROLES, Principal
+from queueing.access.principal import NO_SITE, ROLES, Principal
 from queueing.audit import repository as audit
 from queueing.auth import repository
 from queueing.auth.passwords import check_password, hash_password
@@ -19,7 +19,7 @@ from queueing.auth.throttle import SignInThrottle
 from queueing.clock import Clock
 from queueing.db import Database
 from queueing.errors import InvalidInput, NotAuthenticated
-from queueing.models import User, utcnow
+from queueing.models import Organisation, User, utcnow
 
 ALGORITHM = "HS256"
 # A token must say when it ends, who it is for and which generation of the account it belongs to.
@@ -177,7 +177,7 @@ async def load_account(session: AsyncSession, user_id: int) -> Account | None:
     if user is None:
         return None
     unit_ids = await repository.unit_ids_of(session, user.id)
-    site_ids = {user.site_id}
+    site_ids = set() if user.site_id is None else {user.site_id}
     organisation_id = user.organisation_id if user.role == "admin" else None
     if organisation_id is not None:
         site_ids |= await repository.organisation_site_ids(session, organisation_id)
@@ -186,7 +186,7 @@ async def load_account(session: AsyncSession, user_id: int) -> Account | None:
         user_id=user.id,
         username=user.username,
         role=user.role,
-        site_id=user.site_id,
+        site_id=NO_SITE if user.site_id is None else user.site_id,
         unit_ids=unit_ids,
         site_ids=frozenset(site_ids),
         service_ids=service_ids,
@@ -229,6 +229,38 @@ async def set_user(
         raise InvalidInput(f"unknown units: {', '.join(sorted(unknown))}", field="units")
     await repository.set_units(session, user.id, chosen)
     audit.record(session, site_id, "cli", "user.saved", f"user:{username}", role=role)
+    return user
+
+
+async def set_organisation_admin(
+    session: AsyncSession,
+    username: str,
+    password: str,
+    organisation_slug: str,
+    organisation_name: str | None = None,
+) -> User:
+    """An admin of every site of the organisation, with no site of their own: the first account
+    of an empty installation (it creates sites in /admin). The organisation is created when a
+    name is given for it; its earlier tokens end."""
+    organisation = await repository.organisation_by_slug(session, organisation_slug)
+    if organisation is None and organisation_name is None:
+        raise InvalidInput(f"no organisation {organisation_slug!r}", field="organisation")
+    if organisation is None:
+        organisation = Organisation(slug=organisation_slug, names={"fi": organisation_name})
+        session.add(organisation)
+        await session.flush()
+    user = await repository.user_by_name(session, username)
+    if user is None:
+        user = User(username=username, site_id=None, role="admin", password_hash="")
+        session.add(user)
+    else:
+        end_tokens(user)
+    user.site_id, user.role, user.password_hash = None, "admin", hash_password(password)
+    user.organisation_id, user.active = organisation.id, True
+    await session.flush()
+    await repository.set_units(session, user.id, [])
+    audit.record(session, None, "cli", "user.saved", f"user:{username}", role="admin",
+                 organisation=organisation_slug)  # fmt: skip
     return user
 
 

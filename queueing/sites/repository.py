@@ -24,6 +24,11 @@ async def site_by_slug(session: AsyncSession, slug: str) -> Site | None:
     return await session.scalar(select(Site).where(Site.slug == slug))
 
 
+async def site_for_change(session: AsyncSession, slug: str) -> Site | None:
+    """The site, locked: two admins' changes of one site follow each other, neither lost."""
+    return await session.scalar(select(Site).where(Site.slug == slug).with_for_update())
+
+
 async def all_sites(session: AsyncSession) -> Sequence[Site]:
     return (await session.scalars(select(Site).order_by(Site.slug))).all()
 

@@ -50,16 +50,7 @@ class SiteService:
     async def export_config(self, slug: str) -> cfg.SiteConfig:
         """The site as a configuration file that imports back to the same state."""
         async with self.db.read() as session:
-            site = await _site(session, slug)
-            units = await repository.units(session, site.id)
-            services = await repository.services(session, site.id)
-            points = await repository.service_points(session, site.id)
-            agreements = await repository.agreements(session, site.id)
-            organisation = await repository.organisation_of(session, site)
-        config = _to_config(site, units, services, points)
-        config.organisation = organisation
-        config.serving_agreements = _agreement_configs(units, services, agreements)
-        return config
+            return await read_config(session, await _site(session, slug))
 
     async def list_sites(self) -> list[SiteSummary]:
         """Every site, for pickers and discovery."""
@@ -124,6 +115,18 @@ class SiteService:
                 raise NotFound(f"no service point {point_slug!r} in {site_slug!r}")
             services = await repository.profile(session, point.id)
         return ProfileView(service_point=point.slug, services=[s.slug for s in services])
+
+
+async def read_config(session: AsyncSession, site: Site) -> cfg.SiteConfig:
+    """The site as a configuration file, read in the caller's transaction."""
+    units = await repository.units(session, site.id)
+    services = await repository.services(session, site.id)
+    points = await repository.service_points(session, site.id)
+    agreements = await repository.agreements(session, site.id)
+    config = _to_config(site, units, services, points)
+    config.organisation = await repository.organisation_of(session, site)
+    config.serving_agreements = _agreement_configs(units, services, agreements)
+    return config
 
 
 def _check_profile_entry(

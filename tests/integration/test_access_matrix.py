@@ -284,6 +284,88 @@ SAMPLES: dict[tuple[str, str], Sample] = {
     ("POST", "/staff/api/tickets/{ticket_id:uuid}/{action:str}"): Sample(
         f"/staff/api/tickets/{T}/start", deny=STAFF_ONLY
     ),
+    # The admin API: writes whose samples change nothing (a taken slug: 409 for those let
+    # through; an empty patch; a removal of something not there: 404).
+    ("POST", "/api/sites"): Sample(
+        "/api/sites", {"slug": "iso-omena", "name": {"fi": "x"}}, deny=_deny(*ROLES)
+    ),
+    ("PATCH", "/api/sites/{site:str}"): Sample(SITE, {}, deny=ADMINS),
+    ("GET", "/api/sites/{site:str}/settings"): Sample(f"{SITE}/settings", deny=MANAGERS),
+    ("GET", "/api/sites/{site:str}/units"): Sample(f"{SITE}/units", deny=MANAGERS),
+    ("POST", "/api/sites/{site:str}/units"): Sample(
+        f"{SITE}/units", {"slug": "kela", "name": {"fi": "Kela"}}, deny=ADMINS
+    ),
+    ("GET", "/api/sites/{site:str}/units/{unit:str}"): Sample(f"{SITE}/units/kela", deny=MANAGERS),
+    ("PATCH", "/api/sites/{site:str}/units/{unit:str}"): Sample(
+        f"{SITE}/units/kela", {}, deny=ADMINS
+    ),
+    ("DELETE", "/api/sites/{site:str}/units/{unit:str}"): Sample(
+        f"{SITE}/units/no-such-unit", deny=ADMINS
+    ),
+    ("GET", "/api/sites/{site:str}/services"): Sample(f"{SITE}/services", deny=MANAGERS),
+    ("POST", "/api/sites/{site:str}/services"): Sample(
+        f"{SITE}/services",
+        {"slug": "kela-benefits", "unit": "kela", "name": {"fi": "x"}, "prefix": "K"},
+        deny=ADMINS,
+    ),
+    ("GET", "/api/sites/{site:str}/services/{service:str}"): Sample(
+        f"{SITE}/services/kela-benefits", deny=MANAGERS
+    ),
+    # Kela's manager edits Kela's services and points; not other units', nor their number.
+    ("PATCH", "/api/sites/{site:str}/services/{service:str}"): Sample(
+        f"{SITE}/services/kela-benefits", {}, deny=MANAGERS
+    ),
+    ("DELETE", "/api/sites/{site:str}/services/{service:str}"): Sample(
+        f"{SITE}/services/no-such-service", deny=ADMINS
+    ),
+    ("GET", "/api/sites/{site:str}/service-points"): Sample(
+        f"{SITE}/service-points", deny=MANAGERS
+    ),
+    ("POST", "/api/sites/{site:str}/service-points"): Sample(
+        f"{SITE}/service-points",
+        {"slug": "counter-4", "label": {"fi": "x"}, "unit": "kela"},
+        deny=ADMINS,
+    ),
+    ("GET", "/api/sites/{site:str}/service-points/{point:str}"): Sample(
+        f"{SITE}/service-points/counter-4", deny=MANAGERS
+    ),
+    ("PATCH", "/api/sites/{site:str}/service-points/{point:str}"): Sample(
+        f"{SITE}/service-points/counter-4", {}, deny=MANAGERS
+    ),
+    ("DELETE", "/api/sites/{site:str}/service-points/{point:str}"): Sample(
+        f"{SITE}/service-points/no-such-point", deny=ADMINS
+    ),
+    ("GET", "/api/sites/{site:str}/serving-agreements"): Sample(
+        f"{SITE}/serving-agreements", deny=ADMINS
+    ),
+    ("POST", "/api/sites/{site:str}/serving-agreements"): Sample(
+        f"{SITE}/serving-agreements",
+        {"unit": "citizen-services", "services": ["kela-benefits"]},
+        deny=ADMINS,
+    ),
+    ("GET", "/api/sites/{site:str}/serving-agreements/{unit:str}"): Sample(
+        f"{SITE}/serving-agreements/citizen-services", deny=ADMINS
+    ),
+    ("PATCH", "/api/sites/{site:str}/serving-agreements/{unit:str}"): Sample(
+        f"{SITE}/serving-agreements/citizen-services", {}, deny=ADMINS
+    ),
+    ("DELETE", "/api/sites/{site:str}/serving-agreements/{unit:str}"): Sample(
+        f"{SITE}/serving-agreements/no-such-unit", deny=ADMINS
+    ),
+    ("GET", "/api/sites/{site:str}/users"): Sample(f"{SITE}/users", deny=ADMINS),
+    ("POST", "/api/sites/{site:str}/users"): Sample(
+        f"{SITE}/users", {"username": "staff", "password": "long enough password"}, deny=ADMINS
+    ),
+    ("GET", "/api/sites/{site:str}/users/{username:str}"): Sample(
+        f"{SITE}/users/staff", deny=ADMINS
+    ),
+    ("PATCH", "/api/sites/{site:str}/users/{username:str}"): Sample(
+        f"{SITE}/users/staff", {}, deny=ADMINS
+    ),
+    ("DELETE", "/api/sites/{site:str}/users/{username:str}"): Sample(
+        f"{SITE}/users/no-such-user", deny=ADMINS
+    ),
+    ("GET", "/admin"): Sample("/admin"),
     ("GET", "/static/{file_path:path}"): Sample("/static/css/base.css"),
     ("HEAD", "/static/{file_path:path}"): Sample("/static/css/base.css"),
     ("GET", "/api/organisations"): Sample("/api/organisations"),

@@ -85,3 +85,29 @@ def test_users_add_takes_the_password_from_the_environment(
     finally:
         server.stop()
     assert token.status_code == 200
+
+
+def test_the_first_admin_of_an_empty_database_belongs_to_an_organisation_only(
+    tmp_path: Path, redis_url: str
+) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'empty.db'}"
+    assert _cli(["db", "upgrade"], url).returncode == 0
+    add = ["users", "add", "city-admin", "--role", "admin", "--organisation", "espoo"]
+    missing = _cli(add, url, QUEUEING_USER_PASSWORD="first admin password")
+    assert missing.returncode != 0 and "espoo" in missing.stderr  # no such organisation yet
+    named = [*add, "--organisation-name", "Espoon kaupunki"]
+    created = _cli(named, url, QUEUEING_USER_PASSWORD="first admin password")
+    assert created.returncode == 0, created.stderr
+    no_site = _cli(["users", "add", "x", "--role", "staff"], url, QUEUEING_USER_PASSWORD="pw")
+    assert no_site.returncode != 0  # only an organisation's admin may have no site
+    server = start_live_server(env_for(url, redis_url), tmp_path / "api.log")
+    try:
+        body = {"username": "city-admin", "password": "first admin password"}
+        token = httpx.post(f"{server.url}/api/auth/token", json=body).json()["access_token"]
+        site = {"slug": "first", "name": {"fi": "Ensimmäinen"}}
+        made = httpx.post(f"{server.url}/api/sites", json=site,
+                          headers={"Authorization": f"Bearer {token}"})  # fmt: skip
+    finally:
+        server.stop()
+    assert made.status_code == 201, made.text
+    assert made.json()["organisation"] == {"slug": "espoo", "name": {"fi": "Espoon kaupunki"}}

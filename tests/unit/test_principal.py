@@ -67,3 +67,23 @@ def test_only_an_admin_of_the_organisation_reads_across_its_sites() -> None:
     for refused in (site_admin, manager):
         with pytest.raises(Forbidden):
             refused.require_organisation_admin(7)
+
+
+def test_a_unit_manager_edits_their_units_configuration_and_staff_none() -> None:
+    manager = account("manager", {KELA}, {KELA_BENEFITS})
+    manager.require_unit_config(SITE, KELA)
+    with pytest.raises(Forbidden):
+        manager.require_unit_config(SITE, CITIZEN)
+    with pytest.raises(Forbidden):
+        manager.require_admin(SITE)  # units, agreements and accounts are the admin's
+    with pytest.raises(Forbidden):
+        account("staff", {KELA}, {KELA_BENEFITS}).require_unit_config(SITE, KELA)
+    account("admin", set(), set()).require_unit_config(SITE, CITIZEN)
+
+
+def test_only_an_organisation_admin_creates_sites() -> None:
+    with pytest.raises(Forbidden):
+        account("admin", set(), set()).require_site_creator()
+    city = Principal(1, "city", "admin", 0, frozenset(), frozenset({SITE}), organisation_id=7)
+    assert city.require_site_creator() == 7
+    assert city.acts_in(SITE) and not city.acts_in(OTHER_SITE)
