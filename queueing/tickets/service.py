@@ -23,6 +23,7 @@ from queueing.access.principal import Principal
 from queueing.audit import repository as audit
 from queueing.clock import Clock
 from queueing.db import Database
+from queueing.domain.availability import Calendar
 from queueing.domain.hours import next_opening
 from queueing.domain.languages import NotASiteLanguage, site_language
 from queueing.domain.lifecycle import (
@@ -36,7 +37,13 @@ from queueing.domain.numbering import NumbersExhausted, format_number, next_sequ
 from queueing.domain.point_state import refusal
 from queueing.domain.public_units import public_units
 from queueing.domain.routing import Placement, transfer_ranked_at
-from queueing.errors import Conflict, InvalidInput, NotFound, PointNotOpen, ServiceClosed
+from queueing.errors import (
+    Conflict,
+    InvalidInput,
+    NotFound,
+    PointNotOpen,
+    ServiceClosed,
+)
 from queueing.events import repository as events_repo
 from queueing.events.publisher import Publisher
 from queueing.lobby.learning import EtaSource
@@ -54,6 +61,7 @@ from queueing.models import (
 )
 from queueing.sites import repository as sites_repo
 from queueing.sites.cache import ConfigCache, ServiceConf, SiteConf
+from queueing.sites.calendars import calendar_of, not_available
 from queueing.sites.config import expand_opening_hours
 from queueing.tickets import fast, repository, steps
 from queueing.tickets.issuers import check_issuer, has_priority_need, servable_profile
@@ -162,6 +170,8 @@ class TicketService:
             raise InvalidInput("this service takes appointments only", field="service")
         now = self.clock()
         day = service_day(now, site.timezone)
+        if not service.calendar.available(day):
+            raise not_available(service.slug, service.calendar, day)
         ticket_id, contact = uuid.uuid4(), data.contact
         values = {
             "id": ticket_id, "site_id": site.id, "prefix": service.prefix,
@@ -226,8 +236,12 @@ class TicketService:
         if service.accepts == "appointment" and ranked_at is None:
             raise InvalidInput("this service takes appointments only", field="service")
         now = self.clock()
+        calendar = calendar_of(site, service)
+        today = service_day(now, site.timezone)
+        if ranked_at is None and not calendar.available(today):
+            raise not_available(service.slug, calendar, today)
         if ranked_at is None and not after_hours:
-            _refuse_when_closed(site, service, now)
+            _refuse_when_closed(site, service, now, calendar)
         day = service_day(now, site.timezone)
         counter = await repository.lock_counter(session, site.id, service.prefix, day)
         last = counter.last_number if counter.service_day == day else 0
@@ -712,9 +726,10 @@ def _refuse_when_service_closed(site: SiteConf, service: ServiceConf, now: datet
     )
 
 
-def _refuse_when_closed(site: Site, service: Service, now: datetime) -> None:
+def _refuse_when_closed(site: Site, service: Service, now: datetime, calendar: Calendar) -> None:
     """A walk-in outside the hours is refused, not queued: the day close would end it unserved."""
-    opens = next_opening(expand_opening_hours(service.opening_hours or {}), now, site.timezone)
+    week = expand_opening_hours(service.opening_hours or {})
+    opens = next_opening(week, now, site.timezone, calendar.closed)
     if opens == now:
         return
     when = opens.isoformat() if opens else None
