@@ -71,12 +71,6 @@ class Calendar:
             return True
         return self.holidays is not None and day in _public_holidays(self.holidays, day.year)
 
-    def with_site(self, closures: frozenset[date], holidays: str | None) -> Calendar:
-        """This service's calendar with its site's closures and holidays added."""
-        return Calendar(
-            self.closures | closures, holidays, self.available_from, self.available_until
-        )
-
 
 ALWAYS = Calendar()
 

@@ -65,10 +65,6 @@ class ServiceConf(msgspec.Struct, frozen=True):
     def label(self, language: str) -> str:
         return self.labels.get(language) or self.labels["fi"]
 
-    def available(self, now: datetime, timezone: str) -> bool:
-        """Whether the service exists on the site's local date at `now` (a pop-up's range)."""
-        return self.calendar.available_at(now, timezone)
-
     def opens(self, now: datetime, timezone: str) -> datetime | None:
         return next_opening(self.week, now, timezone, self.calendar.closed)
 

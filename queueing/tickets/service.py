@@ -37,13 +37,7 @@ from queueing.domain.numbering import NumbersExhausted, format_number, next_sequ
 from queueing.domain.point_state import refusal
 from queueing.domain.public_units import public_units
 from queueing.domain.routing import Placement, transfer_ranked_at
-from queueing.errors import (
-    Conflict,
-    InvalidInput,
-    NotFound,
-    PointNotOpen,
-    ServiceClosed,
-)
+from queueing.errors import Conflict, InvalidInput, NotFound, PointNotOpen, ServiceClosed
 from queueing.events import repository as events_repo
 from queueing.events.publisher import Publisher
 from queueing.lobby.learning import EtaSource
@@ -236,13 +230,12 @@ class TicketService:
         if service.accepts == "appointment" and ranked_at is None:
             raise InvalidInput("this service takes appointments only", field="service")
         now = self.clock()
+        day = service_day(now, site.timezone)
         calendar = calendar_of(site, service)
-        today = service_day(now, site.timezone)
-        if ranked_at is None and not calendar.available(today):
-            raise not_available(service.slug, calendar, today)
+        if ranked_at is None and not calendar.available(day):
+            raise not_available(service.slug, calendar, day)
         if ranked_at is None and not after_hours:
             _refuse_when_closed(site, service, now, calendar)
-        day = service_day(now, site.timezone)
         counter = await repository.lock_counter(session, site.id, service.prefix, day)
         last = counter.last_number if counter.service_day == day else 0
         held = await repository.held_sequences(session, site.id, service.prefix)

@@ -54,7 +54,9 @@ async def demo(database_url: str, redis_url: str, clock: Moment) -> AsyncIterato
     services and slots, and builds the kiosk's and the lobby's state on the test's clock (sign-in
     stays on the real one: a token's expiry is checked against it)."""
     await demo_hours(database_url)
-    app = create_app(make_settings(database_url, redis_url))
+    # A snapshot of the configuration lives for the whole test: the dates must be re-read from
+    # the clock at each request, not from when the snapshot was made.
+    app = create_app(make_settings(database_url, redis_url, config_cache_seconds=3600))
     for part in ("tickets", "sites", "appointments", "statistics"):
         getattr(app.state, part).clock = clock
     app.state.lobby.now = clock
@@ -104,6 +106,8 @@ async def test_a_pop_up_is_offered_and_issues_from_its_first_day(
 ) -> None:
     clock.local(date(2026, 11, 13), 10)  # the Friday before
     assert_not_available(await walk_in(demo))
+    snapshot = demo.app.state.config.cached("iso-omena")
+    assert snapshot is not None
     public, kiosk = await listed(demo)
     assert POPUP not in public and POPUP not in kiosk
     assert "vaccinations" in public and "vaccinations" in kiosk
@@ -115,6 +119,7 @@ async def test_a_pop_up_is_offered_and_issues_from_its_first_day(
     issued = await walk_in(demo)
     assert issued.status_code == 201, issued.text
     assert issued.json()["number"] == "RK001"
+    assert demo.app.state.config.cached("iso-omena") is snapshot  # the same snapshot answered
     assert POPUP in await lobby_queues(demo)
 
 

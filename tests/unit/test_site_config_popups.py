@@ -7,6 +7,8 @@ from datetime import date
 
 import pytest
 
+from queueing.models import Service, Site
+from queueing.sites.calendars import calendar_of
 from queueing.sites.config import DEMO_SITE, ConfigError, dumps, expand_opening_hours, load, loads
 
 SITE = """
@@ -129,3 +131,18 @@ def test_the_demo_has_a_two_letter_pop_up_with_a_lunch_break_through_december_20
     assert popup.available_from is not None and popup.available_until is not None
     assert popup.available_from <= date(2026, 12, 1) and popup.available_until >= date(2026, 12, 31)
     assert len(expand_opening_hours(popup.opening_hours)["mon"] or ()) == 2
+
+
+def test_a_services_calendar_joins_its_own_closures_its_sites_and_its_dates() -> None:
+    site = Site(closures=[{"date": "2026-12-24", "until": "2026-12-26"}], holidays="FI")
+    service = Service(
+        closures=[{"date": "2026-12-08"}],
+        available_from=date(2026, 11, 16),
+        available_until=date(2027, 1, 15),
+    )
+    calendar = calendar_of(site, service)
+    assert calendar.closed(date(2026, 12, 8)) and calendar.closed(date(2026, 12, 25))
+    assert calendar.closed(date(2027, 1, 6))  # Epiphany: a Finnish public holiday
+    assert calendar.closed(date(2027, 1, 18))  # after the last day
+    assert not calendar.closed(date(2026, 12, 9))
+    assert calendar.available(date(2026, 12, 25)) and not calendar.available(date(2027, 1, 16))

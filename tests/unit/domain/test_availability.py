@@ -87,10 +87,3 @@ def test_public_holidays_close_only_when_the_site_asks_for_them() -> None:
     assert Calendar(holidays="FI").closed(independence_day)
     assert not Calendar().closed(independence_day)
     assert not Calendar(holidays="FI").closed(date(2027, 12, 7))
-
-
-def test_a_service_calendar_adds_its_sites_closures() -> None:
-    own = Calendar(closures=frozenset({date(2026, 12, 8)}), available_from=date(2026, 12, 1))
-    both = own.with_site(frozenset({date(2026, 12, 9)}), "FI")
-    assert both.closed(date(2026, 12, 8)) and both.closed(date(2026, 12, 9))
-    assert both.available_from == date(2026, 12, 1) and both.holidays == "FI"
