@@ -15,11 +15,15 @@ from typing import Any
 
 import pytest
 from litestar.testing import AsyncTestClient
+from redis.asyncio import Redis
 
 from queueing.app import create_app
 from queueing.db import Database
+from queueing.events.publisher import Publisher
+from queueing.housekeeping.service import Housekeeping
 from queueing.sites import config
 from queueing.sites.service import SiteService
+from queueing.tickets.service import TicketService
 from tests.conftest import make_settings, token_for
 from tests.support.stack import demo_hours
 
@@ -221,3 +225,29 @@ async def test_a_pop_up_takes_no_bookings_outside_its_dates(
     assert booked.status_code == 409, booked.text
     assert booked.json()["type"] == "urn:queueing:problem:service-not-available"
     assert "xray" in booked.json()["detail"]
+
+
+async def close_days(database_url: str, redis_url: str, clock: Moment) -> int:
+    """Run the day close as the job does, on the test's clock; the tickets it closed."""
+    settings = make_settings(database_url, redis_url)
+    db, redis = Database(database_url), Redis.from_url(redis_url)
+    try:
+        tickets = TicketService(db, Publisher(redis))
+        return (await Housekeeping(db, tickets, settings, clock).close_days()).tickets
+    finally:
+        await redis.aclose()
+        await db.dispose()
+
+
+async def test_the_day_close_keeps_tickets_waiting_over_lunch_and_closes_after_the_last_range(
+    demo: Client, clock: Moment, database_url: str, redis_url: str
+) -> None:
+    clock.local(date(2026, 12, 2), 11, 0)
+    issued = await walk_in(demo)
+    assert issued.status_code == 201, issued.text
+    clock.local(date(2026, 12, 2), 12, 15)  # the lunch break (every other line still open)
+    assert await close_days(database_url, redis_url, clock) == 0
+    clock.local(date(2026, 12, 2), 20, 45)  # after the centre's last closing (20:00) and grace
+    assert await close_days(database_url, redis_url, clock) == 1
+    ticket = await demo.get(f"/api/tickets/{issued.json()['id']}")
+    assert ticket.json()["status"] == "closed"

@@ -7,6 +7,7 @@ from datetime import date
 
 import pytest
 
+from queueing.appointments.config import from_opening_hours
 from queueing.models import Service, Site
 from queueing.sites.calendars import calendar_of
 from queueing.sites.config import DEMO_SITE, ConfigError, dumps, expand_opening_hours, load, loads
@@ -146,3 +147,10 @@ def test_a_services_calendar_joins_its_own_closures_its_sites_and_its_dates() ->
     assert calendar.closed(date(2027, 1, 18))  # after the last day
     assert not calendar.closed(date(2026, 12, 9))
     assert calendar.available(date(2026, 12, 25)) and not calendar.available(date(2027, 1, 16))
+
+
+def test_booking_periods_from_hours_with_a_lunch_break_leave_the_break_out() -> None:
+    service = Service(opening_hours={"mon-fri": "08:00-11:30, 12:30-16:00", "sat-sun": "closed"})
+    weekly = from_opening_hours(service)
+    assert weekly["mon"] == [["08:00", "11:30"], ["12:30", "16:00"]]
+    assert "sat" not in weekly
