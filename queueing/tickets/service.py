@@ -368,6 +368,7 @@ class TicketService:
                 # Sending a customer on is horizontal service; putting them first in another
                 # unit's line is that unit's decision.
                 principal.require_serve(site.id, target.id)
+            _refuse_when_not_available(site, target, self.clock())
             self._check(ticket, Step.TRANSFER)
             now = self.clock()
             moved = {"from_service": ctx.service.slug, "to_service": target.slug,
@@ -717,6 +718,13 @@ def _refuse_when_service_closed(site: SiteConf, service: ServiceConf, now: datet
         f"{service.slug} is closed now" + (f"; it opens at {when}" if when else ""),
         opens_at=when,
     )
+
+
+def _refuse_when_not_available(site: Site, service: Service, now: datetime) -> None:
+    """Nobody joins a pop-up service's line outside its dates, by a transfer either."""
+    day, dates = service_day(now, site.timezone), calendar_of(site, service)
+    if not dates.available(day):
+        raise not_available(service.slug, dates, day)
 
 
 def _refuse_when_closed(site: Site, service: Service, now: datetime, calendar: Calendar) -> None:

@@ -251,3 +251,17 @@ async def test_the_day_close_keeps_tickets_waiting_over_lunch_and_closes_after_t
     assert await close_days(database_url, redis_url, clock) == 1
     ticket = await demo.get(f"/api/tickets/{issued.json()['id']}")
     assert ticket.json()["status"] == "closed"
+
+
+async def test_no_ticket_is_transferred_to_a_pop_up_outside_its_dates(
+    demo: Client, clock: Moment
+) -> None:
+    admin = await token_for(demo, "admin")
+    clock.local(date(2027, 1, 18), 10)  # the Monday after its last day
+    issued = await walk_in(demo, "nurse-walk-in")
+    assert issued.status_code == 201, issued.text
+    url = f"/api/tickets/{issued.json()['id']}/transfer"
+    assert_not_available(await demo.post(url, json={"service": POPUP}, headers=admin))
+    clock.local(date(2027, 1, 15), 10)  # its last day
+    moved = await demo.post(url, json={"service": POPUP}, headers=admin)
+    assert moved.status_code == 200, moved.text
