@@ -82,7 +82,9 @@ async def fill(db: Database, waiting: int) -> tuple[Site, list[Service]]:
 
 
 def ticket(site: Site, service: Service, number: str, sequence: int) -> Ticket:
-    made = Ticket(site_id=site.id, number=number, prefix=number[0], sequence=sequence)
+    made = Ticket(
+        site_id=site.id, number=number, prefix=number.rstrip("0123456789"), sequence=sequence
+    )
     made.service_day, made.service_id = utcnow().date().isoformat(), service.id
     made.status = "waiting"
     made.issued_at = made.ranked_at = utcnow()

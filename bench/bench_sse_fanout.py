@@ -56,7 +56,7 @@ import servers  # noqa: E402
 from litestar import Litestar, get, post  # noqa: E402
 from litestar.response import ServerSentEvent  # noqa: E402
 
-CALLED = re.compile(rb'"kind":"ticket\.called","at":"[^"]*","number":"([A-Z][0-9]+)"')
+CALLED = re.compile(rb'"kind":"ticket\.called","at":"[^"]*","number":"([A-Z]{1,2}[0-9]+)"')
 PASSWORD = "bench-password"
 CLIENT_PROCESSES = 2
 SPACING = 0.6  # seconds between calls: each call's fan-out finishes before the next

@@ -165,11 +165,11 @@ def _components(settings: Settings, clock: Clock) -> Components:
     enqueuer = JobEnqueuer(settings.redis_url)
     # One lobby read model: what tickets, displays and staffing learn and show of the lobby.
     learning = EtaSource()
-    lobby = LobbyReader(db, learning)
+    lobby = LobbyReader(db, learning, now=clock)
     tickets = TicketService(
         db, publisher, clock=clock, after_commit=enqueuer.after_commit, lobby=lobby, config=config
     )
-    sites = SiteService(db, publisher)
+    sites = SiteService(db, publisher, clock=clock)
     displays = display_state(db, lobby, settings.redis_url)
     auth = AuthService(db, settings.secret_key, settings.token_minutes, throttle, clock=clock)
     config_admin = ConfigAdminService(db, publisher, auth)

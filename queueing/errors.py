@@ -112,6 +112,14 @@ class ServiceClosed(Conflict):
     kind = "service-closed"
 
 
+class ServiceNotAvailable(Conflict):
+    """A pop-up service outside its dates; `available_from` / `available_until` (extra) say
+    which dates it has."""
+
+    title = "Service not available"
+    kind = "service-not-available"
+
+
 class PointNotOpen(Conflict):
     """A call at a service point that is paused or closed; `state` (extra) says which."""
 

@@ -133,8 +133,9 @@ def default_slot_minutes(service: Service) -> int:
 
 
 def from_opening_hours(service: Service) -> dict[str, list[list[str]]]:
+    """Booking periods from the opening hours, every range of a day (none over a lunch break)."""
     days = expand_opening_hours(service.opening_hours or {})
-    return {day: [[hours[0], hours[1]]] for day in DAYS if (hours := days.get(day))}
+    return {day: [list(r) for r in ranges] for day in DAYS if (ranges := days.get(day))}
 
 
 def schedule_of(service: Service, row: AppointmentSchedule | None) -> Schedule:

@@ -48,7 +48,10 @@ class AppointmentController(Controller):
         guards=[anonymous_rate_limit],
         opt=PUBLIC,
         summary="Book a slot",
-        description="409 when the slot is full. Rate-limited per client when anonymous.",
+        description=(
+            "409 when the slot is full, or (`service-not-available`) when the day is outside a "
+            "pop-up service's dates. Rate-limited per client when anonymous."
+        ),
     )
     async def book(
         self,

@@ -50,6 +50,7 @@ from queueing.outbox import plan as outbox
 from queueing.outbox.enqueue import JobEnqueuer
 from queueing.settings import Settings
 from queueing.sites import repository as sites_repo
+from queueing.sites.calendars import calendar_of, not_available
 from queueing.sites.config import ConfigError
 from queueing.tickets import repository as tickets_repo
 from queueing.tickets.schemas import Contact, IssueTicket, TicketView
@@ -149,6 +150,9 @@ class AppointmentService:
         schedule = await _schedule(session, service)
         _in_range(start.date(), "start")
         day = start.astimezone(ZoneInfo(site.timezone)).date()
+        dates = calendar_of(site, service)
+        if not dates.available(day):
+            raise not_available(service.slug, dates, day)
         slots = await _day_slots(session, site, service, schedule, day)
         try:
             slot = check_bookable(
@@ -561,8 +565,11 @@ def _in_range(day: date, field: str) -> None:
 async def _day_slots(
     session: AsyncSession, site: Site, service: Service, schedule: Schedule, day: date
 ) -> list[Slot]:
-    closed = is_public_holiday(day, schedule.holidays) or bool(
-        await repository.closed_days(session, site.id, service.id, day, day)
+    # The site file's closures and a pop-up's dates close bookings as they close walk-ins.
+    closed = (
+        is_public_holiday(day, schedule.holidays)
+        or calendar_of(site, service).closed(day)
+        or bool(await repository.closed_days(session, site.id, service.id, day, day))
     )
     return day_slots(day, site.timezone, schedule, closed)
 

@@ -466,7 +466,7 @@ def _site_info(site: Site, units: Any, state: LiveState) -> SiteInfo:
                 open=state.service_open(s.slug),
                 target_seconds=int(s.target_seconds),
             )
-            for s in state.services.values()
+            for s in state.offered  # a pop-up service outside its dates is not offered
         ],
         service_points=[
             PointInfoView(p.slug, state.point_unit(p), dict(p.labels))
@@ -476,7 +476,7 @@ def _site_info(site: Site, units: Any, state: LiveState) -> SiteInfo:
 
 
 def _listed_units(units: Any, state: LiveState) -> list[tuple[str, dict[str, str]]]:
-    shown = [state.service_unit(s) for s in state.services.values()]
+    shown = [state.service_unit(s) for s in state.offered]
     shown += [state.point_unit(p) for p in state.points.values()]
     return state.public.listed(((u.slug, u.names) for u in units), shown)
 

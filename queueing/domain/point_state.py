@@ -14,7 +14,7 @@ from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from queueing.domain.dayclose import closing_time
-from queueing.domain.hours import Week, hours_on
+from queueing.domain.hours import Week, closes_on
 
 
 class PointState(StrEnum):
@@ -47,7 +47,8 @@ def closes_itself_at(since: datetime, timezone: str, weeks: Iterable[Week]) -> d
     that, at the local midnight that ends the day (someone staying late is not turned out)."""
     zone = ZoneInfo(timezone)
     day = since.astimezone(zone).date()
-    closes = [_end(hours[1]) if hours else None for hours in (hours_on(w, day) for w in weeks)]
+    # The day's last range: a lunch break does not close a point staff opened in the morning.
+    closes = [_end(end) if end else None for end in (closes_on(w, day) for w in weeks)]
     ends = closing_time(day, timezone, closes, grace_minutes=0)
     if since < ends:
         return ends

@@ -20,7 +20,7 @@ from queueing.clock import Clock
 from queueing.db import Database
 from queueing.domain.checkin import is_no_show
 from queueing.domain.dayclose import closing_time, retention_cutoff
-from queueing.domain.hours import hours_on
+from queueing.domain.hours import closes_on
 from queueing.domain.lifecycle import Step, TicketStatus, allowed_from
 from queueing.domain.reminders import no_show_due
 from queueing.errors import Conflict
@@ -194,8 +194,9 @@ class Housekeeping:
 def _closes(services: Sequence[Service], day: date) -> list[time | None]:
     closes: list[time | None] = []
     for service in services:
-        hours = hours_on(expand_opening_hours(service.opening_hours or {}), day)
-        closes.append(None if hours is None else _end(hours[1]))
+        # The last range of the day: tickets waiting over a lunch break are not closed.
+        end = closes_on(expand_opening_hours(service.opening_hours or {}), day)
+        closes.append(None if end is None else _end(end))
     return closes
 
 

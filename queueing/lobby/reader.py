@@ -23,6 +23,7 @@ from dataclasses import dataclass, replace
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from queueing.clock import Clock
 from queueing.db import Database
 from queueing.domain.estimate import estimated_wait_seconds
 from queueing.domain.eta import Estimate, EstimateLedger, Snapshot
@@ -124,8 +125,11 @@ class LobbyReader:
         calibrate_seconds: float = CALIBRATE_SECONDS,
         fresh_seconds: float = FRESH_SECONDS,
         clock: Callable[[], float] = time.monotonic,
+        now: Clock = utcnow,
     ) -> None:
         self.db = db
+        # The app's clock: the date a pop-up service is offered on and the hours are read at.
+        self.now = now
         self.learning = learning
         self.calibrate_seconds = calibrate_seconds
         self.fresh_seconds = fresh_seconds
@@ -202,7 +206,7 @@ class LobbyReader:
         waiting = await repository.waiting(session, site.id)
         read = await self.shared_in(session, site, waiting)
         plain = build_state(
-            site.slug, site.timezone, site.event_sequence, utcnow(), services, points, waiting,
+            site.slug, site.timezone, site.event_sequence, self.now(), services, points, waiting,
             neutral_unit=site.neutral_unit,
         )  # fmt: skip
         return _with_estimates(plain, read, waiting)

@@ -24,10 +24,12 @@ from queueing.models import (
     ProfileEntry,
     Service,
     ServicePoint,
+    Site,
     Ticket,
     TicketStep,
     Unit,
 )
+from queueing.sites.calendars import calendar_of
 
 AT_COUNTER = [TicketStatus.CALLED.value, TicketStatus.SERVING.value]
 WAITING = TicketStatus.WAITING.value
@@ -191,15 +193,16 @@ async def units(session: AsyncSession, site_id: int) -> Sequence[Unit]:
 async def services(session: AsyncSession, site_id: int) -> list[ServiceInfo]:
     """The site's services in display order (by unit, then by the unit's own order)."""
     rows = await session.execute(
-        select(Service, Unit.slug)
+        select(Service, Unit.slug, Site)
         .join(Unit, Unit.id == Service.unit_id)
+        .join(Site, Site.id == Service.site_id)
         .where(Service.site_id == site_id)
         .order_by(Unit.position, Service.position, Service.id)
     )
-    return [_service_info(service, unit) for service, unit in rows]
+    return [_service_info(service, unit, site) for service, unit, site in rows]
 
 
-def _service_info(service: Service, unit: str) -> ServiceInfo:
+def _service_info(service: Service, unit: str, site: Site) -> ServiceInfo:
     return ServiceInfo(
         slug=service.slug,
         unit=unit,
@@ -212,6 +215,7 @@ def _service_info(service: Service, unit: str) -> ServiceInfo:
         accepts=service.accepts,
         id=service.id,
         target_share=service.target_share,
+        calendar=calendar_of(site, service),
     )
 
 

@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from queueing.domain.availability import ALWAYS, Calendar
 from queueing.domain.estimate import estimated_wait_seconds
 from queueing.domain.hours import is_open
 from queueing.domain.line import line_key
@@ -38,6 +39,7 @@ class ServiceInfo:
     accepts: str = "walk-in"
     id: int = 0  # the estimate keys services by id
     target_share: float = 0.8  # of tickets called within target_seconds (the service level)
+    calendar: Calendar = ALWAYS  # closures, and a pop-up's dates
 
     @property
     def public_labels(self) -> dict[str, str]:
@@ -168,7 +170,18 @@ class LiveState:
             week = expand_opening_hours(dict(service.opening_hours))
         except ConfigError:
             return True  # a config the importer accepted cannot fail here; stay visible if it does
-        return is_open(week, self.now, self.timezone)
+        return is_open(week, self.now, self.timezone, service.calendar.closed)
+
+    def service_available(self, slug: str) -> bool:
+        """Whether the service exists today (a pop-up within its dates): the public lists, the
+        kiosk and the lobby show only those; its tickets and statistics stay either way."""
+        service = self.services.get(slug)
+        return service is not None and service.calendar.available_at(self.now, self.timezone)
+
+    @property
+    def offered(self) -> list[ServiceInfo]:
+        """The services available today, in display order."""
+        return [s for s in self.services.values() if self.service_available(s.slug)]
 
     def point_open(self, slug: str) -> bool:
         """A point is open when staff opened it (signed in); one never given a state, when some

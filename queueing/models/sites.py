@@ -28,6 +28,9 @@ class Site(Base):
     neutral_unit: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     # The street address per language ({"fi": "Piispansilta 11, Espoo"}); None: not given.
     address: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    # Dates no service takes walk-ins: [{"date", "until"?, "reason"?}], ISO dates, as in the file.
+    closures: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    holidays: Mapped[str | None] = mapped_column(String(8), nullable=True)  # "FI"; None: none
     # The last event sequence handed out; bumped inside each writing transaction so the event
     # log has no gaps and its order is the commit order.
     event_sequence: Mapped[int] = mapped_column(Integer, default=0)
@@ -58,7 +61,7 @@ class Service(Base):
     unit_id: Mapped[int] = mapped_column(ForeignKey("units.id", ondelete="CASCADE"))
     slug: Mapped[str] = mapped_column(String(64))
     names: Mapped[dict[str, Any]] = mapped_column(JSON)
-    prefix: Mapped[str] = mapped_column(String(1))
+    prefix: Mapped[str] = mapped_column(String(2))
     target_share: Mapped[float] = mapped_column(Float)
     target_seconds: Mapped[float] = mapped_column(Float)
     typical_service_seconds: Mapped[float] = mapped_column(Float)
@@ -66,6 +69,10 @@ class Service(Base):
     neutral_label: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     accepts: Mapped[str] = mapped_column(String(16), default="walk-in")
     opening_hours: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # A pop-up service exists only between these site-local dates (inclusive; None: open-ended).
+    available_from: Mapped[date | None] = mapped_column(Date, nullable=True)
+    available_until: Mapped[date | None] = mapped_column(Date, nullable=True)
+    closures: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     position: Mapped[int] = mapped_column(Integer, default=0)
 
 
@@ -111,6 +118,6 @@ class NumberCounter(Base):
     site_id: Mapped[int] = mapped_column(
         ForeignKey("sites.id", ondelete="CASCADE"), primary_key=True
     )
-    prefix: Mapped[str] = mapped_column(String(1), primary_key=True)
+    prefix: Mapped[str] = mapped_column(String(2), primary_key=True)
     service_day: Mapped[date] = mapped_column(Date)
     last_number: Mapped[int] = mapped_column(Integer, default=0)

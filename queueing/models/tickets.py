@@ -36,7 +36,7 @@ class Ticket(Base):
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
     site_id: Mapped[int] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"))
     number: Mapped[str] = mapped_column(String(8))
-    prefix: Mapped[str] = mapped_column(String(1))
+    prefix: Mapped[str] = mapped_column(String(2))
     sequence: Mapped[int] = mapped_column(Integer)
     service_day: Mapped[str] = mapped_column(String(10))
     service_id: Mapped[int] = mapped_column(ForeignKey("services.id"))

@@ -44,8 +44,9 @@ class OrganisationDetail(msgspec.Struct, kw_only=True):
 class HoursToday(msgspec.Struct):
     """Today's opening hours in the site's wall clock ("24:00" closes at midnight)."""
 
-    opens: str
-    closes: str
+    opens: str  # the first opening
+    closes: str  # the last closing
+    ranges: list[list[str]] = msgspec.field(default_factory=list)  # [opens, closes] each, in order
 
 
 class SiteWait(msgspec.Struct, kw_only=True):

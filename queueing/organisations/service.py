@@ -110,6 +110,8 @@ class OrganisationService:
             _wait(site, line, language or site.languages[0], now)
             for site in lobbies.sites
             if (line := site.state.lines.get(service_slug)) is not None
+            # A pop-up service exists only within its dates.
+            and line.service.calendar.available_at(now, site.timezone)
         ]
         return sorted(rows, key=shortest_first)
 
@@ -165,24 +167,31 @@ def _wait(site: SiteLobby, line: Line, lang: str, now: Any) -> SiteWait:
     wait, wait_range = line.newcomer_wait()
     labels = service.public_labels  # a sensitive service: its neutral label only
     week = _week(service.opening_hours)
-    today = hours_on(week, now.astimezone(ZoneInfo(site.timezone)).date())
+    local_day = now.astimezone(ZoneInfo(site.timezone)).date()
+    closed_today = service.calendar.closed(local_day)  # a holiday or a closure
+    today = None if closed_today else hours_on(week, local_day)
     return SiteWait(
         site=site.slug,
         service=service.slug,
         waiting=line.waiting,
         estimated_wait_seconds=wait,
         estimated_wait_range_seconds=list(wait_range) if wait_range else None,
-        open_now=is_open(week, now, site.timezone),
+        open_now=is_open(week, now, site.timezone, service.calendar.closed),
         served_now=line.served_now,
         walk_in=service.accepts in WALK_IN,
         site_name=_name(site.names, lang),
         site_names=site.names,
         service_name=_name(labels, lang),
         service_names=labels,
-        hours_today=None if today is None else HoursToday(*today),
+        hours_today=None if not today else _hours_today(today),
         timezone=site.timezone,
         address=site.address,
     )
+
+
+def _hours_today(ranges: Any) -> HoursToday:
+    """From the first opening to the last closing, with each range (a lunch break between)."""
+    return HoursToday(ranges[0][0], ranges[-1][1], [list(r) for r in ranges])
 
 
 def _week(hours: Any) -> Any:

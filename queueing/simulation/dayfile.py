@@ -124,8 +124,10 @@ def _early(spec: DaySpec) -> tuple[float, float]:
 def _service(spec: DaySpec, slug: str, unit: str, cfg: config.ServiceConfig) -> ServiceModel:
     entry = spec.services.get(slug, ServiceSpec())
     share, target = config.parse_target(cfg.target)
-    hours = config.expand_opening_hours(cfg.opening_hours).get(spec.weekday)
-    opens, closes = (_clock(hours[0]), _clock(hours[1])) if hours else (0.0, 0.0)
+    ranges = config.expand_opening_hours(cfg.opening_hours).get(spec.weekday)
+    # The simulator's day has one opening: from the first range's start to the last one's end
+    # (a lunch break is modelled by the day file's arrivals and shifts, not by the hours).
+    opens, closes = (_clock(ranges[0][0]), _clock(ranges[-1][1])) if ranges else (0.0, 0.0)
     patience = entry.patience_minutes or spec.defaults.patience_minutes
     no_show = entry.appointments.no_show if entry.appointments else 0.0
     return ServiceModel(

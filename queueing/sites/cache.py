@@ -26,15 +26,17 @@ from redis.asyncio import Redis
 from redis.exceptions import RedisError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from queueing.domain.hours import next_opening
+from queueing.domain.availability import Calendar
+from queueing.domain.hours import Day, next_opening
 from queueing.events.publisher import CONFIG_CHANNEL
 from queueing.models import Service, ServicePoint, Site
 from queueing.sites import repository
+from queueing.sites.calendars import calendar_of
 from queueing.sites.config import expand_opening_hours
 from queueing.sites.labels import service_label
 
 log = structlog.get_logger(__name__)
-Week = dict[str, tuple[str, str] | None]
+Week = dict[str, Day | None]
 _M = TypeVar("_M", Site, Service)
 
 
@@ -56,12 +58,15 @@ class ServiceConf(msgspec.Struct, frozen=True):
     week: Week
     # A detached copy for the lobby's API (LobbyReader.ticket takes ORM rows).
     row: Service
+    # Closures and a pop-up's dates; asked with the moment of each request, so a snapshot
+    # read yesterday still answers for today's date.
+    calendar: Calendar = Calendar()
 
     def label(self, language: str) -> str:
         return self.labels.get(language) or self.labels["fi"]
 
     def opens(self, now: datetime, timezone: str) -> datetime | None:
-        return next_opening(self.week, now, timezone)
+        return next_opening(self.week, now, timezone, self.calendar.closed)
 
 
 class PointConf(msgspec.Struct, frozen=True):
@@ -151,7 +156,7 @@ async def _load(session: AsyncSession, slug: str, now: float) -> SiteConf | None
         need_types=list(site.need_types or []),
         neutral_unit=site.neutral_unit,
         units={u.id: UnitConf(u.id, u.slug) for u in units},
-        services={s.id: _service(s, languages) for s in services},
+        services={s.id: _service(s, languages, calendar_of(site, s)) for s in services},
         service_slugs={s.slug: s.id for s in services},
         points={p.id: _point(p, profiles.get(p.id, [])) for p in points},
         point_slugs={p.slug: p.id for p in points},
@@ -160,7 +165,7 @@ async def _load(session: AsyncSession, slug: str, now: float) -> SiteConf | None
     )
 
 
-def _service(service: Service, languages: list[str]) -> ServiceConf:
+def _service(service: Service, languages: list[str], calendar: Calendar) -> ServiceConf:
     return ServiceConf(
         id=service.id,
         slug=service.slug,
@@ -172,6 +177,7 @@ def _service(service: Service, languages: list[str]) -> ServiceConf:
         labels={language: service_label(service, language) for language in languages},
         week=expand_opening_hours(service.opening_hours or {}),
         row=_detached(Service, service),
+        calendar=calendar,
     )
 
 

@@ -8,13 +8,18 @@ Format: docs/site-config.md.
 from __future__ import annotations
 
 import re
+from datetime import date
+from itertools import pairwise
 from pathlib import Path
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import holidays as holiday_calendars
 import msgspec
 import yaml
 
+from queueing.domain.availability import MAX_CLOSURE_DAYS
+from queueing.domain.hours import Day
 from queueing.domain.public_units import NEUTRAL_NAMES, NEUTRAL_SLUG
 
 # A BCP 47 language tag in its canonical case: language, then optional script, region, variants
@@ -26,7 +31,8 @@ BCP47 = (
 Language = Annotated[str, msgspec.Meta(pattern=BCP47, max_length=35)]
 LANGUAGES: tuple[str, ...] = ("fi", "sv", "en")
 Slug = Annotated[str, msgspec.Meta(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$", max_length=64)]
-Prefix = Annotated[str, msgspec.Meta(pattern=r"^[A-Z]$")]
+# One or two letters: "K017", or "VA003" for a pop-up that needs a letter of its own.
+Prefix = Annotated[str, msgspec.Meta(pattern=r"^[A-Z]{1,2}$")]
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _TARGET = re.compile(r"^\s*(\d{1,3}(?:\.\d+)?)\s*%\s*within\s*(\d+(?:\.\d+)?)\s*min(?:ute)?s?\s*$")
 _HOURS = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)-(?:([01]\d|2[0-3]):([0-5]\d)|24:00)$")
@@ -55,6 +61,17 @@ class Names(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True):
         return cls(**{k: v for k, v in data.items() if k in cls.__struct_fields__})
 
 
+LocalDate = date  # the field `date` below hides the type inside its class
+
+
+class ClosureConfig(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True):
+    """A date (or dates, to `until` inclusive) that takes no walk-ins whatever the hours say."""
+
+    date: date
+    until: LocalDate | None = None
+    reason: Names | None = None
+
+
 class ServiceConfig(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True):
     slug: Slug
     name: Names
@@ -65,6 +82,10 @@ class ServiceConfig(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=Tr
     neutral_label: Names | None = None
     accepts: Literal["walk-in", "appointment", "both"] = "walk-in"
     opening_hours: dict[str, str] = msgspec.field(default_factory=dict)
+    # A pop-up service exists only between these local dates (inclusive; None: open-ended).
+    available_from: date | None = None
+    available_until: date | None = None
+    closures: list[ClosureConfig] = msgspec.field(default_factory=list)
 
 
 class UnitConfig(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True):
@@ -119,6 +140,9 @@ class SiteConfig(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True)
     # Where the site is, as the organisation's pages show it ("Piispansilta 11, Espoo").
     address: Names | None = None
     need_types: list[NeedTypeConfig] = msgspec.field(default_factory=list)
+    # Public holidays of this country (ISO 3166 code, "FI") close every service; None: none.
+    holidays: str | None = None
+    closures: list[ClosureConfig] = msgspec.field(default_factory=list)
     units: list[UnitConfig] = msgspec.field(default_factory=list)
     serving_agreements: list[ServingAgreementConfig] = msgspec.field(default_factory=list)
     service_points: list[ServicePointConfig] = msgspec.field(default_factory=list)
@@ -145,9 +169,10 @@ def _num(value: float) -> str:
     return str(int(value)) if float(value).is_integer() else f"{value:g}"
 
 
-def expand_opening_hours(hours: dict[str, str]) -> dict[str, tuple[str, str] | None]:
-    """{'mon-fri': '08:00-16:00', 'sat': 'closed'} -> one entry per day (None when closed)."""
-    result: dict[str, tuple[str, str] | None] = {}
+def expand_opening_hours(hours: dict[str, str]) -> dict[str, Day | None]:
+    """{'mon-fri': '08:00-11:30, 12:30-16:00', 'sat': 'closed'} -> one entry per day, its
+    ranges in order (None when closed)."""
+    result: dict[str, Day | None] = {}
     for key, value in hours.items():
         for day in _days(key):
             result[day] = _hours(key, value)
@@ -162,14 +187,46 @@ def _days(key: str) -> list[str]:
     return list(DAYS[DAYS.index(first) : DAYS.index(last) + 1])
 
 
-def _hours(key: str, value: str) -> tuple[str, str] | None:
-    value = value.strip()
-    if value.lower() == "closed":
+def _hours(key: str, value: str) -> Day | None:
+    if value.strip().lower() == "closed":
         return None
-    match = _HOURS.match(value)
-    if not match or value[:5] >= value[6:]:
-        raise ConfigError(f"opening_hours.{key} {value!r} is not like '08:00-16:00' or 'closed'")
-    return value[:5], value[6:]
+    ranges = tuple(_range(key, value, part.strip()) for part in value.split(","))
+    for before, after in pairwise(ranges):
+        # A range may start where the one before it closes, never earlier.
+        if after[0] < before[1]:
+            raise ConfigError(
+                f"opening_hours.{key} {value.strip()!r}: the ranges must be in order and "
+                "must not overlap"
+            )
+    return ranges
+
+
+def _range(key: str, value: str, part: str) -> tuple[str, str]:
+    match = _HOURS.match(part)
+    if not match or part[:5] >= part[6:]:
+        raise ConfigError(
+            f"opening_hours.{key} {value.strip()!r} is not like '08:00-16:00', "
+            "'08:00-11:30, 12:30-16:00' or 'closed'"
+        )
+    return part[:5], part[6:]
+
+
+def _check_closures(closures: list[ClosureConfig], field: str) -> None:
+    for index, closure in enumerate(closures):
+        until = closure.until or closure.date
+        if until < closure.date:
+            raise ConfigError(f"{field}[{index}].until {until} is before its date {closure.date}")
+        if (until - closure.date).days >= MAX_CLOSURE_DAYS:
+            raise ConfigError(f"{field}[{index}] spans more than {MAX_CLOSURE_DAYS} days")
+
+
+def _check_service_dates(service: ServiceConfig) -> None:
+    first, last = service.available_from, service.available_until
+    if first is not None and last is not None and last < first:
+        raise ConfigError(
+            f"services.{service.slug}.available_until {last} is before available_from {first}"
+        )
+    _check_closures(service.closures, f"services.{service.slug}.closures")
 
 
 def validate(config: SiteConfig) -> SiteConfig:
@@ -193,10 +250,16 @@ def validate(config: SiteConfig) -> SiteConfig:
             raise ConfigError(f"services.{service.slug}.{exc}") from exc
         if service.sensitive and service.neutral_label is None:
             raise ConfigError(f"services.{service.slug}.neutral_label is required when sensitive")
-        expand_opening_hours(service.opening_hours)
+        try:
+            expand_opening_hours(service.opening_hours)
+        except ConfigError as exc:
+            raise ConfigError(f"services.{service.slug}.{exc}") from exc
+        _check_service_dates(service)
         if not service.typical_service_minutes > 0:
             raise ConfigError(f"services.{service.slug}.typical_service_minutes must be > 0")
     _unique([n.slug for n in config.need_types], "need_types[].slug")
+    _check_closures(config.closures, "closures")
+    _check_holidays(config.holidays)
     if not config.languages:
         raise ConfigError("languages must list at least one language")
     _unique(list(config.languages), "languages[]")
@@ -213,6 +276,13 @@ def validate(config: SiteConfig) -> SiteConfig:
                     f"no serving_agreements entry lets {point.unit!r} serve it"
                 )
     return config
+
+
+def _check_holidays(country: str | None) -> None:
+    if country is None:
+        return
+    if country not in holiday_calendars.list_supported_countries():
+        raise ConfigError(f"holidays {country!r} is not a country code the calendar knows")
 
 
 def _servable(

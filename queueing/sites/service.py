@@ -5,10 +5,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+import msgspec
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from queueing.access.principal import Principal
 from queueing.audit import repository as audit
+from queueing.clock import Clock, utcnow
 from queueing.db import Database
 from queueing.domain.public_units import public_units
 from queueing.errors import Forbidden, InvalidInput, NotFound
@@ -17,6 +19,7 @@ from queueing.events.publisher import Publisher
 from queueing.models import Organisation, Service, ServicePoint, Site, TicketStep, Unit
 from queueing.sites import config as cfg
 from queueing.sites import repository
+from queueing.sites.calendars import calendar_of
 from queueing.sites.labels import service_label
 from queueing.sites.schemas import (
     NeedTypeSummary,
@@ -30,9 +33,12 @@ from queueing.sites.schemas import (
 
 
 class SiteService:
-    def __init__(self, db: Database, publisher: Publisher | None = None) -> None:
+    def __init__(
+        self, db: Database, publisher: Publisher | None = None, clock: Clock = utcnow
+    ) -> None:
         self.db = db
         self.publisher = publisher
+        self.clock = clock
 
     async def import_config(self, config: cfg.SiteConfig) -> list[str]:
         """Upsert a whole site by slugs; returns warnings for rows kept because tickets use them."""
@@ -66,7 +72,10 @@ class SiteService:
             services = await repository.services(session, site.id)
             points = await repository.service_points(session, site.id)
             profiles = await repository.profiles(session, site.id)
-        return _detail(site, units, services, points, profiles, language or site.languages[0])
+        now = self.clock()
+        # A pop-up service outside its dates is not listed; its tickets and statistics stay.
+        offered = [s for s in services if calendar_of(site, s).available_at(now, site.timezone)]
+        return _detail(site, units, offered, points, profiles, language or site.languages[0])
 
     async def set_profile(
         self, site_slug: str, point_slug: str, service_slugs: list[str], principal: Principal
@@ -191,6 +200,7 @@ class SiteImport:
         site.organisation_id = await self._organisation()
         site.neutral_unit = _neutral_unit(c.neutral_unit)
         site.address = _names(c.address) if c.address else None
+        site.closures, site.holidays = _closures(c.closures), c.holidays
         await self.session.flush()
         return site
 
@@ -294,6 +304,17 @@ def _fill_service(service: Service, sc: cfg.ServiceConfig, unit_id: int, positio
     service.sensitive, service.accepts = sc.sensitive, sc.accepts
     service.neutral_label = _names(sc.neutral_label) if sc.neutral_label else None
     service.opening_hours, service.position = dict(sc.opening_hours), position
+    service.available_from, service.available_until = sc.available_from, sc.available_until
+    service.closures = _closures(sc.closures)
+
+
+def _closures(closures: list[cfg.ClosureConfig]) -> list[dict[str, Any]]:
+    """Stored as the file says them, ISO dates, so export gives the same text back."""
+    return list(msgspec.to_builtins(closures))
+
+
+def _closure_configs(stored: list[dict[str, Any]] | None) -> list[cfg.ClosureConfig]:
+    return msgspec.convert(stored or [], list[cfg.ClosureConfig])
 
 
 def _need_type(n: cfg.NeedTypeConfig) -> dict[str, Any]:
@@ -323,6 +344,8 @@ def _to_config(
             cfg.NeedTypeConfig(slug=n["slug"], name=_to_names(n["names"]), priority=n["priority"])
             for n in site.need_types
         ],
+        holidays=site.holidays,
+        closures=_closure_configs(site.closures),
         units=[
             cfg.UnitConfig(
                 slug=u.slug,
@@ -369,6 +392,9 @@ def _service_config(s: Service) -> cfg.ServiceConfig:
         neutral_label=_to_names(s.neutral_label) if s.neutral_label else None,
         accepts=s.accepts,  # type: ignore[arg-type]
         opening_hours=dict(s.opening_hours),
+        available_from=s.available_from,
+        available_until=s.available_until,
+        closures=_closure_configs(s.closures),
     )
 
 
@@ -392,7 +418,9 @@ def _detail(
     )
     service_units = [public.of_service(unit_slug[s.unit_id], s.sensitive) for s in services]
     point_units = [
-        public.of_point(unit_slug[p.unit_id], (sensitive[i] for i in profiles.get(p.id, [])))
+        public.of_point(
+            unit_slug[p.unit_id], (sensitive[i] for i in profiles.get(p.id, []) if i in sensitive)
+        )
         for p in points
     ]
     listed = public.listed(((u.slug, u.names) for u in units), service_units + point_units)

@@ -60,7 +60,9 @@ class CustomerTicketController(Controller):
             "Issue a ticket for a service. Rate-limited per client when anonymous. Staff (bearer "
             "token) and kiosk devices (X-Device-Token) may set priority and confirm needs; "
             "a customer's needs are recorded as asked. Outside the service's opening hours 409 "
-            "(`service-closed`, with `opens_at`), unless staff issue it with their bearer token."
+            "(`service-closed`, with `opens_at`), unless staff issue it with their bearer token. "
+            "A pop-up service outside its dates: 409 (`service-not-available`, with "
+            "`available_from` and `available_until`), for staff too."
         ),
     )
     async def issue(

@@ -23,6 +23,7 @@ from queueing.access.principal import Principal
 from queueing.audit import repository as audit
 from queueing.clock import Clock
 from queueing.db import Database
+from queueing.domain.availability import Calendar
 from queueing.domain.hours import next_opening
 from queueing.domain.languages import NotASiteLanguage, site_language
 from queueing.domain.lifecycle import (
@@ -54,6 +55,7 @@ from queueing.models import (
 )
 from queueing.sites import repository as sites_repo
 from queueing.sites.cache import ConfigCache, ServiceConf, SiteConf
+from queueing.sites.calendars import calendar_of, not_available
 from queueing.sites.config import expand_opening_hours
 from queueing.tickets import fast, repository, steps
 from queueing.tickets.issuers import check_issuer, has_priority_need, servable_profile
@@ -162,6 +164,8 @@ class TicketService:
             raise InvalidInput("this service takes appointments only", field="service")
         now = self.clock()
         day = service_day(now, site.timezone)
+        if not service.calendar.available(day):
+            raise not_available(service.slug, service.calendar, day)
         ticket_id, contact = uuid.uuid4(), data.contact
         values = {
             "id": ticket_id, "site_id": site.id, "prefix": service.prefix,
@@ -226,9 +230,12 @@ class TicketService:
         if service.accepts == "appointment" and ranked_at is None:
             raise InvalidInput("this service takes appointments only", field="service")
         now = self.clock()
-        if ranked_at is None and not after_hours:
-            _refuse_when_closed(site, service, now)
         day = service_day(now, site.timezone)
+        calendar = calendar_of(site, service)
+        if ranked_at is None and not calendar.available(day):
+            raise not_available(service.slug, calendar, day)
+        if ranked_at is None and not after_hours:
+            _refuse_when_closed(site, service, now, calendar)
         counter = await repository.lock_counter(session, site.id, service.prefix, day)
         last = counter.last_number if counter.service_day == day else 0
         held = await repository.held_sequences(session, site.id, service.prefix)
@@ -361,6 +368,7 @@ class TicketService:
                 # Sending a customer on is horizontal service; putting them first in another
                 # unit's line is that unit's decision.
                 principal.require_serve(site.id, target.id)
+            _refuse_when_not_available(site, target, self.clock())
             self._check(ticket, Step.TRANSFER)
             now = self.clock()
             moved = {"from_service": ctx.service.slug, "to_service": target.slug,
@@ -712,9 +720,17 @@ def _refuse_when_service_closed(site: SiteConf, service: ServiceConf, now: datet
     )
 
 
-def _refuse_when_closed(site: Site, service: Service, now: datetime) -> None:
+def _refuse_when_not_available(site: Site, service: Service, now: datetime) -> None:
+    """Nobody joins a pop-up service's line outside its dates, by a transfer either."""
+    day, dates = service_day(now, site.timezone), calendar_of(site, service)
+    if not dates.available(day):
+        raise not_available(service.slug, dates, day)
+
+
+def _refuse_when_closed(site: Site, service: Service, now: datetime, calendar: Calendar) -> None:
     """A walk-in outside the hours is refused, not queued: the day close would end it unserved."""
-    opens = next_opening(expand_opening_hours(service.opening_hours or {}), now, site.timezone)
+    week = expand_opening_hours(service.opening_hours or {})
+    opens = next_opening(week, now, site.timezone, calendar.closed)
     if opens == now:
         return
     when = opens.isoformat() if opens else None

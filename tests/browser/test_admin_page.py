@@ -174,11 +174,6 @@ async def test_a_new_site_is_set_up_through_admin_alone_and_serves_a_customer(
     assert admin.errors == [] and kiosk.errors == [] and desk.errors == []  # type: ignore[attr-defined]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="several hour ranges a day (a lunch break) are validated by the opening-hours work "
-    "landing beside this; remove this mark when it has",
-)
 async def test_a_lunch_break_entered_in_admin_is_saved_as_two_ranges(
     browser: Browser, server: Server
 ) -> None:

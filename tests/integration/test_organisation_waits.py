@@ -59,7 +59,11 @@ async def test_every_site_offering_the_service_is_listed_shortest_wait_first(
     assert by_site["sello"]["site_name"] == "Espoo Service Centre Sello"
     assert by_site["sello"]["address"] == {"fi": "Leppävaarankatu 3-9, 02600 Espoo"}
     assert by_site["iso-omena"]["address"] is None  # its file gives none
-    assert by_site["lippulaiva"]["hours_today"] == {"opens": "09:00", "closes": "15:00"}
+    assert by_site["lippulaiva"]["hours_today"] == {
+        "opens": "09:00",
+        "closes": "15:00",
+        "ranges": [["09:00", "15:00"]],
+    }
 
 
 async def test_the_estimates_are_those_the_sites_lobby_displays_show(
@@ -93,7 +97,11 @@ async def test_open_now_follows_each_sites_hours_under_a_controlled_clock(
     rows = (await client.get(WAITS, params={"service": "kela-benefits"})).json()
     by_site = {r["site"]: r for r in rows}
     assert by_site["tapiola"]["open_now"] is False and by_site["sello"]["open_now"] is True
-    assert by_site["tapiola"]["hours_today"] == {"opens": "10:00", "closes": "16:00"}
+    assert by_site["tapiola"]["hours_today"] == {
+        "opens": "10:00",
+        "closes": "16:00",
+        "ranges": [["10:00", "16:00"]],
+    }
     clock.now = datetime(2026, 4, 5, 9, 0, tzinfo=UTC)  # Sunday: closed everywhere all day
     rows = (await client.get(WAITS, params={"service": "kela-benefits"})).json()
     assert [r["open_now"] for r in rows] == [False] * len(city.CITY)

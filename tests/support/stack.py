@@ -34,7 +34,8 @@ def in_thread(fn: Callable[..., T], *args: Any) -> T:
 # Tests run at any hour, and walk-in tickets are refused outside a service's hours: the test
 # databases' walk-in-only lines are open round the clock (lines that also take appointments keep
 # the demo's hours, which their booking slots follow). Tests of the hours themselves put the
-# demo's own hours back (`demo_hours`) and set the ticket service's clock.
+# demo's own hours back (`demo_hours`) and set the ticket service's clock. Likewise the demo's
+# closures, public holidays and pop-up dates are lifted, so no test depends on today's date.
 ROUND_THE_CLOCK = {"mon-sun": "00:00-24:00"}
 
 
@@ -51,13 +52,16 @@ async def open_walk_ins_round_the_clock(url: str, accepts: tuple[str, ...] = ("w
     from sqlalchemy import update
 
     from queueing.db import Database
-    from queueing.models import Service
+    from queueing.models import Service, Site
 
     db = Database(url)
     try:
         async with db.write() as session:
             walk_ins = update(Service).where(Service.accepts.in_(accepts))
             await session.execute(walk_ins.values(opening_hours=ROUND_THE_CLOCK))
+            undated = {"available_from": None, "available_until": None, "closures": []}
+            await session.execute(update(Service).values(undated))
+            await session.execute(update(Site).values(closures=[], holidays=None))
     finally:
         await db.dispose()
 

@@ -74,3 +74,13 @@ def test_the_appointments_file_names_the_bad_field() -> None:
         appointments_config.loads("site: x\ncolour: blue\n")
     config = appointments_config.load(appointments_config.DEMO_APPOINTMENTS)
     assert config.services["kela-appointment"].capacity == 2
+
+
+def test_a_two_letter_number_is_sent_whole_in_every_language() -> None:
+    context = {"number": "RK003", "point": "Huone 25", "ahead": 2, "site": "Iso Omena",
+               "feedback_url": "https://x/t/1#feedback"}  # fmt: skip
+    for language in ("fi", "sv", "en"):
+        for kind in ("called", "turn-near", "thanks"):
+            message = render(kind, language, context)
+            assert "RK003" in f"{message.subject} {message.body}", (kind, language)
+    assert render("called", "fi", context).body == "RK003, tule palvelupisteeseen Huone 25."

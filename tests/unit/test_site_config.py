@@ -114,12 +114,14 @@ def test_sensitive_services_are_in_the_mental_health_unit(demo: SiteConfig) -> N
             assert service.sensitive, service.slug
 
 
-def test_prefixes_are_single_capital_letters_never_shared_across_units(demo: SiteConfig) -> None:
+def test_prefixes_are_one_or_two_capital_letters_never_shared_across_units(
+    demo: SiteConfig,
+) -> None:
     unit_of = _unit_of_service(demo)
     units_by_prefix: dict[str, set[str]] = {}
     for service in _services(demo):
-        assert len(service.prefix) == 1, service.slug
-        assert "A" <= service.prefix <= "Z", service.slug
+        assert 1 <= len(service.prefix) <= 2, service.slug
+        assert all("A" <= letter <= "Z" for letter in service.prefix), service.slug
         units_by_prefix.setdefault(service.prefix, set()).add(unit_of[service.slug])
     assert all(len(units) == 1 for units in units_by_prefix.values()), units_by_prefix
 
@@ -290,8 +292,8 @@ def test_loads_rejects_opening_hours_keys_that_are_not_days(key: str) -> None:
         loads(_minimal_text(change))
 
 
-@pytest.mark.parametrize("prefix", ["k", "KE", "Ä", "1"])
-def test_loads_rejects_prefix_that_is_not_one_capital_letter(prefix: str) -> None:
+@pytest.mark.parametrize("prefix", ["k", "KEL", "Kk", "Ä", "1", "K1", ""])
+def test_loads_rejects_prefix_that_is_not_one_or_two_capital_letters(prefix: str) -> None:
     def change(data: dict[str, Any]) -> None:
         _service(data)["prefix"] = prefix
 
@@ -309,8 +311,8 @@ def test_loads_rejects_point_of_unknown_unit() -> None:
 
 def test_later_opening_hours_key_overrides_earlier_one() -> None:
     hours = expand_opening_hours({"mon-fri": "08:00-15:00", "fri": "08:00-14:00"})
-    assert hours["thu"] == ("08:00", "15:00")
-    assert hours["fri"] == ("08:00", "14:00")
+    assert hours["thu"] == (("08:00", "15:00"),)
+    assert hours["fri"] == (("08:00", "14:00"),)
     assert "sat" not in hours
 
 
@@ -336,7 +338,7 @@ def test_closing_time_after_midnight_is_rejected() -> None:
 
 
 def test_hours_with_surrounding_spaces_are_read_as_written() -> None:
-    assert expand_opening_hours({"mon": " 08:00-16:00 "}) == {"mon": ("08:00", "16:00")}
+    assert expand_opening_hours({"mon": " 08:00-16:00 "}) == {"mon": (("08:00", "16:00"),)}
 
 
 def test_zero_minute_target_is_rejected() -> None:

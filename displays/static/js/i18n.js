@@ -134,8 +134,9 @@ export function waitWithRange(texts, seconds, range, lang) {
   return `${about} (${texts.t("usually_range", { low, high }, lang)})`;
 }
 
-// What speech synthesis should say for a number: "K 17" reads naturally in every language.
+// What speech synthesis should say for a number: "K 17" reads naturally in every language; a
+// two-letter prefix is spelt letter by letter ("R K 3"), never read as a word.
 export function spokenNumber(number) {
   const match = /^([A-Z]+)0*(\d+)$/.exec(number || "");
-  return match ? `${match[1]} ${match[2]}` : number;
+  return match ? `${match[1].split("").join(" ")} ${match[2]}` : number;
 }

@@ -1,5 +1,5 @@
 // Ticket kiosk: language, unit, service, optional message, the ticket (spoken, printed, QR).
-import { boot, Texts, pickLabel, putLabel, setPageLanguage, clockTime, waitText, waitWithRange } from "./i18n.js";
+import { boot, Texts, pickLabel, putLabel, setPageLanguage, clockTime, waitText, waitWithRange, spokenNumber } from "./i18n.js";
 import { LiveStream } from "./live.js";
 import { Announcer } from "./announce.js";
 
@@ -313,7 +313,7 @@ async function bridgePrint(ticket) {
 function readAloud() {
   const ticket = state.ticket;
   const text = texts.t("kiosk.speech_ticket", {
-    number: ticket.number.replace(/^([A-Z]+)0*(\d+)$/, "$1 $2"),
+    number: spokenNumber(ticket.number),
     service: serviceLabel(ticket),
     ahead: placeText(ticket),
   });

@@ -83,7 +83,7 @@ def test_closing_at_24_00_is_open_until_midnight() -> None:
 
 
 def test_no_hours_configured_is_open_round_the_clock() -> None:
-    assert hours_on({}, date(2026, 1, 18)) == ("00:00", "24:00")
+    assert hours_on({}, date(2026, 1, 18)) == (("00:00", "24:00"),)
     assert is_open({}, utc(2026, 1, 18, 1, 0), TZ)
 
 

@@ -8,8 +8,9 @@ from zoneinfo import ZoneInfo
 from queueing.domain.point_state import closes_itself_at, may_call, refusal
 
 HELSINKI = ZoneInfo("Europe/Helsinki")
-WEEKDAYS = {"mon": ("09:00", "16:00"), "tue": ("09:00", "16:00")}
-LATE = {"mon": ("12:00", "18:00")}
+WEEKDAYS = {"mon": (("09:00", "16:00"),), "tue": (("09:00", "16:00"),)}
+LATE = {"mon": (("12:00", "18:00"),)}
+LUNCH = {"mon": (("08:00", "11:30"), ("12:30", "15:00"))}
 
 
 def test_only_an_open_point_or_one_never_given_a_state_calls() -> None:
@@ -28,6 +29,12 @@ def test_a_point_closes_itself_at_the_last_closing_time_of_its_profile_that_day(
     monday_morning = datetime(2026, 3, 2, 10, 0, tzinfo=HELSINKI)
     closes = closes_itself_at(monday_morning, "Europe/Helsinki", [WEEKDAYS, LATE])
     assert closes == datetime(2026, 3, 2, 18, 0, tzinfo=HELSINKI)
+
+
+def test_a_point_opened_before_a_lunch_break_closes_itself_at_the_days_last_range() -> None:
+    morning = datetime(2026, 3, 2, 9, 0, tzinfo=HELSINKI)
+    closes = closes_itself_at(morning, "Europe/Helsinki", [LUNCH])
+    assert closes == datetime(2026, 3, 2, 15, 0, tzinfo=HELSINKI)
 
 
 def test_a_point_opened_after_closing_time_closes_itself_at_midnight() -> None:
