@@ -95,7 +95,8 @@ async def _add_service(page: Page, slug: str, unit: str, prefix: str, hours: dic
 
 
 async def _set_up_site(page: Page) -> None:
-    """A site, two units, two services, a point, an agreement, a user, a display: /admin only."""
+    """A site, two units, two services (one with a lunch break), a point, an agreement, a user,
+    a display: /admin only."""
     await page.wait_for_function("document.body.dataset.section === 'new-site'")
     await page.fill("#panel-body [name=slug]", "matinkyla")
     await page.fill("#panel-body [name=name_fi]", "Matinkylän asiointipiste")
@@ -105,7 +106,7 @@ async def _set_up_site(page: Page) -> None:
     await _add_unit(page, "citizen-services", "Asiointipiste", "Citizen Services")
     await _section(page, "services")
     await _add_service(page, "kela-benefits", "kela", "K", ALL_DAY)
-    await _add_service(page, "citizen-advice", "citizen-services", "A", ALL_DAY)
+    await _add_service(page, "citizen-advice", "citizen-services", "A", LUNCH)  # a lunch break
     await _section(page, "agreements")
     form = "#agreement-editor form"
     await page.select_option(f"{form} [name=unit]", "citizen-services")
@@ -171,6 +172,8 @@ async def test_a_new_site_is_set_up_through_admin_alone_and_serves_a_customer(
     kela = exported.units[0].services[0]
     assert kela.opening_hours == {"mon-sun": "00:00-24:00"} and kela.prefix == "K"
     assert exported.service_points[0].profile == ["kela-benefits", "citizen-advice"]
+    advice = exported.units[1].services[0]
+    assert advice.opening_hours == {"mon-fri": "08:00-11:30, 12:30-16:00", "sat-sun": "closed"}
     assert admin.errors == [] and kiosk.errors == [] and desk.errors == []  # type: ignore[attr-defined]
 
 
