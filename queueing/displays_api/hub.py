@@ -77,6 +77,11 @@ class Subscriber:
         OVERFLOWS.inc()
         return not dead
 
+    def close(self) -> None:
+        """End the stream: nothing queued goes out after this."""
+        _clear(self.queue)
+        self.queue.put_nowait(CLOSE)
+
     async def next(self) -> Frame:
         frame = await self.queue.get()
         if frame is RESYNC:
@@ -232,8 +237,7 @@ class Hub:
         for groups in self.groups.values():
             for group in groups.values():
                 for subscriber in group.members:
-                    _clear(subscriber.queue)
-                    subscriber.queue.put_nowait(CLOSE)
+                    subscriber.close()
 
     async def _listen(self) -> None:
         """Stay subscribed; after any break, resubscribe and fetch what went by meanwhile."""
