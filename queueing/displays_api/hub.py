@@ -43,6 +43,9 @@ log = structlog.get_logger(__name__)
 PATTERN = "queueing:sites:*:events"
 FANOUT_SLICE = 256  # streams offered a frame per turn of the event loop
 MAX_REFRESH_PAUSE = 0.5  # seconds between two reads of a busy lobby's figures, at most
+# ... and at least: a busy lobby's figures go out at most 4 times a second. Each is a frame to
+# every screen, and a screen shows only the newest; the last change's figures always follow.
+MIN_REFRESH_GAP = 0.25
 CONNECTED = Gauge("queueing_sse_connections", "Open display and ticket event streams")
 OVERFLOWS = Counter("queueing_sse_overflows_total", "Streams that fell behind and got a snapshot")
 GAP_FILLS = Counter("queueing_sse_gap_fills_total", "Events the hub fetched from the database")
@@ -483,9 +486,10 @@ class Hub:
                 if site in self._dirty:
                     # A busy lobby changes faster than its figures can be re-read: pause as long
                     # as the read took (at most half a second), so reads take at most half the
-                    # process. Calls do not wait for this; they go out as their events arrive.
+                    # process, and at least until a quarter second has passed since the last
+                    # read began. Calls do not wait for this; they go out as their events arrive.
                     took = asyncio.get_running_loop().time() - started
-                    await asyncio.sleep(min(took, MAX_REFRESH_PAUSE))
+                    await asyncio.sleep(max(MIN_REFRESH_GAP - took, min(took, MAX_REFRESH_PAUSE)))
         finally:
             self._dirty.discard(site)
             self._refreshing.pop(site, None)
