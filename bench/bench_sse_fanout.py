@@ -255,7 +255,7 @@ def _measure(
     server: servers.Server, path: str, clients: int, calls: int, press: Any
 ) -> dict[str, Any]:
     """Connect the clients, make `calls` calls one at a time, return the latency figures."""
-    group = Clients(server.port, path, clients, seconds=calls * SPACING + 6)
+    group = Clients(server.port, path, clients, seconds=calls * (SPACING + 0.5) + 6)
     group.wait_ready()
     time.sleep(1.0)
     rss = server.rss_mib()

@@ -157,6 +157,7 @@ def _components(settings: Settings, clock: Clock) -> Components:
     )
     sites = SiteService(db, publisher)
     displays = display_state(db, lobby, settings.redis_url)
+    publisher.local = displays["hub"].local  # this process's screens need not wait for Redis
     return Components(
         settings=settings,
         clock=clock,

@@ -143,6 +143,7 @@ class Hub:
         # Frames on their way to the members a group had when each was sent, in order.
         self._fanout: deque[tuple[Frame, list[Subscriber], int]] = deque()
         self._draining: asyncio.Task[None] | None = None
+        self._local: asyncio.Queue[bytes] = asyncio.Queue()  # this process's events, in order
 
     def mode(self) -> str:
         """`live` (Redis), `polling` (Redis away, the event log read instead) or `stale`."""
@@ -224,6 +225,7 @@ class Hub:
             asyncio.create_task(self._listen()),
             asyncio.create_task(self._beat()),
             asyncio.create_task(self._poll()),
+            asyncio.create_task(self._pass_on_local()),
         ]
 
     async def stop(self) -> None:
@@ -269,6 +271,21 @@ class Hub:
             # Jittered: every replica of the API must not come back to a new Redis in one beat.
             await asyncio.sleep(backoff * random.uniform(0.5, 1.5))
             backoff = min(backoff * 2, 5.0)
+
+    def local(self, site: str, messages: list[bytes]) -> None:
+        """Events this process committed, as they are published (Publisher.local).
+
+        Why: a call made here reaches the screens here without its round trip through Redis,
+        which on a busy loop is several turns late. Its copy from Redis is then a repeat and
+        dropped by sequence; events of other processes, gaps and catch-up go as before.
+        """
+        for data in messages:
+            self._local.put_nowait(data)
+
+    async def _pass_on_local(self) -> None:
+        while True:
+            data = await self._local.get()
+            await self._on_message({"channel": "local", "data": data})
 
     async def _beat(self) -> None:
         """Heartbeats keep proxies from closing quiet streams and tell each screen the site's
