@@ -10,6 +10,9 @@ never saw (a dropped subscription, a relay that publishes late), once per proces
 A connection that cannot keep up is not given unbounded memory: its queue is cleared and it is
 told to send its screen a fresh snapshot instead.
 
+Own events first: what this process commits is handed to the hub as it is published
+(`local`), so its screens need not wait for Redis; Redis's copy then comes back as a repeat.
+
 Recovery: the hub never trusts Redis alone. Each heartbeat it reads every watched site's event
 log once (one query per site, however many screens) and passes on what Redis did not bring; while
 Redis is away it reads every `poll_seconds`, so screens keep showing calls through an outage of
