@@ -24,11 +24,12 @@ tree), its CPU per call (user + system over the calls, every thread: the call's 
 its fan-out to N streams) and the ratios.
 
 On a 2-core machine the client processes compete with the server for the CPU, so the tail mostly
-measures that contention. A second measurement takes sockets and clients out: in one process, N
-streams read by tasks that do what Litestar's response loop does (take the next chunk, build the
-ASGI message), and the time for one event to reach all N: the app's path (hub, renderer, the
-stream's generator, Litestar's SSE iterator) against a bare generator per client feeding the same
-iterator from an asyncio.Queue.
+measures that contention. A second measurement takes sockets and clients out: in one process,
+the time for one event to reach N streams: the app's path (hub, renderer, each stream's real
+response called as the server calls it, with a `send` that only counts), the same frames through
+Litestar's SSE response (the path before the streams wrote to `send` themselves), and a bare
+generator per client feeding Litestar's SSE iterator from an asyncio.Queue, read by tasks that
+do what Litestar's response loop does (take the next chunk, build the ASGI message).
 """
 
 from __future__ import annotations
