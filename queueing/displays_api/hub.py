@@ -294,7 +294,10 @@ class Hub:
     async def _pass_on_local(self) -> None:
         while True:
             data = await self._local.get()
-            await self._on_message({"channel": "local", "data": data})
+            try:
+                await self._on_message({"channel": "local", "data": data})
+            except Exception:  # Redis's copy of the event is still on its way
+                log.exception("hub_local_event_failed")
 
     async def _beat(self) -> None:
         """Heartbeats keep proxies from closing quiet streams and tell each screen the site's

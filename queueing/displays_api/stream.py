@@ -184,8 +184,9 @@ def _body(raw: bytes) -> HTTPResponseBodyEvent:
 
 
 async def _until_disconnect(receive: Receive, subscriber: Subscriber) -> None:
-    while (await receive())["type"] != "http.disconnect":
-        pass
+    with contextlib.suppress(Exception):  # a receive that fails: the connection is gone as well
+        while (await receive())["type"] != "http.disconnect":
+            pass
     subscriber.close()
 
 
