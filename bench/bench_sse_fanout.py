@@ -24,11 +24,12 @@ tree), its CPU per call (user + system over the calls, every thread: the call's 
 its fan-out to N streams) and the ratios.
 
 On a 2-core machine the client processes compete with the server for the CPU, so the tail mostly
-measures that contention. A second measurement takes sockets and clients out: in one process, N
-streams read by tasks that do what Litestar's response loop does (take the next chunk, build the
-ASGI message), and the time for one event to reach all N: the app's path (hub, renderer, the
-stream's generator, Litestar's SSE iterator) against a bare generator per client feeding the same
-iterator from an asyncio.Queue.
+measures that contention. A second measurement takes sockets and clients out: in one process,
+the time for one event to reach N streams: the app's path (hub, renderer, each stream's real
+response called as the server calls it, with a `send` that only counts), the same frames through
+Litestar's SSE response (the path before the streams wrote to `send` themselves), and a bare
+generator per client feeding Litestar's SSE iterator from an asyncio.Queue, read by tasks that
+do what Litestar's response loop does (take the next chunk, build the ASGI message).
 """
 
 from __future__ import annotations
@@ -57,6 +58,8 @@ from litestar import Litestar, get, post  # noqa: E402
 from litestar.response import ServerSentEvent  # noqa: E402
 
 CALLED = re.compile(rb'"kind":"ticket\.called","at":"[^"]*","number":"([A-Z]{1,2}[0-9]+)"')
+SNAPSHOT = b"event: snapshot\n"
+SNAPSHOT_NUMBER = re.compile(rb'"number":"([A-Z]{1,2}[0-9]+)"')
 PASSWORD = "bench-password"
 CLIENT_PROCESSES = 2
 SPACING = 0.6  # seconds between calls: each call's fan-out finishes before the next
@@ -116,7 +119,9 @@ def baseline_payload(number: str) -> dict[str, Any]:
 # --- client processes ------------------------------------------------------------------------
 
 
-async def _client(port: int, path: str, seen: dict[str, float], ready: asyncio.Event) -> None:
+async def _client(
+    port: int, path: str, seen: dict[str, float], ready: asyncio.Event, resynced: dict[str, Any]
+) -> None:
     reader, writer = await asyncio.open_connection("127.0.0.1", port, limit=1 << 20)
     request = f"GET {path} HTTP/1.1\r\nHost: bench\r\nAccept: text/event-stream\r\n\r\n"
     writer.write(request.encode())
@@ -128,28 +133,52 @@ async def _client(port: int, path: str, seen: dict[str, float], ready: asyncio.E
         data = tail + chunk
         for match in CALLED.finditer(data):
             seen.setdefault(match.group(1).decode(), now)
-        tail = data[-300:]
+        # Whole frames only: a snapshot is larger than a read may be.
+        *frames, tail = data.split(b"\n\n")
+        for frame in frames:
+            if SNAPSHOT in frame:
+                _snapshot(frame, now, resynced)
+        tail = tail[-(1 << 20) :]
+
+
+def _snapshot(frame: bytes, now: float, resynced: dict[str, Any]) -> None:
+    """A snapshot after the first is a resync (the stream fell behind): the calls it lists
+    reached the screen by it."""
+    resynced["snapshots"] += 1
+    if resynced["snapshots"] == 1:
+        return
+    for number in SNAPSHOT_NUMBER.findall(frame):
+        resynced["numbers"].setdefault(number.decode(), now)
 
 
 async def _client_main(port: int, path: str, count: int, seconds: float) -> None:
-    """Open `count` streams, read for `seconds`, print {number: [receive times]} as JSON."""
+    """Open `count` streams, read for `seconds`, print {number: [receive times]} as JSON, after
+    a line of what came by resync snapshots instead: {"resyncs": n, "numbers": {number: [t]}}."""
     seen: list[dict[str, float]] = [{} for _ in range(count)]
+    resynced: list[dict[str, Any]] = [{"snapshots": 0, "numbers": {}} for _ in range(count)]
     tasks = []
     for batch in range(0, count, 100):  # in batches: the listen backlog is finite
         readies = []
         for index in range(batch, min(batch + 100, count)):
             ready = asyncio.Event()
             readies.append(ready)
-            tasks.append(asyncio.create_task(_client(port, path, seen[index], ready)))
+            client = _client(port, path, seen[index], ready, resynced[index])
+            tasks.append(asyncio.create_task(client))
         await asyncio.wait_for(asyncio.gather(*(r.wait() for r in readies)), 60)
     print("READY", flush=True)
     await asyncio.sleep(seconds)
     for task in tasks:
         task.cancel()
     merged: dict[str, list[float]] = {}
-    for per_client in seen:
+    by_snapshot: dict[str, list[float]] = {}
+    for per_client, extra in zip(seen, resynced, strict=True):
         for number, at in per_client.items():
             merged.setdefault(number, []).append(at)
+        for number, at in extra["numbers"].items():
+            if number not in per_client:
+                by_snapshot.setdefault(number, []).append(at)
+    resyncs = sum(max(0, extra["snapshots"] - 1) for extra in resynced)
+    print(json.dumps({"resyncs": resyncs, "numbers": by_snapshot}), flush=True)
     print(json.dumps(merged), flush=True)
 
 
@@ -176,11 +205,19 @@ class Clients:
                 raise RuntimeError(f"client process failed: {line!r}")
 
     def results(self) -> dict[str, list[float]]:
+        """{number: [when each stream read its call]}; `resyncs` and `by_snapshot` after it."""
         merged: dict[str, list[float]] = {}
+        self.resyncs = 0
+        self.by_snapshot: dict[str, list[float]] = {}
         for process in self.processes:
             out, _ = process.communicate(timeout=120)
-            for number, times in json.loads(out.strip().splitlines()[-1]).items():
+            *_, extra, last = out.strip().splitlines()
+            for number, times in json.loads(last).items():
                 merged.setdefault(number, []).extend(times)
+            snapshots = json.loads(extra)
+            self.resyncs += snapshots["resyncs"]
+            for number, times in snapshots["numbers"].items():
+                self.by_snapshot.setdefault(number, []).extend(times)
         return merged
 
 
@@ -219,7 +256,7 @@ def _measure(
     server: servers.Server, path: str, clients: int, calls: int, press: Any
 ) -> dict[str, Any]:
     """Connect the clients, make `calls` calls one at a time, return the latency figures."""
-    group = Clients(server.port, path, clients, seconds=calls * SPACING + 6)
+    group = Clients(server.port, path, clients, seconds=calls * (SPACING + 0.5) + 6)
     group.wait_ready()
     time.sleep(1.0)
     rss = server.rss_mib()
@@ -365,10 +402,13 @@ async def _drain_stream(stream: Any, counter: list[Any]) -> None:
             counter[3].set()
 
 
-async def _in_process_ours(count: int, rounds: int) -> float:
+async def _in_process_ours(count: int, rounds: int, litestar_sse: bool = False) -> float:
+    """The app's path, each stream's response called as the server calls it (fake send and
+    receive); `litestar_sse` writes the same frames through Litestar's SSE response instead
+    (the path before `stream.Frames`: a generator per stream, Litestar's iterator and stream)."""
     from datetime import UTC, datetime
 
-    from litestar.response.sse import _ServerSentEventIterator
+    from litestar.response import ServerSentEvent
 
     from queueing.displays_api import stream as streams
     from queueing.displays_api.hub import Hub
@@ -395,15 +435,25 @@ async def _in_process_ours(count: int, rounds: int) -> float:
     hub = Hub("redis://127.0.0.1:1/0", load_state, load_events)
     hub.states["iso-omena"] = await load_state("iso-omena")
     counter: list[Any] = [0, count, None, asyncio.Event()]
-    tasks = [
-        asyncio.create_task(
-            _drain_stream(
-                _ServerSentEventIterator(streams.display_frames(hub, Service(), Screen, 0)),  # type: ignore[arg-type]
-                counter,
-            )
-        )
-        for _ in range(count)
-    ]
+
+    async def send(message: Any) -> None:
+        if b"ticket.called" in message.get("body", b""):
+            counter[0] += 1
+            if counter[0] == counter[1]:
+                counter[3].set()
+
+    async def receive() -> Any:
+        await asyncio.Event().wait()  # never disconnects
+
+    def response() -> Any:
+        frames = streams.display_frames(hub, Service(), Screen, 0)  # type: ignore[arg-type]
+        if litestar_sse:
+            return ServerSentEvent(_litestar_generator(frames)).to_asgi_response(None, None)  # type: ignore[arg-type]
+        return streams.EventStream(frames, {}).to_asgi_response(None, None)  # type: ignore[arg-type]
+
+    tasks = [asyncio.create_task(response()({}, receive, send)) for _ in range(count)]
+    groups = hub.groups.setdefault("iso-omena", {})
+    await _until(lambda: sum(len(group.members) for group in groups.values()) == count)
     await asyncio.sleep(0.5)
     times = []
     for sequence in range(1, rounds + 1):
@@ -426,6 +476,35 @@ async def _in_process_ours(count: int, rounds: int) -> float:
     return statistics.median(times) * 1000
 
 
+async def _litestar_generator(frames: Any) -> AsyncIterator[Any]:
+    """The stream's loop as it was, as an async generator for Litestar's SSE response."""
+    from queueing.displays_api.frames import CLOSE, RESYNC
+    from queueing.displays_api.stream import _batch
+
+    subscriber = frames.hub.subscribe(frames.site, frames.renderer)
+    queue = subscriber.queue
+    try:
+        opening, start = await frames.opening(frames.after)
+        for frame in opening:
+            yield frame
+        frame = await queue.get()
+        while frame is not CLOSE and frame is not RESYNC:
+            batch, following = _batch(frame, queue, start)
+            if batch is not None:
+                yield batch
+            frame = following if following is not None else await queue.get()
+    finally:
+        frames.hub.unsubscribe(subscriber)
+
+
+async def _until(ready: Any) -> None:
+    """Wait for every stream to subscribe, however busy the machine (at most a minute)."""
+    for _ in range(600):
+        if ready():
+            return
+        await asyncio.sleep(0.1)
+
+
 async def _in_process_bare(count: int, rounds: int) -> float:
     from litestar.response.sse import _ServerSentEventIterator
 
@@ -444,6 +523,7 @@ async def _in_process_bare(count: int, rounds: int) -> float:
         )
         for _ in range(count)
     ]
+    await _until(lambda: len(queues) == count)
     await asyncio.sleep(0.5)
     payload = json.dumps(baseline_payload("K001")).encode()
     times = []
@@ -464,11 +544,13 @@ def _in_process(counts: list[int]) -> None:
     print("\nin one process, no sockets: median time for one event to reach every stream")
     for count in counts:
         ours = asyncio.run(_in_process_ours(count, 21))
+        before = asyncio.run(_in_process_ours(count, 21, litestar_sse=True))
         bare = asyncio.run(_in_process_bare(count, 21))
         print(
-            f"{count:>7} streams: ours {ours:6.1f} ms, bare Litestar SSE {bare:6.1f} ms, "
-            f"ratio {ours / bare:.2f} "
-            f"({ours / count * 1000:.1f} vs {bare / count * 1000:.1f} µs per stream)"
+            f"{count:>7} streams: ours {ours:6.1f} ms, ours through Litestar's SSE response "
+            f"{before:6.1f} ms, bare Litestar SSE {bare:6.1f} ms, ratio {ours / bare:.2f} "
+            f"({ours / count * 1000:.1f} vs {before / count * 1000:.1f} vs "
+            f"{bare / count * 1000:.1f} µs per stream)"
         )
 
 

@@ -173,6 +173,7 @@ def _components(settings: Settings, clock: Clock) -> Components:
     displays = display_state(db, lobby, settings.redis_url)
     auth = AuthService(db, settings.secret_key, settings.token_minutes, throttle, clock=clock)
     config_admin = ConfigAdminService(db, publisher, auth)
+    publisher.local = displays["hub"].local  # this process's screens need not wait for Redis
     return Components(
         settings=settings,
         clock=clock,

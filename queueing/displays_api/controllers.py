@@ -9,7 +9,6 @@ from litestar import Controller, Request, delete, get, post, put
 from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.params import HeaderParameter, QueryParameter
-from litestar.response import ServerSentEvent
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CONTENT
 
 from queueing.access.principal import Principal
@@ -23,7 +22,7 @@ from queueing.displays_api.schemas import (
     NewDisplayToken,
 )
 from queueing.displays_api.service import DisplayService
-from queueing.displays_api.stream import display_frames, ticket_frames
+from queueing.displays_api.stream import EventStream, display_frames, ticket_frames
 from queueing.displays_api.turns import TakeTurns
 from queueing.http_limits import RowId
 
@@ -141,11 +140,11 @@ class DisplayController(Controller):
         token: DeviceToken = None,
         last_event_id: LastEventId = None,
         after: AfterParam = None,
-    ) -> ServerSentEvent:
+    ) -> EventStream:
         """Calls and queue figures for a display, pushed as they happen."""
         screen = await displays.screen(site, display, _token(request, token))
         frames = display_frames(hub, displays, screen, _after(last_event_id, after))
-        return ServerSentEvent(frames, headers=STREAM_HEADERS)
+        return EventStream(frames, headers=STREAM_HEADERS)
 
     @get(
         "/sites/{site:str}/service-points/{point:str}/display",
@@ -172,11 +171,11 @@ class DisplayController(Controller):
         hub: Hub,
         last_event_id: LastEventId = None,
         after: AfterParam = None,
-    ) -> ServerSentEvent:
+    ) -> EventStream:
         """Calls to one service point, pushed as they happen."""
         screen = await displays.point_screen(site, point)
         frames = display_frames(hub, displays, screen, _after(last_event_id, after))
-        return ServerSentEvent(frames, headers=STREAM_HEADERS)
+        return EventStream(frames, headers=STREAM_HEADERS)
 
     @get(
         "/tickets/{ticket_id:uuid}/events",
@@ -187,12 +186,10 @@ class DisplayController(Controller):
     )
     async def ticket_events(
         self, ticket_id: uuid.UUID, displays: DisplayService, hub: Hub
-    ) -> ServerSentEvent:
+    ) -> EventStream:
         """The holder's ticket: its place in line as it moves, and the call when it comes."""
         site, _ = await displays.ticket(ticket_id)
-        return ServerSentEvent(
-            ticket_frames(hub, displays, site, ticket_id), headers=STREAM_HEADERS
-        )
+        return EventStream(ticket_frames(hub, displays, site, ticket_id), headers=STREAM_HEADERS)
 
 
 class DisplayAdminController(Controller):

@@ -26,9 +26,17 @@ class Frame(ServerSentEventMessage):
         self.raw = raw
         self.sequence = sequence
         self.is_state = is_state
+        self.parts: tuple[Frame, ...] | None = None
 
     def encode(self) -> bytes:
         return self.raw
+
+    def then(self, other: Frame) -> Frame:
+        """This frame and `other` after it, on their way to the same screens together (the hub
+        queues them one by one, so each stream still checks each against its opening)."""
+        together = Frame(b"")
+        together.parts = (*(self.parts or (self,)), *(other.parts or (other,)))
+        return together
 
 
 def sse(event: str, sequence: int, payload: Any) -> Frame:

@@ -10,6 +10,9 @@ never saw (a dropped subscription, a relay that publishes late), once per proces
 A connection that cannot keep up is not given unbounded memory: its queue is cleared and it is
 told to send its screen a fresh snapshot instead.
 
+Own events first: what this process commits is handed to the hub as it is published
+(`local`), so its screens need not wait for Redis; Redis's copy then comes back as a repeat.
+
 Recovery: the hub never trusts Redis alone. Each heartbeat it reads every watched site's event
 log once (one query per site, however many screens) and passes on what Redis did not bring; while
 Redis is away it reads every `poll_seconds`, so screens keep showing calls through an outage of
@@ -42,7 +45,11 @@ from queueing.lobby.state import LiveState
 log = structlog.get_logger(__name__)
 PATTERN = "queueing:sites:*:events"
 FANOUT_SLICE = 256  # streams offered a frame per turn of the event loop
+MAX_JOINED = 16  # frames sent together at most: a stream's queue holds 64
 MAX_REFRESH_PAUSE = 0.5  # seconds between two reads of a busy lobby's figures, at most
+# ... and at least: a busy lobby's figures go out at most 4 times a second. Each is a frame to
+# every screen, and a screen shows only the newest; the last change's figures always follow.
+MIN_REFRESH_GAP = 0.25
 CONNECTED = Gauge("queueing_sse_connections", "Open display and ticket event streams")
 OVERFLOWS = Counter("queueing_sse_overflows_total", "Streams that fell behind and got a snapshot")
 GAP_FILLS = Counter("queueing_sse_gap_fills_total", "Events the hub fetched from the database")
@@ -66,7 +73,11 @@ class Subscriber:
     def offer(self, frame: Frame) -> bool:
         """Queue a frame; False when the stream stopped reading and should be dropped."""
         try:
-            self.queue.put_nowait(frame)
+            if frame.parts is None:
+                self.queue.put_nowait(frame)
+            else:
+                for part in frame.parts:  # one wake-up, and the stream writes them in one go
+                    self.queue.put_nowait(part)
             return True
         except asyncio.QueueFull:
             pass
@@ -76,6 +87,11 @@ class Subscriber:
         self.overflowed = True
         OVERFLOWS.inc()
         return not dead
+
+    def close(self) -> None:
+        """End the stream: nothing queued goes out after this."""
+        _clear(self.queue)
+        self.queue.put_nowait(CLOSE)
 
     async def next(self) -> Frame:
         frame = await self.queue.get()
@@ -132,9 +148,11 @@ class Hub:
         self._log_ok = True  # the last read of the event log succeeded
         self.closing = False
         self.turns = Turns()
-        # Frames on their way to the members a group had when each was sent, in order.
-        self._fanout: deque[tuple[Frame, list[Subscriber], int]] = deque()
+        # Frames on their way to the members a group had when each was sent, in order: the
+        # frame, those members, how many of them have it already, and the group.
+        self._fanout: deque[tuple[Frame, list[Subscriber], int, Group]] = deque()
         self._draining: asyncio.Task[None] | None = None
+        self._local: asyncio.Queue[bytes] = asyncio.Queue()  # this process's events, in order
 
     def mode(self) -> str:
         """`live` (Redis), `polling` (Redis away, the event log read instead) or `stale`."""
@@ -216,6 +234,7 @@ class Hub:
             asyncio.create_task(self._listen()),
             asyncio.create_task(self._beat()),
             asyncio.create_task(self._poll()),
+            asyncio.create_task(self._pass_on_local()),
         ]
 
     async def stop(self) -> None:
@@ -232,8 +251,7 @@ class Hub:
         for groups in self.groups.values():
             for group in groups.values():
                 for subscriber in group.members:
-                    _clear(subscriber.queue)
-                    subscriber.queue.put_nowait(CLOSE)
+                    subscriber.close()
 
     async def _listen(self) -> None:
         """Stay subscribed; after any break, resubscribe and fetch what went by meanwhile."""
@@ -262,6 +280,24 @@ class Hub:
             # Jittered: every replica of the API must not come back to a new Redis in one beat.
             await asyncio.sleep(backoff * random.uniform(0.5, 1.5))
             backoff = min(backoff * 2, 5.0)
+
+    def local(self, site: str, messages: list[bytes]) -> None:
+        """Events this process committed, as they are published (Publisher.local).
+
+        Why: a call made here reaches the screens here without its round trip through Redis,
+        which on a busy loop is several turns late. Its copy from Redis is then a repeat and
+        dropped by sequence; events of other processes, gaps and catch-up go as before.
+        """
+        for data in messages:
+            self._local.put_nowait(data)
+
+    async def _pass_on_local(self) -> None:
+        while True:
+            data = await self._local.get()
+            try:
+                await self._on_message({"channel": "local", "data": data})
+            except Exception:  # Redis's copy of the event is still on its way
+                log.exception("hub_local_event_failed")
 
     async def _beat(self) -> None:
         """Heartbeats keep proxies from closing quiet streams and tell each screen the site's
@@ -427,12 +463,41 @@ class Hub:
         """
         for group in list(self.groups.get(site, {}).values()):
             frame = render(group)
-            if frame is not None and group.members:
-                self._fanout.append((frame, list(group.members), 0))
+            if frame is not None and group.members and not self._join(group, frame):
+                self._fanout.append((frame, list(group.members), 0, group))
         if self._draining is None or self._draining.done():
             self._offer_slice()
             if self._fanout:
                 self._draining = asyncio.get_running_loop().create_task(self._drain())
+
+    def _join(self, group: Group, frame: Frame) -> bool:
+        """Send `frame` with the group's last frame still on its way, to the streams it has not
+        reached yet; to the rest after it. Whether it could.
+
+        Why: when the loop is busy, a call's change, the figures after it and the next call
+        arrive while the first is still being fanned out. Each screen then gets them in one
+        wake-up and one write instead of one each, and writes are most of what a screen costs;
+        when the loop keeps up, nothing waits and each frame goes out on its own at once.
+        Order per screen holds: the group's last pending frame is the newest any of its
+        screens is owed, and whatever goes after it here goes to the end of the line.
+        """
+        if frame is RESYNC or frame is CLOSE:
+            return False
+        for index in range(len(self._fanout) - 1, -1, -1):
+            pending, members, reached, owner = self._fanout[index]
+            if owner is group:
+                break
+        else:
+            return False
+        if pending is RESYNC or pending is CLOSE or len(pending.parts or ()) >= MAX_JOINED:
+            return False
+        self._fanout[index] = (pending.then(frame), members, reached, group)
+        if reached:
+            self._fanout.append((frame, members[:reached], 0, group))
+        joined = group.members.difference(members)  # subscribed since the pending one was sent
+        if joined:
+            self._fanout.append((frame, list(joined), 0, group))
+        return True
 
     async def _drain(self) -> None:
         while self._fanout:
@@ -442,7 +507,7 @@ class Hub:
     def _offer_slice(self) -> None:
         budget = FANOUT_SLICE
         while self._fanout and budget > 0:
-            frame, members, at = self._fanout[0]
+            frame, members, at, group = self._fanout[0]
             end = min(len(members), at + budget)
             for subscriber in members[at:end]:
                 if not subscriber.offer(frame):
@@ -451,7 +516,7 @@ class Hub:
             if end == len(members):
                 self._fanout.popleft()
             else:
-                self._fanout[0] = (frame, members, end)
+                self._fanout[0] = (frame, members, end, group)
 
     # --- live state ------------------------------------------------------------------------
 
@@ -479,9 +544,10 @@ class Hub:
                 if site in self._dirty:
                     # A busy lobby changes faster than its figures can be re-read: pause as long
                     # as the read took (at most half a second), so reads take at most half the
-                    # process. Calls do not wait for this; they go out as their events arrive.
+                    # process, and at least until a quarter second has passed since the last
+                    # read began. Calls do not wait for this; they go out as their events arrive.
                     took = asyncio.get_running_loop().time() - started
-                    await asyncio.sleep(min(took, MAX_REFRESH_PAUSE))
+                    await asyncio.sleep(max(MIN_REFRESH_GAP - took, min(took, MAX_REFRESH_PAUSE)))
         finally:
             self._dirty.discard(site)
             self._refreshing.pop(site, None)

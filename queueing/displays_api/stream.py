@@ -7,10 +7,23 @@ Every frame's `id` is the site's event sequence, so the browser's automatic reco
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import itertools
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
+from typing import TYPE_CHECKING, Any
 
 import structlog
+from litestar.response import ServerSentEvent
+from litestar.response.base import ASGIResponse
+from litestar.types import HTTPResponseBodyEvent, Receive, Send
+
+if TYPE_CHECKING:
+    from litestar import Litestar, Request
+    from litestar.background_tasks import BackgroundTask, BackgroundTasks
+    from litestar.datastructures import Cookie
+    from litestar.enums import MediaType
+    from litestar.types import TypeEncodersMap
 
 from queueing.displays_api import turns
 from queueing.displays_api.frames import (
@@ -23,7 +36,7 @@ from queueing.displays_api.frames import (
     retry,
     sse,
 )
-from queueing.displays_api.hub import Hub
+from queueing.displays_api.hub import Hub, Subscriber
 from queueing.displays_api.service import DisplayService, Screen
 
 log = structlog.get_logger(__name__)
@@ -34,22 +47,17 @@ RETRY = retry(RETRY_MS)
 Opening = Callable[[int | None], Awaitable[tuple[list[Frame], int]]]
 
 
-def display_frames(
-    hub: Hub, service: DisplayService, screen: Screen, after: int | None
-) -> AsyncIterator[Frame]:
+def display_frames(hub: Hub, service: DisplayService, screen: Screen, after: int | None) -> Frames:
     """A lobby or counter screen's stream."""
     renderer = DisplayRenderer(screen.view)
 
     async def opening(since: int | None) -> tuple[list[Frame], int]:
         return await _display_opening(hub, service, screen, renderer, since)
 
-    # Returned, not re-yielded: one generator less per frame per screen is measurable at 2,000.
-    return _stream(hub, screen.site, renderer, opening, after)
+    return Frames(hub, screen.site, renderer, opening, after)
 
 
-def ticket_frames(
-    hub: Hub, service: DisplayService, site: str, ticket_id: uuid.UUID
-) -> AsyncIterator[Frame]:
+def ticket_frames(hub: Hub, service: DisplayService, site: str, ticket_id: uuid.UUID) -> Frames:
     """A ticket holder's stream: always a fresh snapshot first (one small row is cheap)."""
 
     async def opening(_since: int | None) -> tuple[list[Frame], int]:
@@ -57,44 +65,129 @@ def ticket_frames(
         hub.note_sequence(site, live.sequence)
         return [sse("snapshot", live.sequence, live)], live.sequence
 
-    return _stream(hub, site, TicketRenderer(ticket_id), opening, None)
+    return Frames(hub, site, TicketRenderer(ticket_id), opening, None)
 
 
-async def _stream(
-    hub: Hub,
-    site: str,
-    renderer: Renderer,
-    opening: Opening,
-    after: int | None,
-) -> AsyncIterator[Frame]:
-    """Subscribe first, then open: anything committed after the opening's read is queued."""
-    subscriber = hub.subscribe(site, renderer)
-    queue = subscriber.queue  # read directly: this loop runs once per frame per screen
-    try:
+class Frames:
+    """One connection's frames written straight to the ASGI `send`.
+
+    Why not Litestar's SSE response: a frame is already encoded (once per view, shared by every
+    screen of that view), and each screen's write is the whole cost of a call's fan-out; there
+    the write went through two async generators, a re-wrap of the bytes and a task group's
+    scope per frame per screen. Here it is one `send` of the shared bytes, and the frames queued
+    behind it go in the same write.
+    """
+
+    def __init__(
+        self, hub: Hub, site: str, renderer: Renderer, opening: Opening, after: int | None
+    ) -> None:
+        self.hub = hub
+        self.site = site
+        self.renderer = renderer
+        self.opening = opening
+        self.after = after
+
+    async def run(self, send: Send, receive: Receive) -> None:
+        """Subscribe first, then open: anything committed after the opening's read is queued."""
+        subscriber = self.hub.subscribe(self.site, self.renderer)
+        # A screen that goes away is noticed by its `http.disconnect`, and its stream ends.
+        watch = asyncio.ensure_future(_until_disconnect(receive, subscriber))
+        try:
+            with contextlib.suppress(OSError, RuntimeError):  # the client went away mid-write
+                await self._write(send, subscriber)
+                await send({"type": "http.response.body", "body": b"", "more_body": False})
+        finally:
+            watch.cancel()
+            self.hub.unsubscribe(subscriber)
+
+    async def _write(self, send: Send, subscriber: Subscriber) -> None:
+        queue = subscriber.queue  # read directly: this loop runs once per frame per screen
         start = -1
         frame: Frame = RESYNC
         while frame is not CLOSE:
             if frame is RESYNC:
-                subscriber.overflowed = False
-                # The first opening goes out with the retry advice, the whole of it in one write.
-                first = [RETRY] if start < 0 else []
-                try:
-                    frames, start = await opening(after if start < 0 else None)
-                except Exception as exc:
-                    # The database is away: end cleanly; the browser retries and keeps its state.
-                    log.warning("sse_opening_failed", site=site, error=str(exc))
-                    yield _joined([*first, UNAVAILABLE])
+                body, opened = await self._open(subscriber, start)
+                await send(_body(body))
+                if opened is None:
                     return
-                yield _joined([*first, *frames])
+                start = opened
                 turns.opened()  # written: the next stream in a storm may open
                 frame = await queue.get()
                 continue
             batch, following = _batch(frame, queue, start)
             if batch is not None:
-                yield batch
+                await send(_body(batch.raw))
             frame = following if following is not None else await queue.get()
-    finally:
-        hub.unsubscribe(subscriber)
+
+    async def _open(self, subscriber: Subscriber, start: int) -> tuple[bytes, int | None]:
+        """The opening's bytes (with the retry advice the first time, in one write) and the
+        sequence it is as of; None when the database is away and the stream ends."""
+        subscriber.overflowed = False
+        first = [RETRY] if start < 0 else []
+        try:
+            frames, start = await self.opening(self.after if start < 0 else None)
+        except Exception as exc:
+            # The database is away: end cleanly; the browser retries and keeps its state.
+            log.warning("sse_opening_failed", site=self.site, error=str(exc))
+            return _joined([*first, UNAVAILABLE]).raw, None
+        return _joined([*first, *frames]).raw, start
+
+
+class EventStream(ServerSentEvent):
+    """Litestar's SSE response, with its headers, whose body `Frames` writes."""
+
+    def __init__(self, frames: Frames, headers: dict[str, str]) -> None:
+        super().__init__((), headers=headers)
+        self.frames = frames
+
+    def to_asgi_response(
+        self,
+        app: Litestar | None,
+        request: Request[Any, Any, Any],
+        *,
+        background: BackgroundTask | BackgroundTasks | None = None,
+        cookies: Iterable[Cookie] | None = None,
+        encoded_headers: Iterable[tuple[bytes, bytes]] | None = None,
+        headers: dict[str, str] | None = None,
+        is_head_response: bool = False,
+        media_type: MediaType | str | None = None,
+        status_code: int | None = None,
+        type_encoders: TypeEncodersMap | None = None,
+    ) -> ASGIResponse:
+        return _FramesResponse(
+            self.frames,
+            background=self.background or background,
+            cookies=self.cookies if cookies is None else itertools.chain(self.cookies, cookies),
+            encoded_headers=encoded_headers,
+            encoding=self.encoding,
+            headers={**headers, **self.headers} if headers is not None else self.headers,
+            is_head_response=is_head_response,
+            media_type=self.media_type,
+            status_code=self.status_code or status_code,
+        )
+
+
+class _FramesResponse(ASGIResponse):
+    __slots__ = ("frames",)
+    _should_set_content_length = False
+
+    def __init__(self, frames: Frames, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.frames = frames
+
+    async def send_body(self, send: Send, receive: Receive) -> None:
+        await self.frames.run(send, receive)
+
+
+def _body(raw: bytes) -> HTTPResponseBodyEvent:
+    return {"type": "http.response.body", "body": raw, "more_body": True}
+
+
+async def _until_disconnect(receive: Receive, subscriber: Subscriber) -> None:
+    with contextlib.suppress(Exception):  # a receive that fails: the connection is gone as well
+        while (await receive())["type"] != "http.disconnect":
+            pass
+    subscriber.close()
 
 
 def _joined(frames: list[Frame]) -> Frame:

@@ -70,15 +70,27 @@ class _Outgoing(msgspec.Struct):
     site_id: int
     events: list[Event]
     announce: bool  # a configuration change: tell the other processes too
+    messages: list[bytes]  # the events' wire form, in order
+
+
+# Told of each site's committed events (their wire form, in order) as they are published: this
+# process's own screens need not wait for the events to come back from Redis.
+Listener = Callable[[str, list[bytes]], None]
 
 
 class Publisher:
     """Publishes events after commit; holds what failed until the relay succeeds."""
 
-    def __init__(self, redis: Redis, forget: Callable[[str], None] | None = None) -> None:
+    def __init__(
+        self,
+        redis: Redis,
+        forget: Callable[[str], None] | None = None,
+        local: Listener | None = None,
+    ) -> None:
         self.redis = redis
         # Drops a site's cached configuration in this process (ConfigCache.drop).
         self.forget = forget
+        self.local = local
         self.pending: dict[str, _Backlog] = {}
         self._outgoing: list[_Outgoing] = []
         self._sent: asyncio.Future[None] | None = None  # resolved when `_outgoing` is sent
@@ -96,7 +108,10 @@ class Publisher:
         announce = not CONFIG_KINDS.isdisjoint(kinds)
         if announce and self.forget is not None:
             self.forget(site_slug)
-        self._outgoing.append(_Outgoing(site_slug, site_id, events, announce))
+        messages = [message(site_slug, event) for event in events]
+        if self.local is not None:
+            self.local(site_slug, messages)
+        self._outgoing.append(_Outgoing(site_slug, site_id, events, announce, messages))
         if self._sent is None:
             loop = asyncio.get_running_loop()
             self._sent = loop.create_future()
@@ -139,8 +154,8 @@ class Publisher:
                 self._remember(item.site_slug, item.site_id, item.events[0].sequence,
                                item.events[-1].sequence)  # fmt: skip
                 continue
-            for event in item.events:
-                pipe.publish(channel(item.site_slug), message(item.site_slug, event))
+            for data in item.messages:
+                pipe.publish(channel(item.site_slug), data)
             sent.append(item)
         try:
             await pipe.execute()

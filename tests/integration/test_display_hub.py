@@ -281,3 +281,31 @@ async def test_a_frame_reaches_many_screens_a_slice_per_turn_in_order(
     for _ in range(10):
         await asyncio.sleep(0)
     assert all(_changes(s) == [1, 2] for s in screens)
+
+
+async def test_frames_arriving_during_a_fanout_reach_the_screens_not_yet_reached_together(
+    hub: tuple[Hub, Database],
+) -> None:
+    from queueing.displays_api.hub import FANOUT_SLICE
+
+    hub_, _ = hub
+    hub_.queue_size = 64
+    screens = [
+        hub_.subscribe("iso-omena", DisplayRenderer(DisplayView(key="public")))
+        for _ in range(FANOUT_SLICE * 2 + 10)
+    ]
+    await hub_.on_event("iso-omena", _event(1))
+    await hub_.on_event("iso-omena", _event(2, "K002"))
+    # What each screen holds when it is first offered anything: what its one wake-up writes.
+    first: dict[int, list[int]] = {}
+    for _ in range(10):
+        for index, screen in enumerate(screens):
+            if index not in first and not screen.queue.empty():
+                held = list(screen.queue._queue)  # type: ignore[attr-defined]
+                first[index] = [f.sequence for f in held if not f.is_state]
+        await asyncio.sleep(0)
+    alone = [i for i, held in first.items() if held == [1]]
+    together = [i for i, held in first.items() if held == [1, 2]]
+    assert len(alone) == FANOUT_SLICE  # reached before the second frame came
+    assert len(together) == len(screens) - FANOUT_SLICE  # the rest got both in one offer
+    assert all(_changes(s) == [1, 2] for s in screens)  # every screen both, in order, once
