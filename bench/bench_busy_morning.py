@@ -10,7 +10,8 @@ and against it at once, for `--seconds`:
   - every service point of the demo site (27) as a counter: call-next, start after a moment,
     finish after a short service, again; 204 (nobody waits) means a pause before trying again;
   - `--kiosks` kiosks taking tickets for the walk-in lines, each a ticket every 1-2 s;
-  - `--streams` lobby display streams (`/api/sites/iso-omena/display/events`) held by two client
+  - `--streams` lobby display streams (`/api/sites/iso-omena/display/events?changes=calls`, as the
+    lobby page opens them) held by two client
     processes that time every `ticket.called` frame they read.
 Reported: issue and call-next p50/p99 (with their p50 at rest, measured in the same run before
 the load starts, and the ratio), the time from a call-next being sent to each stream reading its
@@ -141,7 +142,9 @@ async def _drive(server: servers.Server, args: argparse.Namespace) -> tuple[Figu
         points = [p["slug"] for p in site["service_points"]]
         rest = await _at_rest(client, staff, services)
         # The screens connect after the at-rest figures, and stay for the load and a drain.
-        clients = Clients(server.port, f"{SITE}/display/events", args.streams, args.seconds + 10)
+        # As the lobby page opens its stream: calls only, the figures in queues frames.
+        lobby = f"{SITE}/display/events?changes=calls"
+        clients = Clients(server.port, lobby, args.streams, args.seconds + 10)
         clients.wait_ready()
         figures = Figures()
         cpu = server.cpu_seconds()

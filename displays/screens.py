@@ -60,12 +60,12 @@ class ScreenPages(Controller):
         settings = screen.settings
         lang = catalogs.pick(request.query_params.get("lang"), settings.languages)
         query = {k: v for k, v in (("display", display), ("token", token)) if v}
+        query["changes"] = "calls"  # the board shows calls; the figures come in queues frames
         boot = {
             "catalogs": catalogs.catalogs(settings.languages),
             "snapshot": await first_snapshot(displays, screen),
             "display": msgspec.to_builtins(settings),
-            "events_url": f"/api/sites/{site}/display/events"
-            + (f"?{urlencode(query)}" if query else ""),
+            "events_url": f"/api/sites/{site}/display/events?{urlencode(query)}",
             "timezone": (await displays.site_info(site)).timezone,
         }
         title = settings.titles.get(lang) or settings.titles.get("fi") or site

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from litestar import Controller, Request, delete, get, post, put
 from litestar.datastructures import State
@@ -66,6 +66,17 @@ AfterParam = Annotated[
         required=False,
         ge=0,
         description="Like the Last-Event-ID header, for clients that reconnect by hand.",
+    ),
+]
+
+Changes = Annotated[
+    Literal["all", "calls"] | None,
+    QueryParameter(
+        name="changes",
+        required=False,
+        description="`calls`: only the changes a lobby board shows (calls, recalls, and a "
+        "called ticket returned, transferred or cancelled); the queues frame after each change "
+        "carries the figures either way. Default `all`.",
     ),
 ]
 
@@ -140,9 +151,12 @@ class DisplayController(Controller):
         token: DeviceToken = None,
         last_event_id: LastEventId = None,
         after: AfterParam = None,
+        changes: Changes = None,
     ) -> EventStream:
         """Calls and queue figures for a display, pushed as they happen."""
         screen = await displays.screen(site, display, _token(request, token))
+        if changes == "calls":
+            screen = screen.only_calls()
         frames = display_frames(hub, displays, screen, _after(last_event_id, after))
         return EventStream(frames, headers=STREAM_HEADERS)
 

@@ -9,12 +9,17 @@ an e-mail or a sensitive service's name.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from queueing.lobby.state import Line, LiveState, ServiceInfo
 
 CALL_KINDS = frozenset({"ticket.called", "ticket.recalled"})
+# What a lobby screen does with a change: shows a call, or takes a call off the board. Every
+# other change (an issue, a start, a finish) only moves the figures, and the queues frame that
+# follows every change carries those; a lobby asks for `changes=calls` and is spared the rest,
+# which on a busy morning is two of every three frames to each screen.
+LOBBY_KINDS = CALL_KINDS | {"ticket.returned", "ticket.transferred", "ticket.cancelled"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,6 +32,13 @@ class DisplayView:
     points: frozenset[str] = frozenset()
     privacy: bool = False
     history: int = 6
+    calls_only: bool = False  # changes of LOBBY_KINDS only (`changes=calls`)
+
+    def only_calls(self) -> DisplayView:
+        """The same view, sent only the changes a lobby board shows (its own frames' key)."""
+        if self.calls_only:
+            return self
+        return replace(self, key=f"{self.key}:calls", calls_only=True)
 
     def covers_service(self, service: ServiceInfo | None) -> bool:
         if service is None:
@@ -42,7 +54,7 @@ class DisplayView:
         """The display form of a site event, or None when this screen does not show it."""
         kind = str(event.get("kind", ""))
         data: Mapping[str, Any] = event.get("data") or {}
-        if not kind.startswith("ticket."):
+        if not kind.startswith("ticket.") or (self.calls_only and kind not in LOBBY_KINDS):
             return None
         service = state.services.get(str(data.get("service"))) if state else None
         if service is not None and not self.covers_service(service):

@@ -7,7 +7,7 @@ import hashlib
 import re
 import secrets
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, time
 from time import monotonic
 from typing import Any
@@ -57,6 +57,9 @@ class Screen:
     site: str
     view: DisplayView
     settings: DisplaySettings
+
+    def only_calls(self) -> Screen:
+        return replace(self, view=self.view.only_calls())
 
 
 def hash_token(token: str) -> str:

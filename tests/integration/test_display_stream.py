@@ -117,6 +117,22 @@ async def test_stream_opens_with_a_snapshot_and_each_change_carries_its_sequence
     assert seen[-1]["data"]["waiting_total"] == 0
 
 
+async def test_a_lobby_asking_for_calls_gets_only_calls_and_the_figures_after_every_change(
+    live_server: stack.LiveServer,
+) -> None:
+    async with (
+        api(live_server.url) as client,
+        stream(live_server.url, f"{EVENTS}?changes=calls") as events,
+    ):
+        await events.next()  # the snapshot
+        await client.issue()
+        await client.call()
+        seen = await events.until(_is("queues", 2))
+    changes = [(e["id"], e["data"]["kind"]) for e in seen if e["event"] == "change"]
+    assert changes == [(2, "ticket.called")]  # the issue moved only the figures
+    assert seen[-1]["event"] == "queues" and seen[-1]["id"] == 2
+
+
 async def test_reconnect_with_last_event_id_replays_exactly_what_was_missed(
     live_server: stack.LiveServer,
 ) -> None:
