@@ -64,10 +64,16 @@ class Figures:
     called_at: dict[str, float] = field(default_factory=dict)
     errors: dict[str, int] = field(default_factory=dict)
     cpu_seconds: float = 0.0  # the server's, over the load
+    started: float = 0.0
 
     def error(self, what: str, status: int) -> None:
         key = f"{what} {status}"
         self.errors[key] = self.errors.get(key, 0) + 1
+
+
+# (when it was sent, ms) of every request over the target: whether the tail is spread over the
+# run or comes in stalls says where to look.
+SLOW: list[tuple[float, float]] = []
 
 
 async def _timed(client: httpx.AsyncClient, url: str, **kwargs: Any) -> tuple[float, Any]:
@@ -76,10 +82,14 @@ async def _timed(client: httpx.AsyncClient, url: str, **kwargs: Any) -> tuple[fl
         response = await client.post(url, **kwargs)
     except httpx.HTTPError as exc:
         return (time.monotonic() - started) * 1000, exc
-    return (time.monotonic() - started) * 1000, response
+    ms = (time.monotonic() - started) * 1000
+    if ms > TARGET_MS:
+        SLOW.append((started, ms))
+    return ms, response
 
 
 async def _kiosk(client: httpx.AsyncClient, services: list[str], until: float, f: Figures) -> None:
+    await asyncio.sleep(random.uniform(0.0, 2.0))  # kiosks are not in step with each other
     while time.monotonic() < until:
         body = {"service": random.choice(services), "channel": "kiosk"}
         headers = {"Idempotency-Key": str(uuid.uuid4())}
@@ -95,6 +105,9 @@ async def _counter(
     client: httpx.AsyncClient, point: str, staff: dict[str, str], until: float, f: Figures
 ) -> None:
     url = f"{SITE}/service-points/{point}/call-next"
+    # Counters are not in step either: 27 presses in the same millisecond would be a burst no
+    # lobby makes, and its queueing (some 100 ms of work at once) would be all the bench shows.
+    await asyncio.sleep(random.uniform(0.0, 2.0))
     while time.monotonic() < until:
         sent = time.monotonic()
         ms, response = await _timed(client, url, headers=staff)
@@ -148,7 +161,9 @@ async def _drive(server: servers.Server, args: argparse.Namespace) -> tuple[Figu
         clients.wait_ready()
         figures = Figures()
         cpu = server.cpu_seconds()
-        until = time.monotonic() + args.seconds
+        figures.started = time.monotonic()
+        SLOW.clear()
+        until = figures.started + args.seconds
         await asyncio.gather(
             *(_kiosk(client, services, until, figures) for _ in range(args.kiosks)),
             *(_counter(client, point, staff, until, figures) for point in points),
@@ -163,6 +178,13 @@ def _line(label: str, values: list[float], rest: float | None = None) -> tuple[s
     p50, p99 = statistics.median(values), _percentile(values, 0.99)
     ratio = f"  p50 {p50 / rest:5.2f} x at rest ({rest:.1f} ms)" if rest else ""
     return f"  {label:<28} n {len(values):>6}  p50 {p50:7.1f} ms  p99 {p99:7.1f} ms{ratio}", p99
+
+
+def _slow_by_time(figures: Figures, args: Any) -> str:
+    buckets = [0] * (int(args.seconds // 5) + 1)
+    for sent, _ms in SLOW:
+        buckets[min(int((sent - figures.started) // 5), len(buckets) - 1)] += 1
+    return " ".join(str(n) for n in buckets)
 
 
 def _latencies(figures: Figures, received: dict[str, list[float]]) -> list[float]:
@@ -197,6 +219,7 @@ def _report(
     fan, fan_p99 = _line("call -> every stream", latencies + late)
     for text in (issue, call, steps, fan):
         print(text)
+    print(f"  requests over {TARGET_MS:.0f} ms by 5 s of the run: {_slow_by_time(figures, args)}")
     print(
         f"  (call, stream) pairs: {calls * args.streams}, delivered {len(latencies)}, "
         f"by snapshot {len(late)}, missing {missing}; {resyncs} resync snapshots, "
