@@ -28,6 +28,7 @@ from typing import Any, TypeVar, cast
 from sqlalchemy import Connection, Executable, create_engine, event
 from sqlalchemy.engine import Result
 from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
     AsyncEngine,
     AsyncSession,
     async_sessionmaker,
@@ -61,6 +62,8 @@ class Database:
         self._read_sessions = async_sessionmaker(self.reader, expire_on_commit=False)
         self._write_lock = asyncio.Lock() if self.is_sqlite else None
         self._thread_writer = SqliteWriter(url) if self.is_sqlite else None
+        # The same pool; a connection from it runs each statement as its own transaction.
+        self._autocommit = self.writer.execution_options(isolation_level="AUTOCOMMIT")
 
     @asynccontextmanager
     async def write(self) -> AsyncIterator[AsyncSession]:
@@ -78,11 +81,16 @@ class Database:
         async with self._write_lock, parked, self._write_sessions() as session, session.begin():
             yield session
 
-    async def run(self, work: Callable[[], Work[T]]) -> T:
+    async def run(self, work: Callable[[], Work[T]], *, one_write: bool = False) -> T:
         """Run a unit of work in a transaction of its own; returns once it has committed.
 
         `work` makes a fresh generator each time it is called. An exception it raises rolls back
         that unit only and is raised here.
+
+        `one_write` (PostgreSQL): the unit writes in one statement at most, after reads that
+        hold nothing a transaction would keep for it (in READ COMMITTED each statement reads
+        its own snapshot anyway). It runs without BEGIN and COMMIT, each statement its own
+        transaction: two round trips less. Ignored on SQLite, where the writer batches units.
         """
         if self._thread_writer is not None:
             return await self._thread_writer.run(
@@ -92,14 +100,11 @@ class Database:
                     else drive_raw(conn, cursor, statements, work())
                 )
             )
+        if one_write:
+            async with self._autocommit.connect() as conn:
+                return await _drive_async(conn, work())
         async with self.writer.begin() as conn:
-            generator = work()
-            try:
-                request = next(generator)
-                while True:
-                    request = generator.send(await conn.execute(*request))
-            except StopIteration as done:
-                return done.value
+            return await _drive_async(conn, work())
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncSession]:
@@ -120,6 +125,15 @@ class Database:
         await self.writer.dispose()
         if self.reader is not self.writer:
             await self.reader.dispose()
+
+
+async def _drive_async(conn: AsyncConnection, generator: Work[T]) -> T:
+    try:
+        request = next(generator)
+        while True:
+            request = generator.send(await conn.execute(*request))
+    except StopIteration as done:
+        return done.value
 
 
 def _sqlite_engine(url: str, *, pool_size: int, immediate: bool) -> AsyncEngine:

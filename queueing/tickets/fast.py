@@ -240,7 +240,11 @@ class Called:
 
 def call_next(dialect: str, call: CallNext) -> Work[Called | None]:
     """Claim the ticket the rule picks among the line heads, then write the step's call time,
-    the call, the audit entry and the event; None when nobody waits."""
+    the call, the audit entry and the event; None when nobody waits.
+
+    On PostgreSQL its only write is the folded claim's one statement (reads before it, and a
+    claim that misses writes nothing), so it may run without a transaction around it
+    (Database.run's one_write): each statement is atomic, and no lock is held across two."""
     site, point, now = call.site, call.point, call.now
     targets = {str(s.id): s.target_seconds for s in call.services}
     lines = {f"s{index}": s.id for index, s in enumerate(call.services)}

@@ -4,11 +4,13 @@ record, the call, one audit entry and one event with the site's next sequence.""
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
 from typing import Any
 
+import asyncpg
 import pytest
 from litestar.testing import AsyncTestClient
 from sqlalchemy import event, text
@@ -113,3 +115,34 @@ async def test_a_call_writes_in_one_statement(pg_client: Client, pg_url: str) ->
     assert [(str(c[0]), c[1]) for c in calls] == [(first["id"], first["number"])]
     assert steps[0][0] is not None and len(entries) == 1 and entries[0][0] is not None
     assert called[0][0]["number"] == first["number"] and called[0][0]["status"] == "called"
+
+
+async def test_calls_at_once_send_no_begin_or_commit_and_take_a_ticket_each(
+    pg_client: Client, pg_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A call's one write is its own transaction: no BEGIN and COMMIT round trips, and five
+    counters pressing at once still call five different tickets (SKIP LOCKED, then the next)."""
+    issued = {(await _issue(pg_client))["id"] for _ in range(5)}
+    staff = await token_for(pg_client, "staff")
+    sent: list[str] = []
+    execute = asyncpg.Connection.execute
+
+    async def spy(self: asyncpg.Connection, query: str, *args: Any, **kwargs: Any) -> Any:
+        sent.append(query)  # asyncpg's transactions send BEGIN and COMMIT through here
+        return await execute(self, query, *args, **kwargs)
+
+    monkeypatch.setattr(asyncpg.Connection, "execute", spy)
+    points = ("counter-1", "counter-3", "counter-4", "counter-5", "counter-6")  # kela's too
+    responses = await asyncio.gather(*[
+        pg_client.post(f"{SITE}/service-points/{point}/call-next", headers=staff)
+        for point in points
+    ])  # fmt: skip
+    monkeypatch.undo()
+    assert [r.status_code for r in responses] == [200] * 5, [r.text for r in responses]
+    assert {r.json()["id"] for r in responses} == issued
+    # A read session (BEGIN ... ROLLBACK) may load what is not cached yet; no write commits.
+    assert "COMMIT;" not in sent and sent.count("BEGIN;") == sent.count("ROLLBACK;") <= 1, sent
+    calls = await _rows(pg_url, "SELECT ticket_id FROM calls")
+    sequences = await _rows(pg_url, "SELECT sequence FROM events ORDER BY sequence")
+    assert sorted(str(c[0]) for c in calls) == sorted(issued)
+    assert [r[0] for r in sequences] == list(range(1, len(sequences) + 1))
