@@ -81,16 +81,17 @@ class Database:
         async with self._write_lock, parked, self._write_sessions() as session, session.begin():
             yield session
 
-    async def run(self, work: Callable[[], Work[T]], *, one_write: bool = False) -> T:
+    async def run(self, work: Callable[[], Work[T]], *, autocommit: bool = False) -> T:
         """Run a unit of work in a transaction of its own; returns once it has committed.
 
         `work` makes a fresh generator each time it is called. An exception it raises rolls back
         that unit only and is raised here.
 
-        `one_write` (PostgreSQL): the unit writes in one statement at most, after reads that
-        hold nothing a transaction would keep for it (in READ COMMITTED each statement reads
-        its own snapshot anyway). It runs without BEGIN and COMMIT, each statement its own
-        transaction: two round trips less. Ignored on SQLite, where the writer batches units.
+        `autocommit` (PostgreSQL): each statement its own transaction, no BEGIN and COMMIT (two
+        round trips less). Only for a unit whose writes the invariants tie together are in one
+        statement, each other write complete alone, and whose reads hold nothing a transaction
+        would keep for it (in READ COMMITTED each statement reads its own snapshot anyway).
+        Ignored on SQLite, where the writer batches units.
         """
         if self._thread_writer is not None:
             return await self._thread_writer.run(
@@ -100,7 +101,7 @@ class Database:
                     else drive_raw(conn, cursor, statements, work())
                 )
             )
-        if one_write:
+        if autocommit:
             async with self._autocommit.connect() as conn:
                 return await _drive_async(conn, work())
         async with self.writer.begin() as conn:

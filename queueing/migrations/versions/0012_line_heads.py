@@ -1,7 +1,7 @@
 """the lines' heads and places by priority: waiting tickets of a service by priority, then rank
 
 Revision ID: 0012_line_heads
-Revises: 0009_steps_entered
+Revises: 0012_pg_steps
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from __future__ import annotations
 from alembic import op
 
 revision = "0012_line_heads"
-down_revision = "0009_steps_entered"
+down_revision = "0012_pg_steps"
 branch_labels = None
 depends_on = None
 
