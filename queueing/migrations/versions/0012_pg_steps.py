@@ -76,10 +76,16 @@ BEGIN
           FROM jsonb_populate_record(NULL::idempotency_records, p->'record') r;
     END IF;
     -- Those ahead (lobby.repository.PLACE_IN_LINE): strictly, so not the ticket itself.
-    SELECT count(*) INTO v_ahead FROM tickets o
-     WHERE o.service_id = t.service_id AND o.status = 'waiting'
-       AND CASE WHEN t.priority THEN o.priority IS true AND o.ranked_at < t.ranked_at
-                ELSE o.priority IS true OR o.ranked_at < t.ranked_at END;
+    -- Two queries, not one with the ticket's priority in it, so each is planned on the index.
+    IF t.priority THEN
+        SELECT count(*) INTO v_ahead FROM tickets o
+         WHERE o.service_id = t.service_id AND o.status = 'waiting'
+           AND o.priority = true AND o.ranked_at < t.ranked_at;
+    ELSE
+        SELECT count(*) INTO v_ahead FROM tickets o
+         WHERE o.service_id = t.service_id AND o.status = 'waiting'
+           AND (o.priority = true OR o.ranked_at < t.ranked_at);
+    END IF;
     RETURN QUERY  -- the points now (lobby.repository.POINTS_NOW)
         SELECT NULL::integer, v_number, v_seq, v_ahead, sp.slug, pe.service_id,
                s.target_seconds, tk.service_id, tk.called_at, sp.state
