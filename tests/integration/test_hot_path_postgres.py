@@ -192,3 +192,26 @@ async def test_the_function_skips_a_number_still_held_after_a_wrap_and_replays_a
     assert other.status_code == 422 and "Idempotency-Key" in other.text
     tickets = await _rows(pg_url, "SELECT number FROM tickets ORDER BY issued_at")
     assert [t[0] for t in tickets] == ["K001", "K002"]
+
+
+async def test_the_function_refuses_when_every_number_is_held_and_writes_nothing(
+    pg_client: Client, pg_url: str
+) -> None:
+    await _issue(pg_client)  # K001; then K002-K999 open too, as SQL
+    cols = ("site_id, prefix, service_day, service_id, status, priority, needs, needs_confirmed, "
+            "language, channel, issued_at, ranked_at, updated_at, recall_count")  # fmt: skip
+    db = Database(pg_url)
+    try:
+        async with db.write() as session:
+            await session.execute(text(
+                f"INSERT INTO tickets (id, number, sequence, {cols}) SELECT gen_random_uuid(), "
+                f"'K' || lpad(g::text, 3, '0'), g, {cols} FROM tickets, generate_series(2, 999) g"
+            ))  # fmt: skip
+    finally:
+        await db.dispose()
+    counter = "SELECT last_number FROM number_counters WHERE prefix = 'K'"
+    before = await _rows(pg_url, counter)
+    response = await pg_client.post(f"{SITE}/tickets", json={"service": "kela-benefits"})
+    assert response.status_code == 409 and "999 numbers" in response.text, response.text
+    assert await _rows(pg_url, counter) == before  # the function's transaction rolled back
+    assert (await _rows(pg_url, "SELECT count(*) FROM tickets"))[0][0] == 999
