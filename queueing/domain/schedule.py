@@ -34,8 +34,10 @@ from queueing.domain.routing import Candidate
 
 K = TypeVar("K")
 
-# How old a replay may be and still answer: the lobby an estimate is from is never older.
+# How old a replay may be and still answer: the lobby an estimate is from is never older,
+# unless the lobby is larger than FRESH_LOBBY (see fresh_bound).
 FRESH_SECONDS = 1.0
+FRESH_LOBBY = 250  # waiting tickets a replay answers for FRESH_SECONDS; more keep it longer
 
 Wait = tuple[float, float]  # seconds until called, variance of that
 Rank = tuple[bool, datetime]  # domain.line.line_key
@@ -45,6 +47,22 @@ def is_fresh(replayed_at: float, now: float, bound: float = FRESH_SECONDS) -> bo
     """Whether a replay started at `replayed_at` may still answer at `now` (same clock); a
     bound of 0 or less means never: a replay for every question."""
     return bound > 0 and 0.0 <= now - replayed_at <= bound
+
+
+def fresh_bound(waiting: int, bound: float = FRESH_SECONDS) -> float:
+    """How long a replay of a lobby with `waiting` tickets may answer: `bound`, or longer in
+    proportion beyond FRESH_LOBBY waiting.
+
+    Why: a replay costs time in proportion to the lobby, and a fixed bound makes its cost per
+    issue grow with the lobby (at 3,000 waiting a replay a second took most of an issue's
+    time). Kept in proportion, its cost per second, and so per issue at a given rate, stays
+    that of a FRESH_LOBBY-ticket replay a second, whatever the lobby. The estimate barely
+    moves: in a lobby that long the waits run to hours, and a call, a finished service or a
+    point opening still ends the replay at once; tickets issued meanwhile take their place
+    in their line's schedule, as within the second."""
+    if bound <= 0:
+        return bound
+    return bound * max(1.0, waiting / FRESH_LOBBY)
 
 
 def still_answers(

@@ -5,7 +5,8 @@ A ticket's place and estimated wait, and a display's whole state, come from the 
 (lobby/replay.py), with service times learned per site (lobby/learning.py).
 
 Why one replay per site and second: the replay reads every waiting ticket of the site and
-replays the lobby, so its cost grows with the lobby. It is kept for `fresh_seconds` (1 s) and
+replays the lobby, so its cost grows with the lobby. It is kept for `fresh_seconds` (1 s; in a
+lobby of more than 250 waiting, longer in proportion: domain.schedule.fresh_bound) and
 every request within that answers from it in constant time (domain/schedule.py): a ticket the
 replay saw keeps its figure, one issued since takes its place now in its line's schedule. So an
 issue costs the same with 20 or 2,000 waiting, the replays cost at most one per site and
@@ -28,7 +29,13 @@ from queueing.db import Database
 from queueing.domain.estimate import estimated_wait_seconds
 from queueing.domain.eta import Estimate, EstimateLedger, Snapshot
 from queueing.domain.line import line_key
-from queueing.domain.schedule import FRESH_SECONDS, Rank, answers_unseen, still_answers
+from queueing.domain.schedule import (
+    FRESH_SECONDS,
+    Rank,
+    answers_unseen,
+    fresh_bound,
+    still_answers,
+)
 from queueing.lobby import repository
 from queueing.lobby.learning import EtaSource, SiteLearning
 from queueing.lobby.replay import Replayed, as_range, replay
@@ -240,10 +247,14 @@ class LobbyReader:
         read = shared.latest
         if read is None or read.generation != self.learning.generation:
             return None
-        then = read.replayed.counters
-        if not still_answers(read.started, self._clock(), then, counters, self.fresh_seconds):
+        then, bound = read.replayed.counters, self._bound(read)
+        if not still_answers(read.started, self._clock(), then, counters, bound):
             return None
         return read if _answers(read, ticket) else None
+
+    def _bound(self, read: LobbyRead) -> float:
+        """How long `read` answers: `fresh_seconds`, longer for a long lobby (fresh_bound)."""
+        return fresh_bound(len(read.snapshot.waiting), self.fresh_seconds)
 
     def _reads(self, site: Site) -> _SharedReads:
         shared = self._sites.get(site.id)

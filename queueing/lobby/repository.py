@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Integer, and_, bindparam, cast, func, literal, or_, select
+from sqlalchemy import Integer, and_, bindparam, cast, func, literal, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -303,10 +303,11 @@ async def at_point(session: AsyncSession, point_id: int) -> Ticket | None:
 
 def _place_statement(priority: bool) -> Any:
     earlier = Ticket.ranked_at < bindparam("ranked_at", type_=Ticket.ranked_at.type)
+    # `= true`, not `IS true`: PostgreSQL's planner takes only the former as an index key.
     ahead = (
-        and_(Ticket.priority.is_(True), earlier)
+        and_(Ticket.priority == true(), earlier)
         if priority
-        else or_(Ticket.priority.is_(True), earlier)
+        else or_(Ticket.priority == true(), earlier)
     )
     return select(func.count()).where(
         Ticket.service_id == bindparam("service_id"), Ticket.status == WAITING, ahead

@@ -29,6 +29,8 @@ class Ticket(Base):
         ),
         # The lines: waiting tickets of a service in rank order, whatever the history's size.
         Index("ix_tickets_line", "service_id", "status", "ranked_at"),
+        # Each line's head with and without a priority need, and a ticket's place, by seeks.
+        Index("ix_tickets_line_priority", "service_id", "status", "priority", "ranked_at"),
         Index("ix_tickets_site_status", "site_id", "status", "prefix"),
         Index("ix_tickets_point_status", "service_point_id", "status"),
     )

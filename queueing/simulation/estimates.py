@@ -27,6 +27,7 @@ from queueing.domain.schedule import (
     FRESH_SECONDS,
     SharedReplay,
     answers_unseen,
+    fresh_bound,
     shared_replay,
     still_answers,
 )
@@ -107,12 +108,16 @@ class EtaObserver:
         points = tuple(snapshot.points)
         if (
             last is None
-            or not still_answers(last[0], sim.now, last[1], points, self.fresh_seconds)
+            or not still_answers(last[0], sim.now, last[1], points, self._bound(last[2]))
             or not (last[2].saw(key, mine.service) or answers_unseen(line_key(mine), at(sim.now)))
         ):
             last = self._shared = (sim.now, points, shared_replay(snapshot, self.learner.stats))
             self.replays += 1
         return last[0], last[2]
+
+    def _bound(self, shared: SharedReplay[int]) -> float:
+        """How long the replay answers, as in the live reader (the lobby it saw)."""
+        return fresh_bound(len(shared.seen), self.fresh_seconds)
 
     def called(self, sim: Simulation, visit: Visit, outcome: LegOutcome) -> None:
         """Record the actual wait from issue to call of a ticket's first service."""

@@ -8,11 +8,12 @@ prefix per service day with no open number twice, the audit entry and the event 
 site's next sequence in the same transaction, a claim that only a waiting ticket passes.
 
 On PostgreSQL, where each statement is a round trip, the units run the folded statements of
-tickets/repository_pg.py: an issue in three (the counter; the ticket, its step and key's record
-with its place and the points; the estimate shown, audit entry and event), a call-next in two
-(the point's state with the line heads; the claim with all it writes). The rare paths (the
-prefix's first ticket, a number held after a wrap, a claim another counter won) go on with the
-statements one at a time, as on SQLite.
+tickets/repository_pg.py, each statement a transaction of its own (no BEGIN and COMMIT): an
+issue in one (a function of migration 0012_pg_steps that draws the number, even after a wrap
+or for the prefix's first ticket, and writes the ticket, its step, the key's record, the audit
+entry and the event, returning the place and the points), then the estimate shown alone; a
+call-next in two (the point's state with the line heads; the claim with all it writes), a
+claim another counter won reading the heads again.
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
+
+import msgspec
 
 from queueing.audit import repository as audit
 from queueing.db import Work
@@ -90,9 +93,7 @@ def issue(dialect: str, new: NewTicket) -> Work[Issued | Replayed]:
     if new.closed is not None:
         new.closed()
     if dialect == "postgresql":
-        issued = yield from _issue_folded(new)
-        if issued is not None:
-            return issued
+        return (yield from _issue_function(new))
     return (yield from _issue_each(dialect, new))
 
 
@@ -117,48 +118,40 @@ def _issue_each(dialect: str, new: NewTicket) -> Work[Issued]:
     return Issued(number, event, position, counters, placed)
 
 
-def _issue_folded(new: NewTicket) -> Work[Issued | None]:
-    """An issue in three statements (PostgreSQL): the counter, which waits for the prefix's
-    lock; the ticket, its step and key's record with its place and the points; the estimate
-    shown, the audit entry and the event. None, having written nothing but the counter, when
-    the counter is missing or its number is held: the statement-at-a-time form goes on."""
+def _issue_function(new: NewTicket) -> Work[Issued]:
+    """An issue in one statement (PostgreSQL): the function of migration 0012_pg_steps draws
+    the number and writes the ticket, its step, the key's record, the audit entry and the
+    event, and returns the place and the points now; then the estimate shown, if the latest
+    replay gives one, in a statement of its own. Run without a transaction around them
+    (Database.run's autocommit): the function is one, and the estimate shown (statistics'
+    record of what the holder saw) is complete alone."""
     site, service, values = new.site, new.service, new.values
-    counter = {"b_site": site.id, "b_prefix": service.prefix, "b_day": new.day}
-    sequence = (yield repository.NEXT_NUMBER, counter).scalar()
-    if sequence is None:
-        return None
-    number = format_number(service.prefix, sequence)
-    rows = (yield folded.ISSUE_WRITTEN[new.key is not None, bool(values["priority"])],
-            _written_params(new, number, sequence)).all()  # fmt: skip
-    if rows[0].held:
-        return None
-    counters = lobby.point_rows(row[2:] for row in rows if row.slug is not None)
-    position = int(rows[0].ahead) + 1
+    rows = (yield folded.ISSUE, {"p": _issue_params(new)}).all()
+    last = rows[-1]
+    counters = lobby.point_rows(row[4:] for row in rows[:-1])
+    number, position = last.number, int(last.ahead) + 1
     placed = new.place(position, counters) if new.place is not None else None
     ticket_id, now = values["id"], values["issued_at"]
-    shown = placed is not None and placed.place.wait is not None
+    if placed is not None and placed.place.wait is not None:
+        yield repository.ADD_SHOWN, shown_row(ticket_id, placed.place, now)
     payload = _payload(site, service, ticket_id, number, "waiting", None)
-    params = _logged_params(site, "ticket.issued", ticket_id, payload, now, new.entry)
-    if placed is not None and shown:
-        params.update(_prefixed("s_", shown_row(ticket_id, placed.place, now)))
-    result = yield folded.ISSUE_LOGGED[shown], params
-    event = _event(site, "ticket.issued", ticket_id, payload, now, result.scalar_one())
+    event = _event(site, "ticket.issued", ticket_id, payload, now, last.event_sequence)
     return Issued(number, event, position, counters, placed)
 
 
-def _written_params(new: NewTicket, number: str, sequence: int) -> dict[str, Any]:
-    values, now = new.values, new.values["issued_at"]
-    row = {**values, "number": number, "sequence": sequence}
-    params = {f"t_{name}": row.get(name) for name in folded.TICKET_COLUMNS}
-    step = {"ticket_id": values["id"], "service_id": new.service.id, "entered_at": now}
-    params.update(_prefixed("st_", step))
+def _issue_params(new: NewTicket) -> str:
+    """The function's one parameter: the rows it writes, as JSON."""
+    values = new.values
+    payload = _payload(new.site, new.service, values["id"], "", "waiting", None)
+    document: dict[str, Any] = {
+        "day": new.day, "ticket": values, "entry": new.entry,
+        "event": {"kind": "ticket.issued", "payload": payload},
+    }  # fmt: skip
     if new.key is not None:
         scope, key, request_hash = new.key
-        record = {"scope": scope, "key": key, "request_hash": request_hash,
-                  "resource_id": values["id"], "status_code": 201, "created_at": now}  # fmt: skip
-        params.update(_prefixed("r_", record))
-    params.update(service_id=new.service.id, ranked_at=values["ranked_at"], site_id=new.site.id)
-    return params
+        document["record"] = {"scope": scope, "key": key, "request_hash": request_hash}
+    # The number is the function's to draw: the payload's is filled in there.
+    return msgspec.json.encode(document).decode()
 
 
 def _prefixed(prefix: str, values: dict[str, Any]) -> dict[str, Any]:
@@ -240,7 +233,11 @@ class Called:
 
 def call_next(dialect: str, call: CallNext) -> Work[Called | None]:
     """Claim the ticket the rule picks among the line heads, then write the step's call time,
-    the call, the audit entry and the event; None when nobody waits."""
+    the call, the audit entry and the event; None when nobody waits.
+
+    On PostgreSQL its only write is the folded claim's one statement (reads before it, and a
+    claim that misses writes nothing), so it may run without a transaction around it
+    (Database.run's one_write): each statement is atomic, and no lock is held across two."""
     site, point, now = call.site, call.point, call.now
     targets = {str(s.id): s.target_seconds for s in call.services}
     lines = {f"s{index}": s.id for index, s in enumerate(call.services)}

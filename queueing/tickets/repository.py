@@ -13,11 +13,13 @@ from sqlalchemy import (
     bindparam,
     case,
     exists,
+    false,
     func,
     insert,
     or_,
     select,
     text,
+    true,
     union_all,
     update,
 )
@@ -302,7 +304,9 @@ def line_heads_statement(count: int, skip: Collection[uuid.UUID] = ()) -> Any:
         .where(
             _tickets.c.service_id == bindparam(f"s{index}"),
             _tickets.c.status == TicketStatus.WAITING.value,
-            _tickets.c.priority.is_(priority),
+            # `=`, not IS: PostgreSQL takes only `=` as a key of ix_tickets_line_priority,
+            # so the head is an index seek there too, not a sort of the whole line.
+            _tickets.c.priority == (true() if priority else false()),
             *skipped,
         )
         .order_by(_tickets.c.ranked_at)

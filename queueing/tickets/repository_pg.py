@@ -1,6 +1,7 @@
 """The hot path's SQL folded for PostgreSQL: each statement here does the work of several of
-tickets/repository.py, with data-modifying CTEs, because on PostgreSQL a statement is a round
-trip and the round trips were most of an issue's and a call's cost.
+tickets/repository.py (an issue: a function of migration 0012_pg_steps; a call: data-modifying
+CTEs), because on PostgreSQL a statement is a round trip and the round trips were most of an
+issue's and a call's cost.
 
 SQLite keeps the one-statement-each forms: its writer thread pays no round trip per statement.
 Parameters are typed bind parameters, so asyncpg is sent `$n::TYPE` where a SELECT list leaves
@@ -11,18 +12,28 @@ from __future__ import annotations
 
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, exists, insert, literal, select, true, update
+from sqlalchemy import (
+    Float,
+    Integer,
+    String,
+    Table,
+    bindparam,
+    exists,
+    insert,
+    literal,
+    select,
+    text,
+    true,
+    update,
+)
 from sqlalchemy.sql import Select
 
-from queueing.lobby import repository as lobby
 from queueing.models import AuditEntry, Event, Site
 from queueing.models.base import UTCDateTime
 from queueing.sites import repository as sites_repo
 from queueing.tickets import repository as tickets_repo
 
 _tickets, _steps, _calls = tickets_repo._tickets, tickets_repo._steps, tickets_repo._calls
-_records = tickets_repo._records
-_shown = cast(Table, tickets_repo.ADD_SHOWN.table)
 _audit = cast(Table, AuditEntry.__table__)
 _events = cast(Table, Event.__table__)
 _sites = cast(Table, Site.__table__)
@@ -30,7 +41,6 @@ _sites = cast(Table, Site.__table__)
 _AUDIT_COLS = ("site_id", "at", "actor", "actor_id", "action", "resource", "unit_id", "client",
                "detail")  # fmt: skip
 _EVENT_COLS = ("site_id", "kind", "ticket_id", "payload", "created_at")
-_SHOWN_COLS = ("ticket_id", "seconds", "low_seconds", "high_seconds", "shown_at")
 
 
 def _bound(table: Table, columns: tuple[str, ...], prefix: str) -> list[Any]:
@@ -67,68 +77,15 @@ def _logged(gate: Any | None) -> tuple[Any, Any, Any]:
     return entry, sequence, event
 
 
-def _issue_logged(shown: bool) -> Select[Any]:
-    """An issue's last statement: the estimate shown (s_*, when it is kept), the audit entry,
-    the sequence and the event; returns the sequence."""
-    entry, sequence, event = _logged(None)
-    written = [entry, event]
-    if shown:
-        rows = select(*_bound(_shown, _SHOWN_COLS, "s_"))
-        written.insert(0, insert(_shown).from_select(list(_SHOWN_COLS), rows).cte("shown"))
-    return select(sequence.c.event_sequence).add_cte(*written)
-
-
-# Keyed by whether the estimate shown is kept.
-ISSUE_LOGGED = {shown: _issue_logged(shown) for shown in (True, False)}
-
-TICKET_COLUMNS = tuple(c.name for c in _tickets.columns)
-_STEP_COLS = ("ticket_id", "service_id", "entered_at")
-_RECORD_COLS = ("scope", "key", "request_hash", "resource_id", "status_code", "created_at")
-
-
-def _issue_written(keyed: bool, priority: bool) -> Select[Any]:
-    """The ticket (t_*), its step (st_*) and the key's record (r_*), written unless an open
-    ticket holds the number (`held`), with the ticket's place (`ahead`) and the points now, one
-    row a profile entry (or one row of nulls beside `held` and `ahead` when none calls).
-
-    After the counter's own statement, not in it: a statement reads the snapshot it began with,
-    and one that began before the counter's lock was granted would miss the ticket the holder
-    just committed (the place would be one short, the held check a number behind)."""
-    held = exists().where(
-        _tickets.c.site_id == bindparam("t_site_id"),
-        _tickets.c.number == bindparam("t_number"),
-        tickets_repo._OPEN_SQL,
-    )
-    ticket = (
-        insert(_tickets)
-        .from_select(
-            list(TICKET_COLUMNS), select(*_bound(_tickets, TICKET_COLUMNS, "t_")).where(~held)
-        )
-        .returning(_tickets.c.id)
-        .cte("ticket")
-    )
-    written = [_insert_from(_steps, _STEP_COLS, "st_", ticket).cte("step")]
-    if keyed:
-        written.append(_insert_from(_records, _RECORD_COLS, "r_", ticket).cte("record"))
-    place = lobby.PLACE_IN_LINE[priority].scalar_subquery()
-    head = select(held.label("held"), place.label("ahead")).subquery("head")
-    points = lobby.POINTS_NOW_ORDERED.subquery("points")
-    columns = [points.c[name] for name in lobby.POINT_ROW_COLUMNS]
-    return (
-        select(head.c.held, head.c.ahead, *columns)
-        .select_from(head.outerjoin(points, true()))
-        .order_by(*[points.c[name] for name in lobby.POINT_ORDER_COLUMNS])
-        .add_cte(*written)
-    )
-
-
-# Keyed by (keyed, priority). The place counts tickets strictly ahead, so the ticket written in
-# the same statement (which it cannot see) would not have been counted anyway.
-ISSUE_WRITTEN = {
-    (keyed, priority): _issue_written(keyed, priority)
-    for keyed in (True, False)
-    for priority in (True, False)
-}
+# An issue in one statement: migration 0012_pg_steps's function (its rows: the points now, then
+# the event's sequence; each with the number drawn, its sequence and those ahead in line).
+ISSUE = text("SELECT * FROM queueing_issue(CAST(:p AS jsonb))").columns(
+    event_sequence=Integer, number=String, sequence=Integer, ahead=Integer, slug=String,
+    service_id=Integer, target_seconds=Float, serving=Integer, called_at=UTCDateTime,
+    state=String,
+)  # fmt: skip
+# Its error when every number of the prefix is held by an open ticket (fast._draw's Conflict).
+ALL_HELD = "QN999"
 
 
 def _call_written() -> Select[Any]:

@@ -15,7 +15,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import msgspec
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from queueing.access.issuer import Issuer
@@ -33,7 +33,13 @@ from queueing.domain.lifecycle import (
     allowed_from,
     apply_step,
 )
-from queueing.domain.numbering import NumbersExhausted, format_number, next_sequence, service_day
+from queueing.domain.numbering import (
+    MAX_NUMBER,
+    NumbersExhausted,
+    format_number,
+    next_sequence,
+    service_day,
+)
 from queueing.domain.point_state import refusal
 from queueing.domain.public_units import public_units
 from queueing.domain.routing import Placement, transfer_ranked_at
@@ -58,6 +64,7 @@ from queueing.sites.cache import ConfigCache, ServiceConf, SiteConf
 from queueing.sites.calendars import calendar_of, not_available
 from queueing.sites.config import expand_opening_hours
 from queueing.tickets import fast, repository, steps
+from queueing.tickets import repository_pg as folded
 from queueing.tickets.issuers import check_issuer, has_priority_need, servable_profile
 from queueing.tickets.schemas import IssueTicket, TicketView
 from queueing.tickets.views import (
@@ -127,7 +134,13 @@ class TicketService:
         if key is not None:
             request_hash = hashlib.sha256(msgspec.json.encode(data)).hexdigest()
             new.key = (f"tickets:{site_slug}", key, request_hash)
-        done = await self.db.run(lambda: fast.issue(self.dialect, new))
+        try:
+            # On PostgreSQL one function does it all, a transaction of its own (fast.issue).
+            done = await self.db.run(lambda: fast.issue(self.dialect, new), autocommit=True)
+        except DBAPIError as exc:
+            if getattr(exc.orig, "sqlstate", None) == folded.ALL_HELD:
+                raise Conflict(f"all {MAX_NUMBER} numbers are held by open tickets") from exc
+            raise
         if isinstance(done, fast.Replayed):  # the first request's ticket, estimated now
             async with self.db.read() as session:
                 ctx = await self._context_by_id(session, done.ticket_id)
@@ -307,7 +320,8 @@ class TicketService:
         entry = audit.entry_values(site.id, principal, "ticket.called", "", None, now,
                                    service_point=point.slug)  # fmt: skip
         work = fast.CallNext(site, point, services, now, entry)
-        called = await self.db.run(lambda: fast.call_next(self.dialect, work))
+        # On PostgreSQL the claim's one statement is its only write (fast.call_next).
+        called = await self.db.run(lambda: fast.call_next(self.dialect, work), autocommit=True)
         if called is None:
             return None
         await self.published(site, [called.event])

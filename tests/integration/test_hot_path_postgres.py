@@ -4,11 +4,13 @@ record, the call, one audit entry and one event with the site's next sequence.""
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
 from typing import Any
 
+import asyncpg
 import pytest
 from litestar.testing import AsyncTestClient
 from sqlalchemy import event, text
@@ -56,6 +58,34 @@ def writes() -> Iterator[list[str]]:
         event.remove(Engine, "before_cursor_execute", record)
 
 
+@contextmanager
+def statements() -> Iterator[list[str]]:
+    """Every statement sent through SQLAlchemy."""
+    seen: list[str] = []
+
+    def record(*args: Any) -> None:
+        seen.append(args[2])
+
+    event.listen(Engine, "before_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        event.remove(Engine, "before_cursor_execute", record)
+
+
+def _spy(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """What asyncpg sends outside prepared statements: its transactions' BEGIN and COMMIT."""
+    sent: list[str] = []
+    execute = asyncpg.Connection.execute
+
+    async def spy(self: asyncpg.Connection, query: str, *args: Any, **kwargs: Any) -> Any:
+        sent.append(query)
+        return await execute(self, query, *args, **kwargs)
+
+    monkeypatch.setattr(asyncpg.Connection, "execute", spy)
+    return sent
+
+
 async def _issue(client: Client, **headers: str) -> dict[str, Any]:
     response = await client.post(
         f"{SITE}/tickets", json={"service": "kela-benefits"}, headers=headers
@@ -73,17 +103,19 @@ async def _rows(url: str, sql: str, **params: Any) -> list[Any]:
         await db.dispose()
 
 
-async def test_an_issue_writes_in_two_statements_after_the_counter(
-    pg_client: Client, pg_url: str
+async def test_an_issue_is_one_statement_a_transaction_of_its_own(
+    pg_client: Client, pg_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    await _issue(pg_client)  # the prefix's first ticket makes its counter, a statement at a time
-    with writes() as seen:
+    """The function of migration 0012_pg_steps draws the number and writes the ticket, its step,
+    the key's record, the audit entry and the event; the estimate shown follows alone."""
+    await _issue(pg_client)  # the prefix's first ticket: the function makes its counter
+    sent = _spy(monkeypatch)
+    with writes() as seen, statements() as every:
         second = await _issue(pg_client, **{"Idempotency-Key": "kiosk-7-request-0042"})
-    assert len(seen) == 3, seen
-    counter, written, logged = seen
-    assert "number_counters" in counter
-    assert all(t in written for t in ("tickets", "ticket_steps", "idempotency_records"))
-    assert all(t in logged for t in ("audit_entries", "UPDATE sites", "events"))
+    monkeypatch.undo()
+    assert seen == []  # no write of the ticket's rows but through the function
+    assert len([s for s in every if "queueing_issue" in s]) == 1, every
+    assert "COMMIT;" not in sent, sent  # the function's statement is its own transaction
     assert (second["number"], second["position"]) == ("K002", 2)
     steps = await _rows(pg_url, "SELECT count(*) FROM ticket_steps WHERE ticket_id = :t",
                         t=second["id"])  # fmt: skip
@@ -113,3 +145,73 @@ async def test_a_call_writes_in_one_statement(pg_client: Client, pg_url: str) ->
     assert [(str(c[0]), c[1]) for c in calls] == [(first["id"], first["number"])]
     assert steps[0][0] is not None and len(entries) == 1 and entries[0][0] is not None
     assert called[0][0]["number"] == first["number"] and called[0][0]["status"] == "called"
+
+
+async def test_calls_at_once_send_no_begin_or_commit_and_take_a_ticket_each(
+    pg_client: Client, pg_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A call's one write is its own transaction: no BEGIN and COMMIT round trips, and five
+    counters pressing at once still call five different tickets (SKIP LOCKED, then the next)."""
+    issued = {(await _issue(pg_client))["id"] for _ in range(5)}
+    staff = await token_for(pg_client, "staff")
+    sent = _spy(monkeypatch)
+    points = ("counter-1", "counter-3", "counter-4", "counter-5", "counter-6")  # kela's too
+    responses = await asyncio.gather(*[
+        pg_client.post(f"{SITE}/service-points/{point}/call-next", headers=staff)
+        for point in points
+    ])  # fmt: skip
+    monkeypatch.undo()
+    assert [r.status_code for r in responses] == [200] * 5, [r.text for r in responses]
+    assert {r.json()["id"] for r in responses} == issued
+    # A read session (BEGIN ... ROLLBACK) may load what is not cached yet; no write commits.
+    begun = [q for q in sent if q.startswith("BEGIN")]
+    assert "COMMIT;" not in sent and len(begun) == sent.count("ROLLBACK;") <= 1, sent
+    calls = await _rows(pg_url, "SELECT ticket_id FROM calls")
+    sequences = await _rows(pg_url, "SELECT sequence FROM events ORDER BY sequence")
+    assert sorted(str(c[0]) for c in calls) == sorted(issued)
+    assert [r[0] for r in sequences] == list(range(1, len(sequences) + 1))
+
+
+async def test_the_function_skips_a_number_still_held_after_a_wrap_and_replays_a_key(
+    pg_client: Client, pg_url: str
+) -> None:
+    first = await _issue(pg_client)
+    db = Database(pg_url)
+    try:  # the counter at 999 on the same day: the next is 1, which the first ticket holds
+        async with db.write() as session:
+            await session.execute(text("UPDATE number_counters SET last_number = 999"))
+    finally:
+        await db.dispose()
+    key = {"Idempotency-Key": "kiosk-7-request-0099"}
+    second = await _issue(pg_client, **key)
+    assert (first["number"], second["number"]) == ("K001", "K002")
+    again = await _issue(pg_client, **key)  # a retry: the first request's ticket
+    assert again["id"] == second["id"]
+    other = await pg_client.post(f"{SITE}/tickets", json={"service": "citizen-advice"},
+                                 headers=key)  # fmt: skip
+    assert other.status_code == 422 and "Idempotency-Key" in other.text
+    tickets = await _rows(pg_url, "SELECT number FROM tickets ORDER BY issued_at")
+    assert [t[0] for t in tickets] == ["K001", "K002"]
+
+
+async def test_the_function_refuses_when_every_number_is_held_and_writes_nothing(
+    pg_client: Client, pg_url: str
+) -> None:
+    await _issue(pg_client)  # K001; then K002-K999 open too, as SQL
+    cols = ("site_id, prefix, service_day, service_id, status, priority, needs, needs_confirmed, "
+            "language, channel, issued_at, ranked_at, updated_at, recall_count")  # fmt: skip
+    db = Database(pg_url)
+    try:
+        async with db.write() as session:
+            await session.execute(text(
+                f"INSERT INTO tickets (id, number, sequence, {cols}) SELECT gen_random_uuid(), "
+                f"'K' || lpad(g::text, 3, '0'), g, {cols} FROM tickets, generate_series(2, 999) g"
+            ))  # fmt: skip
+    finally:
+        await db.dispose()
+    counter = "SELECT last_number FROM number_counters WHERE prefix = 'K'"
+    before = await _rows(pg_url, counter)
+    response = await pg_client.post(f"{SITE}/tickets", json={"service": "kela-benefits"})
+    assert response.status_code == 409 and "999 numbers" in response.text, response.text
+    assert await _rows(pg_url, counter) == before  # the function's transaction rolled back
+    assert (await _rows(pg_url, "SELECT count(*) FROM tickets"))[0][0] == 999

@@ -13,17 +13,36 @@ import asyncio
 import subprocess
 import sys
 import textwrap
+import uuid
 from collections.abc import AsyncIterator
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 from litestar.testing import AsyncTestClient
-from sqlalchemy import text, update
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    Date,
+    MetaData,
+    Table,
+    Uuid,
+    bindparam,
+    insert,
+    select,
+    text,
+    update,
+)
+from sqlalchemy.dialects import sqlite
+from sqlalchemy.exc import IntegrityError
 
 from queueing.app import create_app
 from queueing.db import Database, Work
 from queueing.models import Service
+from queueing.models.base import UTCDateTime
+from queueing.prepared import Prepared
 from queueing.sites import config as site_config
 from queueing.sites.service import SiteService
 from tests.conftest import make_settings, token_for
@@ -71,6 +90,47 @@ async def test_a_failing_unit_of_a_batch_fails_alone(sqlite_url: str) -> None:
         await db.dispose()
 
 
+_typed = Table(
+    "typed", MetaData(),
+    Column("id", Uuid, primary_key=True), Column("at", UTCDateTime, nullable=False),
+    Column("flag", Boolean, nullable=False), Column("doc", JSON, nullable=False),
+    Column("day", Date, nullable=False),
+)  # fmt: skip
+
+
+def _typed_unit(row: dict[str, Any]) -> Work[Any]:
+    """A prebuilt Core INSERT, then the row read back: both prepared on SQLite's cursor."""
+    yield insert(_typed), row
+    found = yield select(_typed).where(_typed.c.id == bindparam("b_id")), {"b_id": row["id"]}
+    return found.first()
+
+
+async def test_prepared_statements_convert_as_sqlalchemy_does_and_fail_alone(
+    sqlite_url: str,
+) -> None:
+    """Core statements run on SQLite's own cursor (queueing.prepared): the values go in and
+    come back as through a Connection, and a unit that breaks a constraint fails alone with
+    SQLAlchemy's IntegrityError (issue's retry of a raced Idempotency-Key counts on it)."""
+    db = Database(sqlite_url)
+    try:
+        async with db.write() as session:
+            await session.run_sync(lambda s: _typed.create(s.connection()))
+        row = {"id": uuid.uuid4(), "at": datetime(2026, 3, 3, 8, 0, tzinfo=UTC), "flag": True,
+               "doc": {"needs": ["wheelchair"]}, "day": date(2026, 3, 3)}  # fmt: skip
+        assert Prepared.of(insert(_typed), list(row), sqlite.dialect()) is not None  # not text
+        found = await db.run(lambda: _typed_unit(row))
+        assert tuple(found) == tuple(row.values())
+        assert found.at.tzinfo is UTC and found.flag is True  # tagged and typed on the way out
+        again = asyncio.ensure_future(db.run(lambda: _typed_unit(row)))
+        other = {**row, "id": uuid.uuid4()}
+        results = await asyncio.gather(again, db.run(lambda: _typed_unit(other)),
+                                       return_exceptions=True)  # fmt: skip
+        assert isinstance(results[0], IntegrityError)
+        assert results[1].id == other["id"]
+    finally:
+        await db.dispose()
+
+
 async def test_async_writes_and_units_take_turns(sqlite_url: str) -> None:
     db = Database(sqlite_url)
     try:
@@ -91,7 +151,22 @@ async def test_async_writes_and_units_take_turns(sqlite_url: str) -> None:
 
 KILLED_AFTER_ACK = """
 import asyncio, os, signal, sys
-from sqlalchemy import text, update
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    Date,
+    MetaData,
+    Table,
+    Uuid,
+    bindparam,
+    insert,
+    select,
+    text,
+    update,
+)
+from sqlalchemy.dialects import sqlite
+from sqlalchemy.exc import IntegrityError
 from queueing.db import Database
 
 def insert():

@@ -14,10 +14,12 @@ from queueing.domain.eta import (
 from queueing.domain.line import line_key
 from queueing.domain.routing import Candidate
 from queueing.domain.schedule import (
+    FRESH_LOBBY,
     FRESH_SECONDS,
     LineSchedule,
     answers_unseen,
     call_interval,
+    fresh_bound,
     is_fresh,
     shared_replay,
     still_answers,
@@ -61,6 +63,12 @@ def test_a_replay_from_a_later_clock_reading_does_not_answer() -> None:
 
 def test_a_bound_of_zero_means_a_replay_for_every_question() -> None:
     assert not is_fresh(10.0, 10.0, bound=0)
+
+
+def test_a_replay_of_a_long_lobby_answers_longer_in_proportion() -> None:
+    assert fresh_bound(0) == fresh_bound(FRESH_LOBBY) == FRESH_SECONDS  # any usual lobby: 1 s
+    assert fresh_bound(FRESH_LOBBY * 4) == 4 * FRESH_SECONDS  # its cost per second stays put
+    assert fresh_bound(FRESH_LOBBY * 4, bound=0) == 0  # a replay per question stays that
 
 
 def test_a_call_or_a_finished_service_ends_a_young_replay() -> None:
