@@ -9,7 +9,7 @@ site's next sequence in the same transaction, a claim that only a waiting ticket
 
 On PostgreSQL, where each statement is a round trip, the units run the folded statements of
 tickets/repository_pg.py, each statement a transaction of its own (no BEGIN and COMMIT): an
-issue in one (a function of migration 0012_pg_steps that draws the number, even after a wrap
+issue in one (a function of migration 0013_pg_steps that draws the number, even after a wrap
 or for the prefix's first ticket, and writes the ticket, its step, the key's record, the audit
 entry and the event, returning the place and the points), then the estimate shown alone; a
 call-next in two (the point's state with the line heads; the claim with all it writes), a
@@ -119,7 +119,7 @@ def _issue_each(dialect: str, new: NewTicket) -> Work[Issued]:
 
 
 def _issue_function(new: NewTicket) -> Work[Issued]:
-    """An issue in one statement (PostgreSQL): the function of migration 0012_pg_steps draws
+    """An issue in one statement (PostgreSQL): the function of migration 0013_pg_steps draws
     the number and writes the ticket, its step, the key's record, the audit entry and the
     event, and returns the place and the points now; then the estimate shown, if the latest
     replay gives one, in a statement of its own. Run without a transaction around them

@@ -1,5 +1,5 @@
 """The hot path's SQL folded for PostgreSQL: each statement here does the work of several of
-tickets/repository.py (an issue: a function of migration 0012_pg_steps; a call: data-modifying
+tickets/repository.py (an issue: a function of migration 0013_pg_steps; a call: data-modifying
 CTEs), because on PostgreSQL a statement is a round trip and the round trips were most of an
 issue's and a call's cost.
 
@@ -77,7 +77,7 @@ def _logged(gate: Any | None) -> tuple[Any, Any, Any]:
     return entry, sequence, event
 
 
-# An issue in one statement: migration 0012_pg_steps's function (its rows: the points now, then
+# An issue in one statement: migration 0013_pg_steps's function (its rows: the points now, then
 # the event's sequence; each with the number drawn, its sequence and those ahead in line).
 ISSUE = text("SELECT * FROM queueing_issue(CAST(:p AS jsonb))").columns(
     event_sequence=Integer, number=String, sequence=Integer, ahead=Integer, slug=String,

@@ -106,7 +106,7 @@ async def _rows(url: str, sql: str, **params: Any) -> list[Any]:
 async def test_an_issue_is_one_statement_a_transaction_of_its_own(
     pg_client: Client, pg_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The function of migration 0012_pg_steps draws the number and writes the ticket, its step,
+    """The function of migration 0013_pg_steps draws the number and writes the ticket, its step,
     the key's record, the audit entry and the event; the estimate shown follows alone."""
     await _issue(pg_client)  # the prefix's first ticket: the function makes its counter
     sent = _spy(monkeypatch)

@@ -1,15 +1,15 @@
 """PostgreSQL: an issue in one statement, a function (SQLite untouched)
 
-Revision ID: 0012_pg_steps
-Revises: 0009_steps_entered
+Revision ID: 0013_pg_steps
+Revises: 0012_popups
 """
 
 from __future__ import annotations
 
 from alembic import op
 
-revision = "0012_pg_steps"
-down_revision = "0009_steps_entered"
+revision = "0013_pg_steps"
+down_revision = "0012_popups"
 branch_labels = None
 depends_on = None
 

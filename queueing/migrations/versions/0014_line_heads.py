@@ -1,15 +1,15 @@
 """the lines' heads and places by priority: waiting tickets of a service by priority, then rank
 
-Revision ID: 0012_line_heads
-Revises: 0012_pg_steps
+Revision ID: 0014_line_heads
+Revises: 0013_pg_steps
 """
 
 from __future__ import annotations
 
 from alembic import op
 
-revision = "0012_line_heads"
-down_revision = "0012_pg_steps"
+revision = "0014_line_heads"
+down_revision = "0013_pg_steps"
 branch_labels = None
 depends_on = None
 
