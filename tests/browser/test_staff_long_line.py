@@ -39,17 +39,28 @@ OVERLAPS = """() => {
     }
     return box.r - box.l > 1 && box.b - box.t > 1 ? box : null;
   };
-  const items = [...document.querySelectorAll("main button, main input, main select, main textarea, main summary, header button, header select")]
+  const selector = "main button, main input, main select, main textarea, main summary, "
+    + "header button, header select";
+  const items = [...document.querySelectorAll(selector)]
     .filter((el) => el.offsetParent !== null)
     .map((el) => ({ el, box: visible(el) })).filter((x) => x.box);
   const clash = [];
   for (let i = 0; i < items.length; i++) for (let j = i + 1; j < items.length; j++) {
     const a = items[i].box, b = items[j].box;
     const w = Math.min(a.r, b.r) - Math.max(a.l, b.l), h = Math.min(a.b, b.b) - Math.max(a.t, b.t);
-    if (w > 1 && h > 1) clash.push([items[i].el.textContent.trim(), items[j].el.textContent.trim()]);
+    const name = (k) => items[k].el.textContent.trim();
+    if (w > 1 && h > 1) clash.push([name(i), name(j)]);
   }
   return { count: items.length, clash };
 }"""
+
+
+def _import_appointments(env: dict[str, str], path: Path) -> None:
+    """Bookable round the clock, through the CLI the operators use."""
+    path.write_text(ALWAYS_OPEN)
+    command = [sys.executable, "-m", "queueing.cli", "appointments", "import", str(path)]
+    imported = subprocess.run(command, env=env, capture_output=True, text=True, timeout=60)
+    assert imported.returncode == 0, imported.stderr
 
 
 @pytest.fixture(scope="module")
@@ -61,12 +72,7 @@ async def long_line(
     url = stack.sqlite_copy(sqlite_template, folder / "queueing.db")
     open_all_day(url)
     env = stack.env_for(url, redis_server.url)
-    (folder / "appointments.yaml").write_text(ALWAYS_OPEN)
-    imported = subprocess.run(
-        [sys.executable, "-m", "queueing.cli", "appointments", "import", str(folder / "appointments.yaml")],
-        env=env, capture_output=True, text=True, timeout=60,
-    )  # fmt: skip
-    assert imported.returncode == 0, imported.stderr
+    _import_appointments(env, folder / "appointments.yaml")
     server = Server(env, folder / "api.log")
     server.start()
     staff = await Staff(server.url).login()
