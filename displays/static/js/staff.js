@@ -39,12 +39,12 @@ async function api(path, body, method = body === undefined ? "GET" : "POST") {
   return response;
 }
 
-// A failed read leaves the last desk on screen; api() has put up the alert.
+// A failed read leaves the last desk on screen.
 async function load() {
   try {
     await loadDesk();
   } catch {
-    $("stale").hidden = false;
+    // Unreachable: api() has put up the alert, and the next event or action tries again.
   }
 }
 
