@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from queueing.access.principal import Principal
+from queueing.audit import repository as audit
 from queueing.db import Database
 from queueing.domain.line import line_key
 from queueing.errors import NotFound
@@ -53,7 +54,19 @@ class StaffDeskService:
             servable = [s for s in services if principal.may_serve(site.id, s.id)]
             desk = _Desk(site, mine, services, servable)
             read = await self.lobby.shared_in(session, site) if point is not None else None
-            return await desk.read(session, point, read)
+            view = await desk.read(session, point, read)
+            named = await _mark_bookings(session, site, principal, view)
+        if named and point is not None:
+            await self._audit_names(site.id, principal, point, named)
+        return view
+
+    async def _audit_names(
+        self, site_id: int, principal: Principal, point: PointInfo, named: list[str]
+    ) -> None:
+        """A desk read that carried bookers' names is a read of personal data (Invariant 10)."""
+        async with self.db.write() as session:
+            audit.record(session, site_id, principal, "desk.names_read", f"desk:{point.slug}",
+                         point.unit_id, at=utcnow(), tickets=named)  # fmt: skip
 
 
 class _Desk:
@@ -143,3 +156,27 @@ def _queue(service: ServiceInfo, rows: Sequence[Any], lobby: LobbyRead) -> DeskQ
         target_share=service.target_share,
         tickets=tickets,
     )
+
+
+async def _mark_bookings(
+    session: AsyncSession, site: Site, principal: Principal, desk: Desk
+) -> list[str]:
+    """Give checked-in bookings their time, and the name where the account holds the booking.
+
+    The name is the booking unit's data: a ticket transferred to another unit's line keeps its
+    time (it still ranks by it) but its new unit's staff see no name (Invariant 10).
+    """
+    rows: list[DeskTicket | DeskCurrent] = [t for q in desk.queues for t in q.tickets]
+    if desk.current is not None:
+        rows.append(desk.current)
+    found = {b.ticket_id: b for b in await repository.booked_visits(session, [r.id for r in rows])}
+    named: list[str] = []
+    for row in rows:
+        booking = found.get(row.id)
+        if booking is None:
+            continue
+        row.appointment_at = booking.start
+        if booking.name and principal.may_serve(site.id, booking.service_id):
+            row.customer_name = booking.name
+            named.append(str(row.id))
+    return named

@@ -29,6 +29,7 @@ from queueing.models import (
     TicketStep,
     Unit,
 )
+from queueing.models.appointments import Appointment
 from queueing.sites.calendars import calendar_of
 
 AT_COUNTER = [TicketStatus.CALLED.value, TicketStatus.SERVING.value]
@@ -324,3 +325,15 @@ async def place_in_line(session: AsyncSession, ticket: Ticket) -> int:
     values = {"service_id": ticket.service_id, "ranked_at": ticket.ranked_at}
     count = await session.scalar(PLACE_IN_LINE[bool(ticket.priority)], values)
     return int(count or 0) + 1
+
+
+async def booked_visits(session: AsyncSession, ticket_ids: Collection[uuid.UUID]) -> Sequence[Any]:
+    """The bookings behind checked-in tickets: time, booked service and the booker's name."""
+    if not ticket_ids:
+        return []
+    rows = await session.execute(
+        select(
+            Appointment.ticket_id, Appointment.start, Appointment.service_id, Appointment.name
+        ).where(Appointment.ticket_id.in_(list(ticket_ids)))
+    )
+    return rows.all()

@@ -23,6 +23,10 @@ class DeskTicket(msgspec.Struct):
     estimated_wait_range_seconds: list[int] | None = None
     # Staff's note ("needs an interpreter"): the desk shows only lines the account may serve.
     note: str | None = None
+    # A checked-in booking: its booked time, and the booker's name only to an account that may
+    # serve the booked service (the unit that holds the booking; not one it was transferred to).
+    appointment_at: datetime | None = None
+    customer_name: str | None = None
 
 
 class DeskQueue(msgspec.Struct):
@@ -49,6 +53,8 @@ class DeskCurrent(msgspec.Struct):
     needs: list[str] = msgspec.field(default_factory=list)
     needs_confirmed: bool = False
     note: str | None = None
+    appointment_at: datetime | None = None  # as on DeskTicket
+    customer_name: str | None = None
 
 
 class DeskService(msgspec.Struct):

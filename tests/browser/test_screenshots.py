@@ -126,6 +126,10 @@ async def _staff(browser: Browser, server: Server, out: Path) -> None:
     await page.keyboard.press("t")
     await page.fill("#transfer-search", "kela")
     await _shot(page, out, "staff-transfer")
+    # The office PC's size, with the morning's lines collapsed to their first tickets.
+    await page.click("#transfer-cancel")
+    await page.set_viewport_size({"width": 1366, "height": 768})
+    await _shot(page, out, "staff-workstation-1366x768")
 
 
 async def _supervisor(browser: Browser, server: Server, hands: Staff, out: Path) -> None:

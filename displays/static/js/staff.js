@@ -7,18 +7,30 @@ const data = boot();
 const texts = new Texts(data.catalogs, data.lang);
 const $ = (id) => document.getElementById(id);
 const csrf = document.querySelector('meta[name="csrf-token"]').content;
-const state = { desk: null, point: localStorage.getItem("queueing.point") || "", lang: data.lang, busy: false };
+const state = {
+  desk: null, point: localStorage.getItem("queueing.point") || "", lang: data.lang, busy: false,
+  // Lines the staff member opened in full, and the number they are looking for.
+  expanded: new Set(), find: "",
+};
+// A long line shows its count and its first few tickets; the rest on request or by search.
+const SHOWN = 3;
 window.__staff = state;
 
 // --- talking to the server -------------------------------------------------------------------
 
 async function api(path, body, method = body === undefined ? "GET" : "POST") {
-  const response = await fetch(`/staff/api${path}`, {
-    method,
-    headers: body === undefined ? {} : { "content-type": "application/json", "x-csrftoken": csrf },
-    body: body === undefined ? undefined : JSON.stringify(body),
-    credentials: "same-origin",
-  });
+  let response;
+  try {
+    response = await fetch(`/staff/api${path}`, {
+      method,
+      headers: body === undefined ? {} : { "content-type": "application/json", "x-csrftoken": csrf },
+      body: body === undefined ? undefined : JSON.stringify(body),
+      credentials: "same-origin",
+    });
+  } catch (error) {
+    alarm(texts.t("staff.offline"), "network");
+    throw error;
+  }
   if (response.status === 401) {
     say(texts.t("staff.session_expired"), "error");
     setTimeout(() => location.assign("/staff/"), 1500);
@@ -27,7 +39,16 @@ async function api(path, body, method = body === undefined ? "GET" : "POST") {
   return response;
 }
 
+// A failed read leaves the last desk on screen.
 async function load() {
+  try {
+    await loadDesk();
+  } catch {
+    // Unreachable: api() has put up the alert, and the next event or action tries again.
+  }
+}
+
+async function loadDesk() {
   const query = state.point ? `?point=${encodeURIComponent(state.point)}` : "";
   let response = await api(`/desk${query}`);
   if (response.status === 404 && state.point) {
@@ -35,9 +56,33 @@ async function load() {
     localStorage.removeItem("queueing.point");
     response = await api("/desk");
   }
-  if (!response.ok) return;
+  if (!response.ok) return alarm(await failure(response), "load");
   state.desk = await response.json();
+  clearAlarm("load", "network");
   render();
+}
+
+// The problem document's detail (and the field it names), else the status.
+async function failure(response) {
+  return problemText(await response.json().catch(() => ({})), response.status);
+}
+
+function problemText(problem, status) {
+  const field = problem.errors?.[0]?.field || problem.field;
+  const detail = problem.detail || status;
+  return texts.t("staff.error", { detail: field ? `${field}: ${detail}` : detail });
+}
+
+// The alert region: what failed stays on screen until something succeeds.
+function alarm(text, source) {
+  $("alert").textContent = text;
+  $("alert").dataset.source = source;
+}
+
+function clearAlarm(...sources) {
+  if (sources.length && !sources.includes($("alert").dataset.source)) return;
+  $("alert").textContent = "";
+  delete $("alert").dataset.source;
 }
 
 // Changes come in bursts (a call is followed by its queue figures): one reload per burst.
@@ -55,15 +100,21 @@ async function act(action, ticketId, body = {}) {
       ? `/points/${encodeURIComponent(state.point)}/call-next`
       : `/tickets/${ticketId}/${action}`;
     const response = await api(path, body);
-    if (response.status === 204) say(texts.t("staff.nobody_waiting"));
-    else if (!response.ok) {
-      const problem = await response.json().catch(() => ({}));
-      say(texts.t("staff.error", { detail: problem.detail || response.status }), "error");
+    if (!response.ok) {
+      const text = await failure(response);
+      alarm(text, "action");
+      say(text, "error");
     } else {
-      const ticket = await response.json();
-      say(`${ticket.number}: ${texts.t(`status.${ticket.status}`)}`);
+      clearAlarm();
+      if (response.status === 204) say(texts.t("staff.nobody_waiting"));
+      else {
+        const ticket = await response.json();
+        say(`${ticket.number}: ${texts.t(`status.${ticket.status}`)}`);
+      }
     }
     await load();
+  } catch {
+    // The alert already says the server could not be reached.
   } finally {
     state.busy = false;
   }
@@ -76,11 +127,11 @@ async function setState(pointState, reason) {
   try {
     const body = reason ? { state: pointState, reason } : { state: pointState };
     const response = await api(`/points/${encodeURIComponent(state.point)}/state`, body, "PUT");
-    if (!response.ok) {
-      const problem = await response.json().catch(() => ({}));
-      say(texts.t("staff.error", { detail: problem.detail || response.status }), "error");
-    }
+    if (!response.ok) alarm(await failure(response), "action");
+    else clearAlarm();
     await load();
+  } catch {
+    // The alert already says the server could not be reached.
   } finally {
     state.busy = false;
   }
@@ -98,9 +149,11 @@ function render() {
   const lang = state.lang;
   document.documentElement.lang = lang;
   texts.apply(document, lang);
+  texts.put($("user"), "staff.signed_in_as", { name: data.user });
   renderPoints(desk, lang);
   renderState(desk);
   renderCurrent(desk, lang);
+  renderAppointments(desk, lang);
   renderQueues(desk, lang);
   renderButtons(desk);
   renderIssueServices(desk, lang);
@@ -147,6 +200,7 @@ function renderCurrent(desk, lang) {
     p("c-status", texts.t(`status.${current.status}`)),
     p("c-service", pickLabel(current.labels, lang)),
   ];
+  if (current.appointment_at) parts.push(p("c-booked", bookedText(desk, current, lang)));
   if (current.needs?.length) parts.push(p("c-needs", needsText(desk, current, lang)));
   if (current.note) parts.push(p("c-note", texts.t("staff.note", { note: current.note })));
   if (current.called_at) {
@@ -165,40 +219,96 @@ function needsText(desk, ticket, lang) {
   return ticket.needs_confirmed ? text : texts.t("staff.needs_asked", { needs: text });
 }
 
+// "Appointment 10:30 · Maija Meikäläinen": the name only when the API sent it (the booking unit).
+function bookedText(desk, ticket, lang) {
+  const time = texts.t("staff.appointment_at", {
+    time: clockTime(new Date(ticket.appointment_at), desk.timezone, lang),
+  });
+  return ticket.customer_name ? `${time} · ${ticket.customer_name}` : time;
+}
+
+// Checked-in bookings of the point's lines, by booked time, wherever they stand in their line.
+function renderAppointments(desk, lang) {
+  const booked = desk.queues.flatMap((queue) =>
+    queue.tickets.filter((t) => t.appointment_at).map((t) => ({ ticket: t, queue })));
+  booked.sort((a, b) => a.ticket.appointment_at.localeCompare(b.ticket.appointment_at));
+  const rows = booked.map(({ ticket, queue }) => ticketRow(desk, ticket, lang, pickLabel(queue.labels, lang)));
+  if (!rows.length) rows.push(el("li", "s-empty", texts.t("staff.no_appointments")));
+  $("appointments").replaceChildren(...rows);
+}
+
+// "K 008" or "k8" finds K008: letters and digits only, any case.
+function numberKey(text) {
+  return text.toUpperCase().replace(/[^0-9A-Z]/g, "");
+}
+
 function renderQueues(desk, lang) {
   const root = $("queues");
   if (!desk.point) return root.replaceChildren(p("s-empty", texts.t("staff.choose_point")));
   if (!desk.queues.length) return root.replaceChildren(p("s-empty", texts.t("staff.point_closed")));
-  root.replaceChildren(...desk.queues.map((queue) => {
-    const over = queue.oldest_wait_seconds !== null && queue.oldest_wait_seconds > queue.target_seconds;
-    const head = el("div", "queue-head",
-      el("h3", "", pickLabel(queue.labels, lang)),
-      figure(texts.t("staff.waiting"), String(queue.waiting)),
-      figure(texts.t("staff.oldest"), queue.oldest_wait_seconds === null ? "–" : minutes(queue.oldest_wait_seconds), over),
-      figure(texts.t("staff.target"), texts.t("staff.target_value", {
-        share: Math.round(queue.target_share * 100), minutes: Math.round(queue.target_seconds / 60),
-      })),
-    );
-    const list = el("ol", "");
-    list.setAttribute("aria-label", pickLabel(queue.labels, lang));
-    for (const ticket of queue.tickets) {
-      const button = el("button", "", texts.t("staff.call_this", { number: ticket.number }));
-      button.type = "button";
-      button.dataset.call = ticket.id;
-      button.disabled = !calling(desk);
-      button.addEventListener("click", () => act("call", ticket.id, { service_point: state.point }));
-      const item = el("li", "", el("span", "t-number", ticket.number),
-        el("span", "t-wait", texts.t("staff.waited", { wait: minutes(ticket.waited_seconds) })));
-      if (ticket.priority) item.append(el("span", "prio", texts.t("staff.priority")));
-      if (ticket.needs?.length) item.append(el("span", "needs", needsText(desk, ticket, lang)));
-      if (ticket.note) item.append(el("span", "note", texts.t("staff.note", { note: ticket.note })));
-      item.append(button);
-      list.append(item);
-    }
-    const section = el("div", "queue", head, list);
-    section.dataset.service = queue.service;
-    return section;
-  }));
+  const find = numberKey(state.find);
+  const sections = desk.queues.map((queue) => queueSection(desk, queue, lang, find));
+  if (find && !desk.queues.some((q) => q.tickets.some((t) => numberKey(t.number).includes(find)))) {
+    sections.unshift(p("s-empty", texts.t("staff.found_none")));
+  }
+  root.replaceChildren(...sections);
+}
+
+function queueSection(desk, queue, lang, find) {
+  const over = queue.oldest_wait_seconds !== null && queue.oldest_wait_seconds > queue.target_seconds;
+  const head = el("div", "queue-head",
+    el("h3", "", pickLabel(queue.labels, lang)),
+    figure(texts.t("staff.waiting"), String(queue.waiting)),
+    figure(texts.t("staff.oldest"), queue.oldest_wait_seconds === null ? "–" : minutes(queue.oldest_wait_seconds), over),
+    figure(texts.t("staff.target"), texts.t("staff.target_value", {
+      share: Math.round(queue.target_share * 100), minutes: Math.round(queue.target_seconds / 60),
+    })),
+  );
+  const open = state.expanded.has(queue.service);
+  const matching = find ? queue.tickets.filter((t) => numberKey(t.number).includes(find)) : queue.tickets;
+  const shown = find || open ? matching : matching.slice(0, SHOWN);
+  const list = el("ol", open && !find ? "t-list long" : "t-list",
+    ...shown.map((ticket) => ticketRow(desk, ticket, lang)));
+  list.id = `line-${queue.service}`;
+  list.setAttribute("aria-label", pickLabel(queue.labels, lang));
+  const section = el("div", "queue", head, list);
+  if (!find && queue.tickets.length > SHOWN) section.append(toggle(queue, open, list.id));
+  section.dataset.service = queue.service;
+  return section;
+}
+
+function toggle(queue, open, listId) {
+  const button = el("button", "more",
+    open ? texts.t("staff.show_fewer") : texts.t("staff.show_all", { n: queue.tickets.length }));
+  button.type = "button";
+  button.dataset.more = queue.service;
+  button.setAttribute("aria-expanded", String(open));
+  button.setAttribute("aria-controls", listId);
+  button.addEventListener("click", () => {
+    if (open) state.expanded.delete(queue.service);
+    else state.expanded.add(queue.service);
+    renderQueues(state.desk, state.lang);
+    document.querySelector(`[data-more="${queue.service}"]`)?.focus();
+  });
+  return button;
+}
+
+function ticketRow(desk, ticket, lang, service = "") {
+  const button = el("button", "", texts.t("staff.call_this", { number: ticket.number }));
+  button.type = "button";
+  button.dataset.call = ticket.id;
+  button.disabled = !calling(desk);
+  button.addEventListener("click", () => act("call", ticket.id, { service_point: state.point }));
+  const item = el("li", "", el("span", "t-number", ticket.number),
+    el("span", "t-wait", texts.t("staff.waited", { wait: minutes(ticket.waited_seconds) })));
+  item.dataset.ticket = ticket.id;
+  if (service) item.append(el("span", "t-service", service));
+  if (ticket.appointment_at) item.append(el("span", "booked", bookedText(desk, ticket, lang)));
+  if (ticket.priority) item.append(el("span", "prio", texts.t("staff.priority")));
+  if (ticket.needs?.length) item.append(el("span", "needs", needsText(desk, ticket, lang)));
+  if (ticket.note) item.append(el("span", "note", texts.t("staff.note", { note: ticket.note })));
+  item.append(button);
+  return item;
 }
 
 function renderButtons(desk) {
@@ -253,11 +363,23 @@ function openTransfer() {
   $("transfer-search").focus();
 }
 
+// Case, accents and doubled letters folded away: "nayte" and "näyte" both find "Näytteenotto"
+// (Finnish doubles letters as words inflect: näyte, näytteen).
+function fold(text) {
+  return text.normalize("NFD").replace(/\p{M}/gu, "").toLowerCase().replace(/(\p{L})\1+/gu, "$1");
+}
+
+function searchText(service) {
+  const names = [service.labels, service.unit_labels].flatMap((labels) =>
+    Object.values(labels || {}).filter((v) => typeof v === "string"));
+  return fold([...names, service.slug, service.unit].join(" "));
+}
+
 function renderTransferList(query) {
-  const words = query.toLowerCase().split(/\s+/).filter(Boolean);
+  const words = fold(query).split(/\s+/).filter(Boolean);
   const lang = state.lang;
   const matches = state.desk.services.filter((s) => {
-    const text = `${pickLabel(s.labels, lang)} ${pickLabel(s.unit_labels, lang)} ${s.slug}`.toLowerCase();
+    const text = searchText(s);
     return words.every((w) => text.includes(w)) && s.slug !== state.desk.current?.service;
   });
   const legend = $("transfer-list").querySelector("legend");
@@ -306,15 +428,21 @@ async function submitIssue(event) {
   const body = { service: $("issue-service").value, language: $("issue-language").value };
   if (note) body.note = note;
   if (phone) body.phone = phone;
-  const response = await api("/tickets", body);
+  let response;
+  try {
+    response = await api("/tickets", body);
+  } catch {
+    return; // api() has put up the alert
+  }
   const answer = await response.json().catch(() => ({}));
   if (!response.ok) {
-    const field = answer.errors?.[0]?.field || answer.field;
-    $("issue-error").textContent = texts.t("staff.error", { detail: field ? `${field}: ${answer.detail}` : answer.detail || response.status });
+    $("issue-error").textContent = problemText(answer, response.status);
+    alarm($("issue-error").textContent, "action");
     $("issue-error").hidden = false;
     return;
   }
   $("issue-error").hidden = true;
+  clearAlarm();
   $("issue-form").reset();
   say(texts.t("staff.issued", { number: answer.number }));
   await load();
@@ -363,6 +491,10 @@ $("lang").addEventListener("change", () => {
   texts.lang = state.lang;
   document.cookie = `queueing_lang=${state.lang}; path=/staff; SameSite=Strict; max-age=31536000`;
   render();
+});
+$("find").addEventListener("input", () => {
+  state.find = $("find").value;
+  if (state.desk) renderQueues(state.desk, state.lang);
 });
 $("transfer-search").addEventListener("input", () => renderTransferList($("transfer-search").value));
 $("transfer-form").addEventListener("submit", submitTransfer);
