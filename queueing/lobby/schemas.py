@@ -23,6 +23,8 @@ class DeskTicket(msgspec.Struct):
     estimated_wait_range_seconds: list[int] | None = None
     # Staff's note ("needs an interpreter"): the desk shows only lines the account may serve.
     note: str | None = None
+    # domain.estimate.estimate_note: "not_served_now" (no figure) or "not_today".
+    estimate_note: str | None = None
 
 
 class DeskQueue(msgspec.Struct):

@@ -642,6 +642,7 @@ def _with_place(view: TicketView, place: Place) -> TicketView:
         position=place.position,
         estimated_wait_seconds=place.wait,
         estimated_wait_range_seconds=list(place.range) if place.range else None,
+        estimate_note=place.note,
     )
 
 
