@@ -38,7 +38,11 @@ def estimate_note(
     day ends (None: closed all day or no hours to pass)."""
     if not served_now:
         return NOT_SERVED_NOW
-    if seconds is not None and closes_at is not None and now + timedelta(seconds=seconds) > closes_at:
+    if (
+        seconds is not None
+        and closes_at is not None
+        and now + timedelta(seconds=seconds) > closes_at
+    ):
         return NOT_TODAY
     return None
 

@@ -150,7 +150,10 @@ class LobbyRead:
         place = self._place(found, service_id, typical_seconds, position)
         if key is None or self.shown is None or place.wait is None:
             return place
-        basis = (self.servers(service_id), self.generation)
+        # A line's next place moving (someone joined or was called) is evidence too: a line's
+        # figure follows it at once; a ticket's own place moving is what its countdown expects.
+        moved = None if counts_down else position
+        basis = (self.servers(service_id), self.generation, moved)
         figure = self.shown.show(key, place.wait, self.snapshot.now, basis, counts_down)
         shift = round(figure) - place.wait
         if shift == 0:
@@ -206,6 +209,7 @@ class LobbyReader:
         self._calibrated: dict[int, float] = {}
         # The figures last shown per site, so the next one moves no more than evidence warrants.
         self._shown: dict[int, Smoother[object]] = {}
+        self._line_locks: dict[tuple[int, int], asyncio.Lock] = {}
 
     async def ticket(
         self, site: Site, ticket: Ticket, service: Service, position: int | None = None
@@ -237,6 +241,29 @@ class LobbyReader:
             read = await shared.next()  # begins after this asked: it holds the ticket
             found = Placed(ticket.id, read, self._found(read, ticket, position), ticket.service_id)
         return self.keep(site, found)
+
+    def line_lock(self, site_id: int, service_id: int) -> asyncio.Lock:
+        """The process's one lock of a line: walk-ins checked against its day's limit and
+        issued one at a time (the app holds one reader; request services come and go)."""
+        return self._line_locks.setdefault((site_id, service_id), asyncio.Lock())
+
+    async def newcomer(self, site: Site, service_id: int, typical_seconds: float) -> Place:
+        """The place and wait of a walk-in taken now, as the line's next ticket is shown (the
+        lobby's and kiosk's figure, smoothed), without keeping it as any ticket's: whether the
+        service is full for the day is decided on it. A count and the points, then the replay
+        as an issue's answer would use it: its cost does not grow with the lobby."""
+        now = utcnow()
+        async with self.db.read() as session:
+            counters = await repository.points_now(session, site.id)
+            values = {"service_id": service_id, "ranked_at": now}
+            ahead = await session.scalar(repository.PLACE_IN_LINE[False], values)
+        position = int(ahead or 0) + 1
+        placing = Placing(uuid.uuid4(), service_id, typical_seconds, (True, now))
+        placed = self.placed_now(site, placing, position, counters)
+        read = placed.read if placed is not None else await self._reads(site).next()
+        found = read.estimate(None, service_id, position, placing.rank)
+        line = ("line", service_id)
+        return read.place(found, service_id, typical_seconds, position, line, counts_down=False)
 
     def placed_now(
         self, site: Site, ticket: Placing, position: int, counters: list[repository.PointRow]
@@ -384,6 +411,7 @@ class LobbyReader:
             shown = read.place(found, service_id, 0.0, place, ("line", service_id), False)
             lines[slug] = replace(line, newcomer=_range(shown), note=shown.note)
         return replace(state, lines=lines, estimates=estimates, notes=notes)
+
 
 class _SharedReads:
     """At most one read at a time; everyone who asks before a read starts shares it.
