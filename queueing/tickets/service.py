@@ -24,6 +24,7 @@ from queueing.audit import repository as audit
 from queueing.clock import Clock
 from queueing.db import Database
 from queueing.domain.availability import Calendar
+from queueing.domain.estimate import NOT_TODAY
 from queueing.domain.hours import next_opening
 from queueing.domain.languages import NotASiteLanguage, site_language
 from queueing.domain.lifecycle import (
@@ -43,7 +44,6 @@ from queueing.domain.numbering import (
 from queueing.domain.point_state import refusal
 from queueing.domain.public_units import public_units
 from queueing.domain.routing import Placement, transfer_ranked_at
-from queueing.domain.estimate import NOT_TODAY
 from queueing.errors import (
     Conflict,
     InvalidInput,
