@@ -112,6 +112,14 @@ class ServiceClosed(Conflict):
     kind = "service-closed"
 
 
+class ServiceFullToday(Conflict):
+    """A walk-in taken now would be called after the service closes today, and the site
+    stops issuing then (site setting stop_issue_when_full)."""
+
+    title = "Service full for today"
+    kind = "service-full-today"
+
+
 class ServiceNotAvailable(Conflict):
     """A pop-up service outside its dates; `available_from` / `available_until` (extra) say
     which dates it has."""

@@ -116,5 +116,6 @@ class TicketRenderer:
             "position": place.position if place else None,
             "estimated_wait_seconds": place.wait if place else None,
             "estimated_wait_range_seconds": list(place.range) if place and place.range else None,
+            "estimate_note": place.note if place else None,
         }
         return sse("position", state.sequence, payload)

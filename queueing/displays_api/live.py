@@ -127,6 +127,7 @@ def queue_row(line: Line, state: LiveState) -> dict[str, Any]:
         "waiting": line.waiting,
         "estimated_wait_seconds": wait,
         "estimated_wait_range_seconds": list(wait_range) if wait_range else None,
+        "estimate_note": line.newcomer_note,
         "oldest_wait_seconds": (
             int((state.now - line.oldest).total_seconds()) if line.oldest else None
         ),

@@ -39,6 +39,8 @@ class QueueView(msgspec.Struct):
     estimated_wait_range_seconds: list[int] | None = None
     # False when no point that may call serves it (all paused or closed): no wait is estimated.
     served_now: bool = True
+    # domain.estimate.estimate_note: "not_served_now" (no figure), "not_today", or None.
+    estimate_note: str | None = None
 
 
 class PointView(msgspec.Struct):
@@ -146,6 +148,8 @@ class TicketLive(msgspec.Struct):
     estimated_wait_range_seconds: list[int] | None = None
     # The visit is rated: the page shows its thanks, not the form again after a reload.
     feedback_given: bool = False
+    # domain.estimate.estimate_note: "not_served_now" (no figure), "not_today", or None.
+    estimate_note: str | None = None
 
 
 class UnitInfo(msgspec.Struct):

@@ -496,6 +496,7 @@ def _ticket_live(row: Any, state: LiveState, sequence: int) -> TicketLive:
         position=place.position if place else None,
         estimated_wait_seconds=place.wait if place else None,
         estimated_wait_range_seconds=list(place.range) if place and place.range else None,
+        estimate_note=place.note if place else None,
         service_point=row.service_point,
         service_point_labels=dict(row.service_point_labels) if row.service_point_labels else None,
         called_at=row.called_at.astimezone(zone) if row.called_at else None,

@@ -14,7 +14,7 @@ import heapq
 import math
 from collections import OrderedDict, deque
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Generic, TypeVar
 
@@ -283,19 +283,14 @@ def estimate_new_tickets(
 def staffed_points(points: Sequence[PointState], active: set[str]) -> list[PointState]:
     """The points an estimate should count on: those serving now or calling lately (`active`).
 
-    A configured counter nobody sits at would otherwise make every line look short. A service
-    that no active point serves (the start of the day, a quiet line) keeps the idle points
-    that serve it, restricted to such services, so its estimate is optimistic rather than none.
+    A configured counter nobody sits at would otherwise make every line look short, and a
+    line only idle counters serve would be promised "under a minute" however many wait ahead:
+    once anyone on the site serves, such a line is served by nobody now (estimate_note
+    "not_served_now", no figure). Before anyone has served today (points open by their hours,
+    nobody called yet) every configured point counts, so the first customers get a figure.
     """
     staffed = [p for p in points if p.serving is not None or p.slug in active]
-    covered = {service for point in staffed for service in point.profile}
-    idle = []
-    for point in points:
-        if point.serving is None and point.slug not in active:
-            uncovered = tuple(s for s in point.profile if s not in covered)
-            if uncovered:
-                idle.append(replace(point, profile=uncovered))
-    return staffed + idle
+    return staffed if staffed else list(points)
 
 
 def naive_wait_seconds(position: int, mean_service_seconds: float, open_points: int) -> float:

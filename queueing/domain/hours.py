@@ -85,3 +85,16 @@ def _instant(day: date, hhmm: str, zone: ZoneInfo) -> datetime:
     while (instant - timedelta(minutes=1)).astimezone(zone).replace(tzinfo=None) >= naive:
         instant -= timedelta(minutes=1)
     return instant.astimezone(zone)
+
+
+def closes_today(
+    week: Week, moment: datetime, timezone: str, closed: ClosedOn | None = None
+) -> datetime | None:
+    """When the service's local day of `moment` ends: its last closing time that day (a lunch
+    break does not end it); None when it is closed all that day."""
+    zone = ZoneInfo(timezone)
+    day = moment.astimezone(zone).date()
+    if closed is not None and closed(day):
+        return None
+    last = closes_on(week, day)
+    return None if last is None else _instant(day, last, zone)

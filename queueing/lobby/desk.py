@@ -130,7 +130,7 @@ def _queue(service: ServiceInfo, rows: Sequence[Any], lobby: LobbyRead) -> DeskQ
     tickets = []
     for position, r in enumerate(rows, start=1):  # rows are in line order
         found = lobby.estimate(r.id, service.id, position, line_key(r))
-        place = lobby.place(found, service.id, service.typical_service_seconds, position)
+        place = lobby.place(found, service.id, service.typical_service_seconds, position, r.id)
         tickets.append(
             DeskTicket(
                 r.id,
@@ -143,6 +143,7 @@ def _queue(service: ServiceInfo, rows: Sequence[Any], lobby: LobbyRead) -> DeskQ
                 place.wait,
                 list(place.range) if place.range else None,
                 r.note,
+                place.note,
             )
         )
     oldest = max((t.waited_seconds for t in tickets), default=None)

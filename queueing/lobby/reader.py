@@ -20,14 +20,16 @@ import math
 import time
 import uuid
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
+from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from queueing.clock import Clock
 from queueing.db import Database
-from queueing.domain.estimate import estimated_wait_seconds
+from queueing.domain.estimate import Smoother, estimate_note, estimated_wait_seconds
 from queueing.domain.eta import Estimate, EstimateLedger, Snapshot
+from queueing.domain.hours import closes_today
 from queueing.domain.line import line_key
 from queueing.domain.schedule import (
     FRESH_SECONDS,
@@ -41,6 +43,7 @@ from queueing.lobby.learning import EtaSource, SiteLearning
 from queueing.lobby.replay import Replayed, as_range, replay
 from queueing.lobby.state import LiveState, Place, Waiting, build_state
 from queueing.models import Service, Site, Ticket, utcnow
+from queueing.sites.config import ConfigError, expand_opening_hours
 
 # How often the estimates shown are checked against the calls that followed them.
 CALIBRATE_SECONDS = 60.0
@@ -64,6 +67,7 @@ class Placed:
     ticket_id: uuid.UUID
     read: LobbyRead
     found: tuple[Estimate | None, Place]
+    service_id: int = 0
 
     @property
     def estimate(self) -> Estimate | None:
@@ -82,10 +86,41 @@ class LobbyRead:
     learning: SiteLearning
     started: float  # the reader's clock when the read began
     generation: int  # EtaSource.generation then: forgetting what was learned ends this read
+    # The site's figures last shown (kept by the reader across reads): the next is smoothed.
+    shown: Smoother[object] | None = None
+    # Each service's end of day as this read's moment sees it, worked out once per read.
+    _closing: dict[int, datetime | None] = field(default_factory=dict)
 
     @property
     def snapshot(self) -> Snapshot[uuid.UUID]:
         return self.replayed.snapshot
+
+    def servers(self, service_id: int) -> tuple[str, ...]:
+        """The points this read counts as serving the service: a change lets a figure jump."""
+        key = str(service_id)
+        return tuple(p.slug for p in self.snapshot.points if key in p.profile)
+
+    def closes_at(self, service_id: int) -> datetime | None:
+        """When the service's day ends today (site time zone); None: closed all day."""
+        if service_id not in self._closing:
+            self._closing[service_id] = self._closes_at(service_id)
+        return self._closing[service_id]
+
+    def _closes_at(self, service_id: int) -> datetime | None:
+        info = self.learning.services.get(service_id)
+        if info is None:
+            return None
+        try:
+            week = expand_opening_hours(dict(info.opening_hours))
+        except ConfigError:
+            return None  # a config the importer accepted cannot fail here; no note if it does
+        now = self.snapshot.now
+        return closes_today(week, now, self.replayed.timezone, info.calendar.closed)
+
+    def note(self, service_id: int, seconds: float | None) -> str | None:
+        """What a figure of `seconds` for the service says beside it (estimate_note)."""
+        served = bool(self.servers(service_id))
+        return estimate_note(served, seconds, self.snapshot.now, self.closes_at(service_id))
 
     def saw(self, ticket_id: uuid.UUID, service_id: int) -> bool:
         return self.replayed.shared.saw(ticket_id, str(service_id))
@@ -101,19 +136,46 @@ class LobbyRead:
         )
 
     def place(
+        self,
+        found: Estimate | None,
+        service_id: int,
+        typical_seconds: float,
+        position: int,
+        key: object = None,
+        counts_down: bool = True,
+    ) -> Place:
+        """The place and wait a holder is shown for `found` (the estimate above, if any),
+        smoothed against the figure last shown for `key` (a ticket's id, or ("line", service
+        id) for a line's next ticket; None: not smoothed)."""
+        place = self._place(found, service_id, typical_seconds, position)
+        if key is None or self.shown is None or place.wait is None:
+            return place
+        # A line's next place moving (someone joined or was called) is evidence too: a line's
+        # figure follows it at once; a ticket's own place moving is what its countdown expects.
+        moved = None if counts_down else position
+        basis = (self.servers(service_id), self.generation, moved)
+        figure = self.shown.show(key, place.wait, self.snapshot.now, basis, counts_down)
+        shift = round(figure) - place.wait
+        if shift == 0:
+            return place
+        low_high = None
+        if place.range is not None:
+            low_high = (max(0, place.range[0] + shift), max(0, place.range[1] + shift))
+        return Place(place.position, round(figure), low_high, self.note(service_id, figure))
+
+    def _place(
         self, found: Estimate | None, service_id: int, typical_seconds: float, position: int
     ) -> Place:
-        """The place and wait a holder is shown for `found` (the estimate above, if any)."""
         if found is None:
             # The replay cannot say; the simple formula can, unless no point may call for the
             # line at all (all paused or closed): then nobody serves it now and no wait is shown.
-            key = str(service_id)
-            servers = sum(key in p.profile for p in self.snapshot.points)
+            servers = len(self.servers(service_id))
             if servers == 0:
-                return Place(position, None, None)
-            return Place(position, estimated_wait_seconds(position, typical_seconds, servers), None)
+                return Place(position, None, None, self.note(service_id, None))
+            wait = estimated_wait_seconds(position, typical_seconds, servers)
+            return Place(position, wait, None, self.note(service_id, wait))
         seconds, low, high = as_range(found)
-        return Place(position, seconds, (low, high))
+        return Place(position, seconds, (low, high), self.note(service_id, seconds))
 
 
 class LobbyReader:
@@ -145,6 +207,9 @@ class LobbyReader:
         # The first estimate each ticket was shown, until its call says how long it waited.
         self._ledgers: dict[int, EstimateLedger[uuid.UUID]] = {}
         self._calibrated: dict[int, float] = {}
+        # The figures last shown per site, so the next one moves no more than evidence warrants.
+        self._shown: dict[int, Smoother[object]] = {}
+        self._line_locks: dict[tuple[int, int], asyncio.Lock] = {}
 
     async def ticket(
         self, site: Site, ticket: Ticket, service: Service, position: int | None = None
@@ -174,8 +239,31 @@ class LobbyReader:
             found = self.placed_now(site, ticket, position, counters)
         if found is None:
             read = await shared.next()  # begins after this asked: it holds the ticket
-            found = Placed(ticket.id, read, self._found(read, ticket, position))
+            found = Placed(ticket.id, read, self._found(read, ticket, position), ticket.service_id)
         return self.keep(site, found)
+
+    def line_lock(self, site_id: int, service_id: int) -> asyncio.Lock:
+        """The process's one lock of a line: walk-ins checked against its day's limit and
+        issued one at a time (the app holds one reader; request services come and go)."""
+        return self._line_locks.setdefault((site_id, service_id), asyncio.Lock())
+
+    async def newcomer(self, site: Site, service_id: int, typical_seconds: float) -> Place:
+        """The place and wait of a walk-in taken now, as the line's next ticket is shown (the
+        lobby's and kiosk's figure, smoothed), without keeping it as any ticket's: whether the
+        service is full for the day is decided on it. A count and the points, then the replay
+        as an issue's answer would use it: its cost does not grow with the lobby."""
+        now = utcnow()
+        async with self.db.read() as session:
+            counters = await repository.points_now(session, site.id)
+            values = {"service_id": service_id, "ranked_at": now}
+            ahead = await session.scalar(repository.PLACE_IN_LINE[False], values)
+        position = int(ahead or 0) + 1
+        placing = Placing(uuid.uuid4(), service_id, typical_seconds, (True, now))
+        placed = self.placed_now(site, placing, position, counters)
+        read = placed.read if placed is not None else await self._reads(site).next()
+        found = read.estimate(None, service_id, position, placing.rank)
+        line = ("line", service_id)
+        return read.place(found, service_id, typical_seconds, position, line, counts_down=False)
 
     def placed_now(
         self, site: Site, ticket: Placing, position: int, counters: list[repository.PointRow]
@@ -188,10 +276,11 @@ class LobbyReader:
         read = self._answering(shared, counters, (ticket.id, ticket.service_id, ticket.rank))
         if read is None:
             return None
-        return Placed(ticket.id, read, self._found(read, ticket, position))
+        return Placed(ticket.id, read, self._found(read, ticket, position), ticket.service_id)
 
     def keep(self, site: Site, placed: Placed) -> Place:
-        """The place shown for `placed`, remembered until its call tells how long it waited."""
+        """The place shown for `placed`, its estimate (the model's own, before smoothing)
+        remembered until its call tells how long it waited."""
         if placed.estimate is not None:
             ledger = self._ledgers.setdefault(site.id, EstimateLedger())
             ledger.give(placed.ticket_id, placed.estimate, placed.read.snapshot.now)
@@ -200,7 +289,8 @@ class LobbyReader:
     @staticmethod
     def _found(read: LobbyRead, ticket: Placing, position: int) -> tuple[Estimate | None, Place]:
         found = read.estimate(ticket.id, ticket.service_id, position, ticket.rank)
-        return found, read.place(found, ticket.service_id, ticket.typical_seconds, position)
+        place = read.place(found, ticket.service_id, ticket.typical_seconds, position, ticket.id)
+        return found, place
 
     async def state(self, session: AsyncSession, site: Site) -> LiveState:
         """The site's lines and points now, as displays show them, with the shared estimates.
@@ -216,7 +306,7 @@ class LobbyReader:
             site.slug, site.timezone, site.event_sequence, self.now(), services, points, waiting,
             neutral_unit=site.neutral_unit,
         )  # fmt: skip
-        return _with_estimates(plain, read, waiting)
+        return self._with_estimates(plain, read, waiting)
 
     async def shared_in(
         self, session: AsyncSession, site: Site, waiting: list[Waiting] | None = None
@@ -234,7 +324,8 @@ class LobbyReader:
         if waiting is None:
             waiting = await repository.waiting(session, site.id)
         replayed = await replay(session, site, learning, utcnow(), waiting, counters)
-        return shared.offer(LobbyRead(replayed, learning, started, generation), started)
+        read = LobbyRead(replayed, learning, started, generation, self._smoother(site))
+        return shared.offer(read, started)
 
     def _answering(
         self,
@@ -272,7 +363,10 @@ class LobbyReader:
             await self._calibrate(session, site, learning)
             waiting = await repository.waiting(session, site.id)
             replayed = await replay(session, site, learning, utcnow(), waiting)
-        return LobbyRead(replayed, learning, started, generation)
+        return LobbyRead(replayed, learning, started, generation, self._smoother(site))
+
+    def _smoother(self, site: Site) -> Smoother[object]:
+        return self._shown.setdefault(site.id, Smoother())
 
     def _calibration_due(self, site: Site) -> bool:
         ledger = self._ledgers.get(site.id)
@@ -291,6 +385,32 @@ class LobbyReader:
         self._calibrated[site.id] = time.monotonic()
         first_calls = await repository.first_calls_since(session, site.id, since)
         ledger.settle(first_calls, learning.calibration, utcnow())
+
+    @staticmethod
+    def _with_estimates(state: LiveState, read: LobbyRead, waiting: list[Waiting]) -> LiveState:
+        """The state with every ticket's estimate at its place now and each line's newcomer's,
+        smoothed as the ticket API's are, and the notes beside them."""
+        ids = {slug: service.id for slug, service in state.services.items()}
+        ranks = {w.id: line_key(w) for w in waiting}
+        estimates, notes = {}, {}
+        for ticket_id, (slug, position) in state.positions.items():
+            found = read.estimate(ticket_id, ids[slug], position, ranks[ticket_id])
+            if found is not None:
+                shown = read.place(found, ids[slug], 0.0, position, ticket_id)
+                estimates[ticket_id] = _range(shown)
+                if shown.note is not None:
+                    notes[ticket_id] = shown.note
+        lines = {}
+        newcomer = (True, state.now)  # line_key of a walk-in taken now
+        for slug, line in state.lines.items():
+            service_id, place = ids[slug], line.waiting + 1
+            found = read.estimate(None, service_id, place, newcomer)
+            if found is None:
+                lines[slug] = replace(line, note=read.note(service_id, None))
+                continue
+            shown = read.place(found, service_id, 0.0, place, ("line", service_id), False)
+            lines[slug] = replace(line, newcomer=_range(shown), note=shown.note)
+        return replace(state, lines=lines, estimates=estimates, notes=notes)
 
 
 class _SharedReads:
@@ -369,18 +489,6 @@ def _answers(read: LobbyRead, ticket: tuple[uuid.UUID, int, Rank] | None) -> boo
     return read.saw(ticket_id, service_id) or answers_unseen(rank, utcnow())
 
 
-def _with_estimates(state: LiveState, read: LobbyRead, waiting: list[Waiting]) -> LiveState:
-    """The state with every ticket's estimate at its place now, and each line's newcomer's."""
-    ids = {slug: service.id for slug, service in state.services.items()}
-    ranks = {w.id: line_key(w) for w in waiting}
-    estimates = {}
-    for ticket_id, (slug, position) in state.positions.items():
-        found = read.estimate(ticket_id, ids[slug], position, ranks[ticket_id])
-        if found is not None:
-            estimates[ticket_id] = as_range(found)
-    lines = {}
-    newcomer = (True, state.now)  # line_key of a walk-in taken now
-    for slug, line in state.lines.items():
-        found = read.estimate(None, ids[slug], line.waiting + 1, newcomer)
-        lines[slug] = line if found is None else replace(line, newcomer=as_range(found))
-    return replace(state, lines=lines, estimates=estimates)
+def _range(place: Place) -> tuple[int, int, int]:
+    low, high = place.range or (place.wait or 0, place.wait or 0)
+    return place.wait or 0, low, high

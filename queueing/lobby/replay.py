@@ -34,6 +34,7 @@ class Replayed:
     snapshot: Snapshot[uuid.UUID]
     shared: SharedReplay[uuid.UUID]
     counters: tuple[repository.PointRow, ...]  # the points as read: a change ends the replay
+    timezone: str = "Europe/Helsinki"  # the site's: a service's day ends by its wall clock
 
 
 async def replay(
@@ -49,7 +50,7 @@ async def replay(
     if counters is None:
         counters = await repository.points_now(session, site.id)
     snap = await read_snapshot(session, site, learning, now, waiting, counters)
-    return Replayed(snap, shared_replay(snap, learning.stats), tuple(counters))
+    return Replayed(snap, shared_replay(snap, learning.stats), tuple(counters), site.timezone)
 
 
 def as_range(found: Estimate) -> Range:

@@ -27,6 +27,8 @@ class DeskTicket(msgspec.Struct):
     # serve the booked service (the unit that holds the booking; not one it was transferred to).
     appointment_at: datetime | None = None
     customer_name: str | None = None
+    # domain.estimate.estimate_note: "not_served_now" (no figure) or "not_today".
+    estimate_note: str | None = None
 
 
 class DeskQueue(msgspec.Struct):

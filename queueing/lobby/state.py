@@ -15,7 +15,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from queueing.domain.availability import ALWAYS, Calendar
-from queueing.domain.estimate import estimated_wait_seconds
+from queueing.domain.estimate import NOT_SERVED_NOW, estimated_wait_seconds
 from queueing.domain.hours import is_open
 from queueing.domain.line import line_key
 from queueing.domain.point_state import PointState, may_call
@@ -97,6 +97,8 @@ class Line:
     servers: int
     # The live estimate (queueing.lobby.replay) of a ticket taken now, when the lobby has one.
     newcomer: Range | None = None
+    # What the newcomer's estimate says beside its figure (domain.estimate.estimate_note).
+    note: str | None = None
 
     @property
     def waiting(self) -> int:
@@ -104,8 +106,14 @@ class Line:
 
     @property
     def served_now(self) -> bool:
-        """Whether some point that may call has the service in its profile."""
-        return self.servers > 0
+        """Whether some point that may call has the service in its profile, and the estimate
+        counts one of them as serving (not an idle counter while others serve)."""
+        return self.servers > 0 and self.note != NOT_SERVED_NOW
+
+    @property
+    def newcomer_note(self) -> str | None:
+        """The note of a ticket taken now: "not_served_now" whenever nobody serves the line."""
+        return self.note if self.served_now else NOT_SERVED_NOW
 
     def estimate(self, position: int) -> int | None:
         """The simple formula's seconds until `position` is called; None when no point serves.
@@ -132,6 +140,7 @@ class Place:
     position: int
     wait: int | None
     range: tuple[int, int] | None
+    note: str | None = None  # domain.estimate.estimate_note: "not_served_now", "not_today"
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,6 +157,7 @@ class LiveState:
     positions: Mapping[uuid.UUID, tuple[str, int]] = field(default_factory=dict)
     estimates: Mapping[uuid.UUID, Range] = field(default_factory=dict)
     public: PublicUnits = field(default_factory=lambda: public_units([]))
+    notes: Mapping[uuid.UUID, str] = field(default_factory=dict)  # waiting tickets' notes
 
     def ticket_position(self, ticket_id: uuid.UUID) -> Place | None:
         """Position and estimated wait of a waiting ticket, or None if it is not waiting."""
@@ -156,11 +166,12 @@ class LiveState:
             return None
         service, position = found
         if not self.lines[service].served_now:
-            return Place(position, None, None)
+            return Place(position, None, None, NOT_SERVED_NOW)
         estimate = self.estimates.get(ticket_id)
+        note = self.notes.get(ticket_id)
         if estimate is not None:
-            return Place(position, estimate[0], estimate[1:])
-        return Place(position, self.lines[service].estimate(position), None)
+            return Place(position, estimate[0], estimate[1:], note)
+        return Place(position, self.lines[service].estimate(position), None, note)
 
     def service_open(self, slug: str) -> bool:
         service = self.services.get(slug)

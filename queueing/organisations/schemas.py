@@ -65,5 +65,7 @@ class SiteWait(msgspec.Struct, kw_only=True):
     service_names: dict[str, Any]
     estimated_wait_range_seconds: list[int] | None = None
     hours_today: HoursToday | None = None  # None: closed all day today
+    # domain.estimate.estimate_note: "not_served_now" (no figure), "not_today", or None.
+    estimate_note: str | None = None
     timezone: str
     address: dict[str, Any] | None = None

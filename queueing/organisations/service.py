@@ -176,6 +176,7 @@ def _wait(site: SiteLobby, line: Line, lang: str, now: Any) -> SiteWait:
         waiting=line.waiting,
         estimated_wait_seconds=wait,
         estimated_wait_range_seconds=list(wait_range) if wait_range else None,
+        estimate_note=line.newcomer_note,
         open_now=is_open(week, now, site.timezone, service.calendar.closed),
         served_now=line.served_now,
         walk_in=service.accepts in WALK_IN,

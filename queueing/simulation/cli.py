@@ -262,7 +262,8 @@ def _print_day(figures: dict[str, Any]) -> None:
     out.print(
         f"wait estimate MAE {figures['eta_mae_minutes']:.2f} min "
         f"(common formula {figures['naive_eta_mae_minutes']:.2f}); "
-        f"range holds {figures['eta_range_coverage']:.1%} of waits"
+        f"range holds {figures['eta_range_coverage']:.1%} of waits, "
+        f"mean width {figures['eta_range_mean_width_minutes']:.2f} min"
     )
 
 

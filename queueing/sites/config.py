@@ -142,6 +142,10 @@ class SiteConfig(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True)
     need_types: list[NeedTypeConfig] = msgspec.field(default_factory=list)
     # Public holidays of this country (ISO 3166 code, "FI") close every service; None: none.
     holidays: str | None = None
+    # Refuse walk-ins for a service once a ticket taken now would be called after its closing
+    # time ("full for the day", 409 /service-full-today); off: issue, saying "may not be served
+    # today" (estimate_note "not_today").
+    stop_issue_when_full: bool = False
     closures: list[ClosureConfig] = msgspec.field(default_factory=list)
     units: list[UnitConfig] = msgspec.field(default_factory=list)
     serving_agreements: list[ServingAgreementConfig] = msgspec.field(default_factory=list)

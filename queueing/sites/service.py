@@ -201,6 +201,7 @@ class SiteImport:
         site.neutral_unit = _neutral_unit(c.neutral_unit)
         site.address = _names(c.address) if c.address else None
         site.closures, site.holidays = _closures(c.closures), c.holidays
+        site.stop_issue_when_full = c.stop_issue_when_full
         await self.session.flush()
         return site
 
@@ -345,6 +346,7 @@ def _to_config(
             for n in site.need_types
         ],
         holidays=site.holidays,
+        stop_issue_when_full=bool(site.stop_issue_when_full),
         closures=_closure_configs(site.closures),
         units=[
             cfg.UnitConfig(

@@ -74,6 +74,9 @@ class TicketView(msgspec.Struct):
     recall_count: int = 0
     # The estimate's p7.5-p92.5 range; None when only the simple formula applies.
     estimated_wait_range_seconds: list[int] | None = None
+    # Beside the estimate: "not_served_now" (no open service point serves it now; no figure),
+    # "not_today" (the estimate passes the service's closing time today), or null.
+    estimate_note: str | None = None
     needs: list[str] = msgspec.field(default_factory=list)
     needs_confirmed: bool = False
     # Staff's note: present only for an account that may serve the ticket's service, absent

@@ -24,6 +24,7 @@ from queueing.audit import repository as audit
 from queueing.clock import Clock
 from queueing.db import Database
 from queueing.domain.availability import Calendar
+from queueing.domain.estimate import NOT_TODAY
 from queueing.domain.hours import next_opening
 from queueing.domain.languages import NotASiteLanguage, site_language
 from queueing.domain.lifecycle import (
@@ -43,7 +44,14 @@ from queueing.domain.numbering import (
 from queueing.domain.point_state import refusal
 from queueing.domain.public_units import public_units
 from queueing.domain.routing import Placement, transfer_ranked_at
-from queueing.errors import Conflict, InvalidInput, NotFound, PointNotOpen, ServiceClosed
+from queueing.errors import (
+    Conflict,
+    InvalidInput,
+    NotFound,
+    PointNotOpen,
+    ServiceClosed,
+    ServiceFullToday,
+)
 from queueing.events import repository as events_repo
 from queueing.events.publisher import Publisher
 from queueing.lobby.learning import EtaSource
@@ -134,6 +142,28 @@ class TicketService:
         if key is not None:
             request_hash = hashlib.sha256(msgspec.json.encode(data)).hexdigest()
             new.key = (f"tickets:{site_slug}", key, request_hash)
+        if not _stops_when_full(site, issuer):
+            return await self._issued(site, new, issuer, data)
+        # One check and issue at a time per line: two walk-ins near the limit must not both
+        # pass on a count that holds neither (the count after one commit holds it).
+        async with self.lobby.line_lock(site.id, new.service.id):
+            await self._refuse_when_full(site, new.service)
+            return await self._issued(site, new, issuer, data)
+
+    async def _refuse_when_full(self, site: SiteConf, service: ServiceConf) -> None:
+        """409 service-full-today when a walk-in taken now would be called after closing."""
+        typical = service.row.typical_service_seconds
+        place = await self.lobby.newcomer(site.row, service.id, typical)
+        if place.note == NOT_TODAY:
+            raise ServiceFullToday(
+                f"{service.slug} is full for today: a ticket taken now would be called after "
+                "it closes",
+                estimated_wait_seconds=place.wait,
+            )
+
+    async def _issued(
+        self, site: SiteConf, new: fast.NewTicket, issuer: Issuer | None, data: IssueTicket
+    ) -> TicketView:
         try:
             # On PostgreSQL one function does it all, a transaction of its own (fast.issue).
             done = await self.db.run(lambda: fast.issue(self.dialect, new), autocommit=True)
@@ -642,6 +672,7 @@ def _with_place(view: TicketView, place: Place) -> TicketView:
         position=place.position,
         estimated_wait_seconds=place.wait,
         estimated_wait_range_seconds=list(place.range) if place.range else None,
+        estimate_note=place.note,
     )
 
 
@@ -720,6 +751,11 @@ def _stepped_view(done: steps.Stepped, viewer: Principal | None) -> TicketView:
 def _public_unit(site: SiteConf, service: ServiceConf) -> str:
     unit = site.units[service.unit_id].slug
     return public_units([], site.neutral_unit).of_service(unit, service.sensitive)
+
+
+def _stops_when_full(site: SiteConf, issuer: Issuer | None) -> bool:
+    """Whether this issue is a walk-in the site turns away when full (staff may still issue)."""
+    return bool(site.row.stop_issue_when_full) and (issuer is None or issuer.principal is None)
 
 
 def _refuse_when_service_closed(site: SiteConf, service: ServiceConf, now: datetime) -> None:

@@ -118,6 +118,7 @@ async def estimated(lobby: LobbyReader, ctx: TicketContext, view: TicketView) ->
         position=place.position,
         estimated_wait_seconds=place.wait,
         estimated_wait_range_seconds=list(place.range) if place.range else None,
+        estimate_note=place.note,
     )
 
 

@@ -175,19 +175,20 @@ def test_a_new_ticket_is_estimated_behind_everyone_in_its_line() -> None:
     assert found.get("lab") is None
 
 
-def test_staffed_points_leave_out_idle_counters_where_a_staffed_one_serves() -> None:
+def test_staffed_points_leave_out_idle_counters_once_anyone_serves() -> None:
     now = datetime(2026, 3, 3, 10, 0, tzinfo=UTC)
     points = [
         PointState("counter-4", ("kela",), "kela", now),  # serving now
         PointState("counter-1", ("citizen", "kela")),  # called lately
-        PointState("counter-5", ("kela", "permits")),  # idle: only its permits line counts
+        PointState("counter-5", ("kela", "permits")),  # idle: nobody serves permits now
         PointState("counter-6", ("kela",)),  # idle, and kela is covered: left out
     ]
     chosen = staffed_points(points, active={"counter-1"})
+    # Once the idle counter-5 kept its permits line, promising "under a minute" to a line
+    # nobody served: that was the bug, and permits is now served by no point (no estimate).
     assert [(p.slug, p.profile) for p in chosen] == [
         ("counter-4", ("kela",)),
         ("counter-1", ("citizen", "kela")),
-        ("counter-5", ("permits",)),
     ]
     # Nobody has called yet today: every configured point counts.
     assert staffed_points(points[1:], active=set()) == points[1:]

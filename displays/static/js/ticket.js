@@ -47,10 +47,13 @@ function statusLines(ticket, lang) {
       return [
         line("muted-label", texts.t("ticket.place")),
         line("big", ahead ? texts.t("ticket.ahead", { n: ahead }) : texts.t("ticket.next")),
-        // A waiting ticket without an estimate: every point of its line is paused or closed.
-        line("small", ticket.estimated_wait_seconds === null || ticket.estimated_wait_seconds === undefined
-          ? texts.t("not_served", {}, lang)
+        // A waiting ticket without an estimate: no open service point serves its line now.
+        line("small", ticket.estimate_note === "not_served_now"
+          || ticket.estimated_wait_seconds === null || ticket.estimated_wait_seconds === undefined
+          ? texts.t("estimate.not_served_now", {}, lang)
           : `${texts.t("ticket.estimated_wait")}: ${waitWithRange(texts, ticket.estimated_wait_seconds, ticket.estimated_wait_range_seconds, lang)}`),
+        // The estimate passes the service's closing time: said beside the figure, not instead.
+        ...(ticket.estimate_note === "not_today" ? [line("small estimate-note", texts.t("estimate.not_today", {}, lang))] : []),
       ];
     }
     case "called":
@@ -103,6 +106,7 @@ function applyPosition(place) {
   if (place.position !== null) state.ticket.position = place.position;
   state.ticket.estimated_wait_seconds = place.estimated_wait_seconds;
   state.ticket.estimated_wait_range_seconds = place.estimated_wait_range_seconds;
+  state.ticket.estimate_note = place.estimate_note ?? null;
   render();
 }
 

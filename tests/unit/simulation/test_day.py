@@ -74,3 +74,20 @@ def test_scored_days_do_not_depend_on_how_much_history_was_learned() -> None:
     short = simulate_days(model, Policy.HORIZONTAL, 1, SEED, history_days=0)
     long = simulate_days(model, Policy.HORIZONTAL, 1, SEED, history_days=2)
     assert [o.wait for o in short.outcomes] == [o.wait for o in long.outcomes]
+
+
+def test_the_report_shows_range_width_and_coverage_beside_the_mae(
+    results: dict[Policy, DaysResult],
+) -> None:
+    from queueing.simulation.report import markdown
+
+    text = markdown(results, "iso-omena", DAYS, SEED)
+    header = next(line for line in text.splitlines() if line.startswith("| policy |"))
+    columns = [c.strip() for c in header.strip("|").split("|")]
+    assert columns[-3:] == ["formula MAE (min)", "range coverage", "mean range width (min)"]
+    figures = results[Policy.HORIZONTAL].figures()
+    row = next(line for line in text.splitlines() if line.startswith("| horizontal |"))
+    cells = [c.strip() for c in row.strip("|").split("|")]
+    assert cells[-2] == f"{figures['eta_range_coverage']:.1%}"
+    width = figures["eta_range_mean_width_minutes"]
+    assert width > 0 and cells[-1] == f"{width:.2f}"
