@@ -25,8 +25,11 @@ SPEECH = """
 window.__spoken = [];
 const fake = {
   speak(u) { window.__spoken.push({ text: u.text, lang: u.lang }); setTimeout(() => u.onend && u.onend(), 0); },
-  cancel() {}, getVoices() { return []; }, speaking: false, pending: false,
+  cancel() {}, speaking: false, pending: false,
+  getVoices() { return ["en-GB", "fi-FI", "sv-SE"].map((lang) => ({ lang, name: lang })); },
 };
+// Headless Chromium has no voices: a plain utterance takes the recorder's voice objects.
+window.SpeechSynthesisUtterance = class { constructor(text) { this.text = text; } };
 Object.defineProperty(window, "speechSynthesis", { value: fake, configurable: true });
 """
 
