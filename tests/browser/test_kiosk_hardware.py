@@ -24,7 +24,10 @@ KIOSK = "/sites/iso-omena/kiosk?printer=none&lang=en"
 SPEECH = """
 window.__spoken = [];
 const fake = {
-  speak(u) { window.__spoken.push({ text: u.text, lang: u.lang }); setTimeout(() => u.onend && u.onend(), 0); },
+  speak(u) {
+    window.__spoken.push({ text: u.text, lang: u.lang });
+    setTimeout(() => u.onend && u.onend(), 0);
+  },
   cancel() {}, speaking: false, pending: false,
   getVoices() { return ["en-GB", "fi-FI", "sv-SE"].map((lang) => ({ lang, name: lang })); },
 };
@@ -41,10 +44,13 @@ FIT = """() => {
   for (const el of screen.querySelectorAll("button, input, .osk button")) {
     const r = el.getBoundingClientRect();
     if (!r.width || !r.height) continue;
-    if (r.top < 0 || r.left < 0 || r.bottom > h + 0.5 || r.right > w + 0.5) outside.push(el.id || el.textContent.trim());
+    const out = r.top < 0 || r.left < 0 || r.bottom > h + 0.5 || r.right > w + 0.5;
+    if (out) outside.push(el.id || el.textContent.trim());
   }
-  const main = [...screen.querySelectorAll(".big, .nav, .lang-button")].filter((el) => el.getBoundingClientRect().height);
-  const high = main.filter((el) => el.getBoundingClientRect().top < h / 3).map((el) => el.id || el.textContent.trim());
+  const main = [...screen.querySelectorAll(".big, .nav, .lang-button")]
+    .filter((el) => el.getBoundingClientRect().height);
+  const high = main.filter((el) => el.getBoundingClientRect().top < h / 3)
+    .map((el) => el.id || el.textContent.trim());
   return { outside, high, scroll: document.scrollingElement.scrollHeight, h };
 }"""
 
