@@ -19,6 +19,7 @@ from queueing.access.routes import HOLDER, PUBLIC
 from queueing.displays_api.service import DisplayService
 from queueing.errors import InvalidInput, QueueingError
 from queueing.sites.config import BCP47
+from queueing.sites.service import SiteService
 
 # Seconds without a touch before the kiosk warns, and how long the warning counts down.
 IDLE = {"other": 45, "ticket": 30, "warning": 15}
@@ -65,6 +66,7 @@ class CustomerPages(Controller):
         request: Request[Any, Any, Any],
         site: str,
         displays: DisplayService,
+        sites: SiteService,
         printer: str | None = None,
         idle: int | None = None,
         token: str | None = None,
@@ -85,6 +87,8 @@ class CustomerPages(Controller):
             "site": msgspec.to_builtins(info),
             "printer": printer_mode,
             "idle_seconds": idle_setting(idle),
+            # Contact fields only for channels that can send (the public site document's list).
+            "channels": sites.channels,
             "device_token": token
             if token and token.startswith("qk_") and len(token) <= 128
             else None,

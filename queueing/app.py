@@ -56,6 +56,7 @@ from queueing.lobby.desk import StaffDeskService
 from queueing.lobby.learning import EtaSource
 from queueing.lobby.reader import LobbyReader
 from queueing.models import utcnow
+from queueing.notifications.channels import configured as message_channels
 from queueing.notifications.controllers import OutboxController
 from queueing.notifications.service import OutboxService
 from queueing.ops.controllers import HealthController
@@ -169,7 +170,7 @@ def _components(settings: Settings, clock: Clock) -> Components:
     tickets = TicketService(
         db, publisher, clock=clock, after_commit=enqueuer.after_commit, lobby=lobby, config=config
     )
-    sites = SiteService(db, publisher, clock=clock)
+    sites = SiteService(db, publisher, clock=clock, channels=message_channels(settings))
     displays = display_state(db, lobby, settings.redis_url)
     auth = AuthService(db, settings.secret_key, settings.token_minutes, throttle, clock=clock)
     config_admin = ConfigAdminService(db, publisher, auth)

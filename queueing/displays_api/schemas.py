@@ -166,6 +166,8 @@ class ServiceInfoView(msgspec.Struct):
     accepts: str
     open: bool
     target_seconds: int
+    # When a closed service opens next (UTC; pages show it in the site's zone), else null.
+    opens_at: datetime | None = None
 
 
 class PointInfoView(msgspec.Struct):

@@ -54,6 +54,8 @@ class SiteDetail(msgspec.Struct):
     service_points: list[ServicePointSummary]
     # Needs a customer may ask for when taking a ticket (`needs` of the ticket request).
     need_types: list[NeedTypeSummary] = msgspec.field(default_factory=list)
+    # Message channels the site can send on ("sms", "email", "push"): pages offer only these.
+    channels: list[str] = msgspec.field(default_factory=list)
 
 
 class SetProfile(msgspec.Struct, forbid_unknown_fields=True):

@@ -34,11 +34,17 @@ from queueing.sites.schemas import (
 
 class SiteService:
     def __init__(
-        self, db: Database, publisher: Publisher | None = None, clock: Clock = utcnow
+        self,
+        db: Database,
+        publisher: Publisher | None = None,
+        clock: Clock = utcnow,
+        channels: Sequence[str] = (),
     ) -> None:
         self.db = db
         self.publisher = publisher
         self.clock = clock
+        # The message channels configured in settings (queueing.notifications.channels).
+        self.channels = list(channels)
 
     async def import_config(self, config: cfg.SiteConfig) -> list[str]:
         """Upsert a whole site by slugs; returns warnings for rows kept because tickets use them."""
@@ -75,7 +81,9 @@ class SiteService:
         now = self.clock()
         # A pop-up service outside its dates is not listed; its tickets and statistics stay.
         offered = [s for s in services if calendar_of(site, s).available_at(now, site.timezone)]
-        return _detail(site, units, offered, points, profiles, language or site.languages[0])
+        detail = _detail(site, units, offered, points, profiles, language or site.languages[0])
+        detail.channels = list(self.channels)
+        return detail
 
     async def set_profile(
         self, site_slug: str, point_slug: str, service_slugs: list[str], principal: Principal

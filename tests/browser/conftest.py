@@ -92,6 +92,9 @@ class Server:
                 self.process.wait()
 
 
+MESSAGE_CHANNELS = {"QUEUEING_SMS_URL": "http://127.0.0.1:9/sms", "QUEUEING_SMTP_HOST": "127.0.0.1"}
+
+
 def open_all_day(database_url: str) -> None:
     """Tests run at any hour: make every demo service open, so pages offer all of them."""
     path = database_url.split("///", 1)[1]
@@ -102,7 +105,10 @@ def open_all_day(database_url: str) -> None:
 @pytest.fixture
 def server(sqlite_url: str, redis_url: str, tmp_path: Path) -> Iterator[Server]:
     open_all_day(sqlite_url)
-    server = Server(stack.env_for(sqlite_url, redis_url), tmp_path / "api.log")
+    # Both message channels configured (no worker runs, so nothing is sent): the kiosk offers
+    # contact fields only for configured channels, and these tests take tickets with contacts.
+    env = stack.env_for(sqlite_url, redis_url, **MESSAGE_CHANNELS)
+    server = Server(env, tmp_path / "api.log")
     server.start()
     yield server
     server.stop()

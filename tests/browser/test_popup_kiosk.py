@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from playwright.async_api import Browser, Page
 
-from tests.browser.conftest import Server, new_page, open_all_day
+from tests.browser.conftest import MESSAGE_CHANNELS, Server, new_page, open_all_day
 from tests.support import stack
 
 POPUP = "flu-vaccinations"
@@ -39,7 +39,7 @@ def dated_server(
     first, last = request.param
     open_all_day(sqlite_url)
     date_the_popup(sqlite_url, today() + timedelta(first), today() + timedelta(last))
-    server = Server(stack.env_for(sqlite_url, redis_url), tmp_path / "api.log")
+    server = Server(stack.env_for(sqlite_url, redis_url, **MESSAGE_CHANNELS), tmp_path / "api.log")
     server.start()
     yield server
     server.stop()

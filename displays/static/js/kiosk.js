@@ -19,13 +19,18 @@ const state = {
   ticket: null,
   queues: new Map(),
   busy: false,
+  offline: false,
+  guide: false,     // spoken guidance on every step, on request
+  contrast: false,  // high contrast and large text, until the kiosk returns to its start
 };
+const CHANNELS = new Set(data.channels || []);
 const voice = new Announcer({ texts, languages: [data.lang], chime: false });
-window.__kiosk = { state, prints: [] };
+window.__kiosk = { state, prints: [], guidance: [] };
 
 // --- screens -------------------------------------------------------------------------------
 
 function show(screen) {
+  if (screen === "start" && centreClosed()) screen = "closed";
   state.screen = screen;
   for (const section of document.querySelectorAll("section[data-screen]")) {
     section.hidden = section.dataset.screen !== screen;
@@ -34,7 +39,107 @@ function show(screen) {
   // The code field takes focus at once: a QR scanner at the kiosk types into whatever has it.
   const target = screen === "checkin" ? $("code") : document.querySelector(`[data-screen="${screen}"] h1`);
   target?.focus();
+  placeKeyboard(screen === "checkin" ? "code" : null);
   idle.reset();
+  guide();
+}
+
+// --- spoken guidance, contrast ---------------------------------------------------------------
+
+const GUIDANCE = {
+  start: "kiosk.say_start", units: "kiosk.say_units", services: "kiosk.say_services",
+  options: "kiosk.say_options", checkin: "kiosk.say_checkin", closed: "kiosk.centre_closed",
+};
+
+function guide() {
+  if (!state.guide) return;
+  if (state.screen === "ticket") return readAloud();
+  const key = GUIDANCE[state.screen];
+  if (!key) return;
+  let text = texts.t(key);
+  if (state.screen === "services" || state.screen === "units") {
+    const names = [...document.querySelectorAll(`[data-screen="${state.screen}"] .tile:not(:disabled) .tile-title`)];
+    text = [text, ...names.map((n) => n.textContent)].join(". ");
+  }
+  window.__kiosk.guidance.push({ screen: state.screen, text });
+  window.speechSynthesis?.cancel();  // a new step: the last step's words no longer apply
+  voice.speak(text, state.lang);
+}
+
+function setGuide(on) {
+  state.guide = on;
+  $("guide-toggle").setAttribute("aria-pressed", String(on));
+  if (on) guide();
+  else window.speechSynthesis?.cancel();
+}
+
+function setContrast(on) {
+  state.contrast = on;
+  document.body.classList.toggle("contrast", on);
+  $("contrast-toggle").setAttribute("aria-pressed", String(on));
+}
+
+// --- closed centre ---------------------------------------------------------------------------
+
+function isOpen(service) {
+  // Open as of page load, or its next opening has come since (a kiosk runs all day).
+  return service.open || (service.opens_at && new Date(service.opens_at) <= new Date());
+}
+
+function centreClosed() {
+  const walkIn = data.site.services.filter((s) => WALK_IN.has(s.accepts));
+  return walkIn.length > 0 && !walkIn.some(isOpen);
+}
+
+function opensText(service) {
+  if (!service.opens_at) return texts.t("kiosk.closed_now");
+  return texts.t("kiosk.opens_at", { time: whenText(new Date(service.opens_at)) });
+}
+
+function whenText(moment) {
+  const zone = data.site.timezone;
+  const day = (d) => d.toLocaleDateString("en-CA", { timeZone: zone });
+  const time = clockTime(moment, zone, state.lang);
+  if (day(moment) === day(new Date())) return time;
+  const weekday = moment.toLocaleDateString(state.lang, { timeZone: zone, weekday: "long" });
+  return `${weekday} ${time}`;
+}
+
+function renderClosed() {
+  const walkIn = data.site.services.filter((s) => WALK_IN.has(s.accepts));
+  const next = walkIn.map((s) => s.opens_at).filter(Boolean).sort()[0];
+  $("closed-next").textContent = next ? texts.t("kiosk.opens_at", { time: whenText(new Date(next)) }) : "";
+  $("closed-hours").replaceChildren(...walkIn.map((service) => {
+    const item = document.createElement("li");
+    const name = document.createElement("span");
+    putLabel(name, service.labels, state.lang, data.first);
+    item.append(name, ` · ${opensText(service)}`);
+    return item;
+  }));
+}
+
+// --- the on-screen keyboard ------------------------------------------------------------------
+
+// One keyboard, placed under the field it types into: a touch-only kiosk has no other (the
+// fields say inputmode=none so a tablet's own keyboard does not cover the screen).
+let keyboardTarget = null;
+
+function placeKeyboard(field) {
+  const osk = $("osk");
+  keyboardTarget = field;
+  if (!field) { osk.hidden = true; return; }
+  $(`${field}-osk-slot`).append(osk);
+  osk.dataset.field = field;
+  osk.hidden = false;
+}
+
+function typeKey(key) {
+  const input = keyboardTarget && $(keyboardTarget);
+  if (!input) return;
+  const max = Number(input.maxLength) > 0 ? Number(input.maxLength) : 64;
+  input.value = key === "back" ? input.value.slice(0, -1)
+    : (input.value + (keyboardTarget === "email" ? key.toLowerCase() : key)).slice(0, max);
+  input.dispatchEvent(new Event("input", { bubbles: true }));
 }
 
 function setLanguage(lang) {
@@ -49,6 +154,7 @@ function setLanguage(lang) {
   renderUnits();
   if (state.unit) renderServices();
   renderStepper();
+  renderClosed();
   if (state.ticket) renderTicket();
   putLabel($("site-name"), data.site.names, lang, data.first);
 }
@@ -78,21 +184,23 @@ function renderServices() {
   $("service-tiles").replaceChildren(...walkInServices(state.unit.slug).map((service) => {
     const figures = state.queues.get(service.slug);
     let meta = "";
-    if (!service.open) meta = texts.t("kiosk.closed_now");
+    if (!isOpen(service)) meta = opensText(service);
     else if (figures) {
-      const wait = figures.served_now === false
-        ? texts.t("not_served")
+      const wait = figures.estimate_note ? texts.t(`estimate.${figures.estimate_note}`)
+        : figures.served_now === false ? texts.t("not_served")
         : waitText(texts, figures.estimated_wait_seconds, state.lang);
       meta = `${texts.t("kiosk.waiting_now", { n: figures.waiting })} · ${wait}`;
     }
     const button = tile(service.labels, meta);
     button.dataset.service = service.slug;
-    button.disabled = !service.open;
+    button.disabled = !isOpen(service);
     button.addEventListener("click", () => {
       state.service = service;
       putLabel($("chosen-service"), service.labels, state.lang, data.first);
       clearOptions();
-      show("options");
+      // No channel configured: a contact would be asked for and never used, so no question.
+      if (CHANNELS.has("sms") || CHANNELS.has("email")) show("options");
+      else submitOptions(false);
     });
     return button;
   }));
@@ -142,8 +250,8 @@ function fieldError(id, key, values = {}) {
 }
 
 async function submitOptions(withContact) {
-  const phone = withContact ? $("phone").value.trim() : "";
-  const email = withContact ? $("email").value.trim() : "";
+  const phone = withContact && CHANNELS.has("sms") ? $("phone").value.trim() : "";
+  const email = withContact && CHANNELS.has("email") ? $("email").value.trim() : "";
   const bad = [
     fieldError("phone", phone && !PHONE.test(phone) ? "kiosk.invalid_phone" : null),
     fieldError("email", email && !EMAIL.test(email) ? "kiosk.invalid_email" : null),
@@ -157,23 +265,103 @@ async function submitOptions(withContact) {
     body.notify_at_position = state.notifyAt + 1;
   }
   const response = await send(`/api/sites/${data.site.slug}/tickets`, body);
-  if (response?.status === 201) return showTicket(await response.json());
-  const problem = response ? await response.json().catch(() => ({})) : {};
+  if (response?.status === 201) return showTicket(await response.json(), phone ? "sms" : email ? "email" : null);
+  if (failed(response)) return;
+  const problem = await response.json().catch(() => ({}));
   if (problem.field === "contact.phone") return fieldError("phone", "kiosk.invalid_phone");
   if (problem.field === "contact.email") return fieldError("email", "kiosk.invalid_email");
   // The line closed while the customer was choosing (the tiles show the hours as of page load).
   const closed = problem.type === "urn:queueing:problem:service-closed";
-  $("issue-error").textContent = texts.t(closed ? "kiosk.closed_now" : "kiosk.error");
+  const full = String(problem.type || "").endsWith("/service-full-today") || String(problem.type || "").endsWith(":service-full-today");
+  const message = full ? (problem.detail || texts.t("kiosk.full_today")) : texts.t(closed ? "kiosk.closed_now" : "kiosk.error");
+  if (state.screen !== "options") return showFailure("error", message);
+  $("issue-error").textContent = message;
   $("issue-error").hidden = false;
+}
+
+// No answer, or the server failed: a full-screen message, not a line the customer may miss.
+function failed(response) {
+  if (!response) {
+    goOffline();
+    return true;
+  }
+  if (response.status >= 500) {
+    showFailure("error", texts.t("kiosk.error"));
+    return true;
+  }
+  return false;
+}
+
+function showFailure(kind, help) {
+  $("failure").hidden = false;
+  $("failure").dataset.kind = kind;
+  $("failure-title").textContent = texts.t(kind === "offline" ? "kiosk.offline_title" : "kiosk.failure_title");
+  $("failure-help").textContent = help;
+  $("failure-ok").hidden = kind === "offline";
+  if (kind !== "offline") $("failure-ok").focus();
+  if (state.guide) voice.speak(`${$("failure-title").textContent}. ${help}`, state.lang);
+}
+
+function hideFailure() {
+  $("failure").hidden = true;
+}
+
+// --- reachability: the journey is offered only while the server answers ----------------------
+
+function setJourney(enabled) {
+  for (const id of ["take-ticket", "check-in"]) {
+    const button = $(id);
+    if (button) button.disabled = !enabled;
+  }
+}
+
+function goOffline() {
+  if (!state.offline) {
+    state.offline = true;
+    setJourney(false);
+    showFailure("offline", texts.t("kiosk.offline_help"));
+  }
+  scheduleReadyCheck(2000);
+}
+
+function goOnline() {
+  if (!state.offline) return;
+  state.offline = false;
+  setJourney(true);
+  if ($("failure").dataset.kind === "offline") hideFailure();
+  startOver();
+}
+
+let readyTimer = null;
+function scheduleReadyCheck(delay) {
+  clearTimeout(readyTimer);
+  readyTimer = setTimeout(checkReady, delay);
+}
+
+// The database is what a ticket needs: a missing worker delays messages, not numbers.
+async function checkReady() {
+  let up = false;
+  try {
+    const response = await fetch("/health/ready", { cache: "no-store", signal: AbortSignal.timeout(3000) });
+    const body = await response.json().catch(() => ({}));
+    up = response.ok || body?.checks?.database === true;
+  } catch {
+    up = false;
+  }
+  if (up) goOnline();
+  else goOffline();
+  scheduleReadyCheck(state.offline ? 2000 : 15000);
 }
 
 // POST with one Idempotency-Key across retries: a lost answer never makes a second ticket.
 async function send(url, body) {
   if (state.busy) return null;
   state.busy = true;
+  $("busy").hidden = false;
   const key = uuid();
   try {
     for (let attempt = 0; attempt < 3; attempt++) {
+      if (attempt && state.offline) break;  // the ready check found the server gone: stop
       try {
         return await fetch(url, {
           method: "POST",
@@ -185,12 +373,14 @@ async function send(url, body) {
           body: JSON.stringify(body),
         });
       } catch {
+        if (attempt === 0) checkReady();
         await new Promise((r) => setTimeout(r, 600 * (attempt + 1)));
       }
     }
     return null;
   } finally {
     state.busy = false;
+    $("busy").hidden = true;
   }
 }
 
@@ -198,7 +388,8 @@ async function submitCheckIn() {
   const code = $("code").value.trim().toUpperCase();
   if (!code) return fieldError("code", "kiosk.code_not_found");
   const response = await send(`/api/sites/${data.site.slug}/check-in`, { code });
-  if (response?.status === 201 || response?.status === 200) return showTicket(await response.json());
+  if (response?.status === 201 || response?.status === 200) return showTicket(await response.json(), null);
+  if (failed(response)) return;
   if (response?.status === 409) {
     // Too early or too late: say when check-in opens, if the server told us.
     const problem = await response.json().catch(() => ({}));
@@ -216,8 +407,9 @@ async function submitCheckIn() {
 
 // --- the ticket ------------------------------------------------------------------------------
 
-function showTicket(ticket) {
+function showTicket(ticket, message) {
   state.ticket = ticket;
+  state.message = message;
   window.__kiosk.ticket = ticket;
   renderTicket();
   $("qr").src = `/t/${ticket.id}/qr.svg?lang=${state.lang}`;
@@ -243,10 +435,16 @@ function renderTicket() {
   $("ticket-service").textContent = serviceLabel(ticket);
   $("ticket-place").textContent = placeText(ticket);
   $("ticket-wait").textContent = !ticket.position ? ""
+    : ticket.estimate_note ? texts.t(`estimate.${ticket.estimate_note}`)
     : ticket.estimated_wait_seconds === null ? texts.t("not_served")  // all its points paused or closed
     : texts.t("kiosk.estimated_wait", {
         wait: waitWithRange(texts, ticket.estimated_wait_seconds, ticket.estimated_wait_range_seconds, state.lang),
       });
+  // Which message will come, so nobody waits for one that will not (or misses one that will).
+  const note = state.message ? texts.t(`kiosk.will_${state.message}`) : "";
+  $("ticket-message").textContent = note;
+  $("ticket-message").hidden = !note;
+  $("p-message").textContent = note;
   $("qr").alt = texts.t("kiosk.qr_alt");
   // The paper copy, in the customer's language.
   $("p-label").textContent = texts.t("kiosk.your_number");
@@ -315,7 +513,7 @@ function readAloud() {
   const text = texts.t("kiosk.speech_ticket", {
     number: spokenNumber(ticket.number),
     service: serviceLabel(ticket),
-    ahead: placeText(ticket),
+    ahead: [placeText(ticket), $("ticket-message").textContent].filter(Boolean).join(". "),
   });
   window.__kiosk.spoken = text;
   voice.speak(text, state.lang);
@@ -352,9 +550,12 @@ const idle = {
 function startOver() {
   clearInterval(idle.countdown);
   if ($("idle-dialog").open) $("idle-dialog").close();
-  state.unit = state.service = state.ticket = null;
+  state.unit = state.service = state.ticket = state.message = null;
   clearOptions();
   printStatus("");
+  hideFailure();
+  setContrast(false);  // the next customer starts from the standard look
+  setGuide(false);
   setLanguage(data.lang);
   show("start");
 }
@@ -381,6 +582,15 @@ for (const key of document.querySelectorAll("#keypad button")) {
   });
 }
 $("read-aloud").addEventListener("click", readAloud);
+$("guide-toggle").addEventListener("click", () => setGuide(!state.guide));
+$("contrast-toggle").addEventListener("click", () => setContrast(!state.contrast));
+$("failure-ok").addEventListener("click", startOver);
+for (const key of document.querySelectorAll("#osk button")) {
+  key.addEventListener("click", () => typeKey(key.dataset.osk));
+}
+for (const id of ["code", "email"]) $(id).addEventListener("focus", () => placeKeyboard(id));
+$("phone").addEventListener("focus", () => placeKeyboard(null));
+scanner();
 $("print").addEventListener("click", printTicket);
 $("done").addEventListener("click", startOver);
 $("idle-continue").addEventListener("click", () => idle.reset());
@@ -411,7 +621,37 @@ const stream = new LiveStream(`/api/sites/${data.site.slug}/display/events`, {
   },
 });
 stream.start();
+checkReady();
 setInterval(() => { $("clock").textContent = clockTime(new Date(), data.site.timezone, state.lang); }, 1000);
 $("clock").textContent = clockTime(new Date(), data.site.timezone, state.lang);
+// A keyboard-wedge scanner "types" the booking code and Enter within a few milliseconds per key;
+// a person at a keyboard is far slower. On the start step (no field focused) the kiosk catches
+// such a burst and checks in; on the check-in step the code field takes it as typed text.
+function scanner() {
+  let buffer = "";
+  let last = 0;
+  document.addEventListener("keydown", (event) => {
+    if (state.screen !== "start" || state.offline) return;
+    const now = performance.now();
+    if (now - last > 60) buffer = "";
+    last = now;
+    if (event.key === "Enter") {
+      const code = buffer.trim().toUpperCase();
+      buffer = "";
+      if (code.length >= 4 && $("check-in")) {
+        event.preventDefault();
+        clearOptions();
+        show("checkin");
+        $("code").value = code;
+        submitCheckIn();
+      }
+    } else if (event.key.length === 1) {
+      buffer += event.key;
+    }
+  });
+}
+
+$("phone-field").hidden = !CHANNELS.has("sms");
+$("email-field").hidden = !CHANNELS.has("email");
 setLanguage(data.lang);
 show("start");

@@ -2,6 +2,25 @@
 
 from __future__ import annotations
 
+from typing import Protocol
+
+
+class _ChannelSettings(Protocol):
+    @property
+    def sms_url(self) -> str | None: ...
+    @property
+    def smtp_host(self) -> str | None: ...
+
+
+def configured(settings: _ChannelSettings) -> list[str]:
+    """The message channels this installation can send on (the public site document lists them).
+
+    A kiosk or booking page offers only these: a contact for a channel with no provider would
+    be asked for, stored and never used.
+    """
+    providers = (("sms", settings.sms_url), ("email", settings.smtp_host))
+    return [name for name, ready in providers if ready]
+
 
 class ChannelFailure(Exception):
     """A send that did not go through; `reply` is what the provider said, if anything."""
