@@ -62,7 +62,17 @@ export class Announcer {
       document.documentElement.dataset.announcing = call.number;
       if (entry.mode !== "silent" && this.chimeOn) await this.chime();
       if (entry.mode === "full" || entry.mode === "short") {
-        for (const lang of this.languages) {
+        for (const [index, lang] of this.languages.entries()) {
+          // A burst arriving mid-call: finish this call in the short form, or stop after its
+          // first language when the oldest call waiting is already getting late.
+          const waiting = this.queue[0]?.entry;
+          if (index > 0 && waiting) {
+            if (performance.now() - waiting.enqueuedAt > LAG_BUDGET_MS * 0.3) {
+              entry.cut = true;
+              break;
+            }
+            entry.mode = "short";
+          }
           const text = this.sentence(call, lang, entry.mode);
           entry.parts.push({ lang, text, via: await this.speak(text, lang) });
         }

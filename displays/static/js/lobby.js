@@ -203,8 +203,12 @@ function paginate() {
   const bottom = section.getBoundingClientRect().bottom
     - parseFloat(getComputedStyle(section).paddingBottom) - pagesLine.offsetHeight - 8;
   const top = body.getBoundingClientRect().top;
-  const tallest = Math.max(1, ...rows.map((row) => row.getBoundingClientRect().height));
-  const fit = Math.max(1, Math.floor((bottom - top) / tallest));
+  const heights = rows.map((row) => row.getBoundingClientRect().height);
+  const room = bottom - top;
+  // The most rows every window can hold whole (rows differ: long names take two lines).
+  let fit = rows.length;
+  const fits = (k) => windows(rows.length, k).every(([a, b]) => heights.slice(a, b).reduce((x, y) => x + y, 0) <= room);
+  while (fit > 1 && !fits(fit)) fit -= 1;
   const pages = windows(rows.length, fit);
   state.page %= pages.length;
   const [from, to] = pages[state.page];
