@@ -18,7 +18,9 @@ depends_on = None
 def upgrade() -> None:
     # Server defaults: the displays configured before keep working with the new lobby's defaults.
     with op.batch_alter_table("displays") as batch:
-        batch.add_column(sa.Column("current_calls", sa.Integer(), nullable=False, server_default="4"))
+        batch.add_column(
+            sa.Column("current_calls", sa.Integer(), nullable=False, server_default="4")
+        )
         batch.add_column(
             sa.Column("min_visible_seconds", sa.Integer(), nullable=False, server_default="20")
         )
