@@ -6,6 +6,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 import msgspec
+import segno
 import structlog
 from litestar import Controller, Request, get
 from litestar.response import Template
@@ -16,6 +17,7 @@ from queueing.access.routes import DISPLAY
 from queueing.displays_api.schemas import DisplaySnapshot
 from queueing.displays_api.service import DisplayService, Screen
 from queueing.errors import QueueingError
+from queueing.sites.service import SiteService
 
 log = structlog.get_logger(__name__)
 
@@ -38,6 +40,21 @@ async def first_snapshot(displays: DisplayService, screen: Screen) -> dict[str, 
     return builtins
 
 
+async def walk_in_allowed(sites: SiteService, site: str) -> bool:
+    """The site's `web_walk_in` from its public document; a document without it: not allowed
+    (the footer must never point people at a page that refuses them)."""
+    document = msgspec.to_builtins(await sites.detail(site))
+    return bool(document.get("web_walk_in", False))
+
+
+def take_qr(url: str, label: str) -> str:
+    """The web ticket page's address as an inline SVG QR code, drawn server-side."""
+    svg: str = segno.make(url, error="m").svg_inline(
+        scale=6, border=2, title=label, svgclass="qr", lineclass=None
+    )
+    return svg
+
+
 class ScreenPages(Controller):
     path = "/sites/{site:str}"
     include_in_schema = False
@@ -49,6 +66,7 @@ class ScreenPages(Controller):
         request: Request[Any, Any, Any],
         site: str,
         displays: DisplayService,
+        sites: SiteService,
         display: str | None = None,
         token: str | None = None,
     ) -> Template:
@@ -69,8 +87,11 @@ class ScreenPages(Controller):
             "timezone": (await displays.site_info(site)).timezone,
         }
         title = settings.titles.get(lang) or settings.titles.get("fi") or site
+        take_url = f"{str(request.base_url).rstrip('/')}/sites/{site}/take"
+        qr = take_qr(take_url, take_url) if await walk_in_allowed(sites, site) else None
         return page("lobby.html", lang, settings.languages, boot, title=title, site_name=title,
-                    privacy=settings.privacy, show_queues=settings.show_queues)  # fmt: skip
+                    privacy=settings.privacy, show_queues=settings.show_queues,
+                    take_qr=qr, take_url=take_url)  # fmt: skip
 
     @get("/counter/{point:str}")
     async def counter(

@@ -63,6 +63,10 @@ class DisplaySettings(msgspec.Struct):
     announce: bool
     show_queues: bool
     history: int
+    # Calls of the last minute highlighted together, and how long a call stays there at least:
+    # one big number replaced every half second in a burst is a number nobody reads.
+    current_calls: int = 4
+    min_visible_seconds: int = 20
 
 
 class DisplaySnapshot(msgspec.Struct):
@@ -101,6 +105,9 @@ class DisplayConfigIn(msgspec.Struct, forbid_unknown_fields=True):
     announce: bool = True
     show_queues: bool = True
     history: Annotated[int, msgspec.Meta(ge=0, le=20)] = 6
+    # More than eight current calls no longer fit at a size readable across a lobby.
+    current_calls: Annotated[int, msgspec.Meta(ge=1, le=8)] = 4
+    min_visible_seconds: Annotated[int, msgspec.Meta(ge=5, le=120)] = 20
 
 
 class DisplayConfigView(msgspec.Struct):
@@ -116,6 +123,8 @@ class DisplayConfigView(msgspec.Struct):
     announce: bool
     show_queues: bool
     history: int
+    current_calls: int
+    min_visible_seconds: int
 
 
 class NewDisplayToken(msgspec.Struct, forbid_unknown_fields=True):

@@ -104,7 +104,9 @@ class DisplayService:
         async with self.db.read() as session:
             site = await _site(session, site_slug)
             if name is None:
-                lobby = Screen(site.slug, DisplayView(key="public"), _default_settings(site))
+                settings = _default_settings(site)
+                view = DisplayView(key="public", history=_calls_kept(settings))
+                lobby = Screen(site.slug, view, settings)
                 return lobby, True
             display = await repository.display_by_name(session, site.id, name)
             if display is None:
@@ -335,6 +337,10 @@ def _fill(display: Display, data: DisplayConfigIn) -> None:
         data.show_queues,
         data.history,
     )
+    display.current_calls, display.min_visible_seconds = (
+        data.current_calls,
+        data.min_visible_seconds,
+    )
     display.updated_at = utcnow()
 
 
@@ -352,6 +358,8 @@ def _config_view(d: Display) -> DisplayConfigView:
         announce=d.announce,
         show_queues=d.show_queues,
         history=d.history,
+        current_calls=d.current_calls,
+        min_visible_seconds=d.min_visible_seconds,
     )
 
 
@@ -366,8 +374,13 @@ def _view(d: Display) -> DisplayView:
         services=frozenset(d.services),
         points=frozenset(d.service_points),
         privacy=d.privacy,
-        history=d.history,
+        history=d.history + d.current_calls - 1,
     )
+
+
+def _calls_kept(settings: DisplaySettings) -> int:
+    """Calls a lobby's snapshot carries beyond the newest: its current calls and its history."""
+    return settings.history + settings.current_calls - 1
 
 
 # A lobby screen that names no languages rotates through, and speaks each call in, the site's
@@ -399,6 +412,8 @@ def _settings(site: Site, d: Display) -> DisplaySettings:
         announce=d.announce,
         show_queues=d.show_queues and not d.privacy,
         history=d.history,
+        current_calls=d.current_calls,
+        min_visible_seconds=d.min_visible_seconds,
     )
 
 

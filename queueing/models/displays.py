@@ -34,6 +34,8 @@ class Display(Base):
     announce: Mapped[bool] = mapped_column(default=True)
     show_queues: Mapped[bool] = mapped_column(default=True)
     history: Mapped[int] = mapped_column(Integer, default=6)
+    current_calls: Mapped[int] = mapped_column(Integer, default=4, server_default="4")
+    min_visible_seconds: Mapped[int] = mapped_column(Integer, default=20, server_default="20")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

@@ -51,39 +51,110 @@ function render() {
   renderCalls(lang);
   renderQueues(lang);
   renderClock();
+  fitTexts();
+}
+
+// --- which calls are where ----------------------------------------------------------------
+//
+// A burst of calls (ten in five seconds) used to replace the one big number every half second.
+// Now the last `current_calls` calls of the last minute are highlighted together, the newest
+// largest, and a call younger than `min_visible_seconds` never leaves the screen: if newer
+// calls push it out of the highlighted ones it stays among the previous calls, which are
+// extended for it. `seenAt` is when this screen learnt of the call (its arrival, or its
+// called_at for calls in a snapshot), so a screen's own clock decides, not the server's.
+const seenAt = new Map();
+const CURRENT_WINDOW_MS = 60_000;
+
+function currentWindow() {
+  return Math.max(CURRENT_WINDOW_MS, (state.display.min_visible_seconds || 20) * 1000);
+}
+
+function split(now = Date.now()) {
+  const n = state.display.current_calls || 4;
+  const young = (call) => now - seen(call) < currentWindow();
+  const current = state.calling.filter(young).slice(0, n);
+  const rest = state.calling.filter((c) => !current.includes(c));
+  const minMs = (state.display.min_visible_seconds || 20) * 1000;
+  const mustShow = rest.filter((c) => now - seen(c) < minMs).length;
+  return { current, previous: rest.slice(0, Math.max(history(), mustShow)) };
+}
+
+function seen(call) {
+  if (!seenAt.has(call.number)) seenAt.set(call.number, Date.parse(call.called_at) || Date.now());
+  return seenAt.get(call.number);
+}
+
+// Re-render when the oldest highlighted call is due to move to the previous calls.
+let expiryTimer = null;
+function scheduleExpiry(current) {
+  clearTimeout(expiryTimer);
+  if (!current.length) return;
+  const due = Math.min(...current.map((c) => seen(c) + currentWindow())) - Date.now();
+  expiryTimer = setTimeout(() => render(), Math.max(due, 250));
 }
 
 function renderHero(lang) {
   const hero = $("hero");
-  const call = state.calling[0];
+  const { current } = split();
+  scheduleExpiry(current);
+  const call = current[0];
   if (!call) {
-    hero.replaceChildren(el("p", { class: "empty" }, texts.t("lobby.no_calls_yet", {}, lang)));
+    delete hero.dataset.number;
+    const closed = siteClosed();
+    hero.replaceChildren(el("p", { class: closed ? "empty closed-site" : "empty" },
+      texts.t(closed ? "lobby.site_closed" : "lobby.no_calls_yet", {}, lang)));
+    $("current").replaceChildren();
     return;
   }
   const point = pickLabel(call.service_point_labels, lang);
   const line = el("p", { class: "call", "aria-label": texts.t("lobby.call_label", { number: call.number, point }, lang) },
     el("span", { class: "number", "data-number": call.number }, call.number),
-    el("span", { class: "arrow", "aria-hidden": "true" }, "→"),
-    el("span", { class: "point" }, point),
+    el("span", { class: "point fit" }, el("span", { class: "arrow", "aria-hidden": "true" }, "→ "), point),
   );
   const parts = [line];
   if (call.service_labels) parts.push(el("p", { class: "service" }, pickLabel(call.service_labels, lang)));
   if (call.recall) parts.push(el("p", { class: "badge" }, texts.t("lobby.recall", {}, lang)));
   hero.replaceChildren(...parts);
   hero.dataset.number = call.number;
+  $("current").replaceChildren(...current.slice(1).map((c) => callItem(c, lang, "current-call")));
+}
+
+function callItem(call, lang, cls) {
+  const point = pickLabel(call.service_point_labels, lang);
+  return el("li", { class: cls, "data-number": call.number, "aria-label": texts.t("lobby.call_label", { number: call.number, point }, lang) },
+    el("span", { class: "number" }, call.number),
+    el("span", { class: "point fit" }, el("span", { class: "arrow", "aria-hidden": "true" }, "→ "), point),
+    el("time", { class: "time", datetime: call.called_at }, clockTime(new Date(call.called_at), state.timezone, lang)),
+  );
 }
 
 function renderCalls(lang) {
-  const items = state.calling.slice(1, history() + 1).map((call) => {
-    const point = pickLabel(call.service_point_labels, lang);
-    return el("li", { "data-number": call.number, "aria-label": texts.t("lobby.call_label", { number: call.number, point }, lang) },
-      el("span", { class: "number" }, call.number),
-      el("span", { class: "arrow", "aria-hidden": "true" }, "→"),
-      el("span", { class: "point" }, point),
-      el("time", { class: "time", datetime: call.called_at }, clockTime(new Date(call.called_at), state.timezone, lang)),
-    );
-  });
+  const items = split().previous.map((call) => callItem(call, lang, "previous-call"));
   $("calls").replaceChildren(...items);
+  fitTexts();
+  // What does not fit whole is not shown at all: a half-hidden number is worse than none.
+  const list = $("calls");
+  const bottom = list.parentElement.getBoundingClientRect().bottom - 4;
+  for (const item of items) item.hidden = item.getBoundingClientRect().bottom > bottom;
+}
+
+// Counter names are never cut: shrink a name to fit its box, down to 70 %, then let it wrap.
+function fitTexts() {
+  for (const node of document.querySelectorAll(".board .fit")) {
+    node.style.fontSize = "";
+    node.style.whiteSpace = "nowrap";
+    const base = parseFloat(getComputedStyle(node).fontSize);
+    let size = base;
+    while (node.scrollWidth > node.clientWidth && size > base * 0.7) {
+      size -= base * 0.05;
+      node.style.fontSize = `${size}px`;
+    }
+    if (node.scrollWidth > node.clientWidth) node.style.whiteSpace = "normal";
+  }
+}
+
+function siteClosed() {
+  return state.queues !== null && state.queues.length > 0 && state.queues.every((q) => !q.open && !q.waiting);
 }
 
 // A line every point of which is paused or closed promises no wait: it says so instead.
@@ -96,8 +167,8 @@ function waitCell(q, lang) {
 function renderQueues(lang) {
   const body = $("queue-rows");
   if (state.queues === null) return;  // keep whatever is there until real figures arrive
-  const rows = state.queues.map((q) => el("tr", { "data-service": q.service },
-    el("td", {}, pickLabel(q.labels, lang)),
+  const rows = state.queues.map((q) => el("tr", { "data-service": q.service, class: q.open ? "" : "closed-row" },
+    el("td", { class: "name" }, pickLabel(q.labels, lang)),
     el("td", { class: "num waiting" }, String(q.waiting)),
     el("td", { class: q.open && q.served_now !== false ? "num" : "num closed" }, waitCell(q, lang)),
   ));
@@ -105,11 +176,24 @@ function renderQueues(lang) {
     rows.push(el("tr", {}, el("td", { colspan: "3" }, texts.t("lobby.nobody_waiting", {}, lang))));
   }
   body.replaceChildren(...rows);
+  document.body.classList.toggle("site-closed", siteClosed());
   paginate();
   $("total").textContent = state.total === null ? "" : texts.t("lobby.waiting_total", { n: state.total }, lang);
 }
 
-// More services than fit: show them a page at a time, turning with the language rotation.
+// More services than fit: every service must be on screen at least half of the time, so no
+// pages of a third each. `k` rows fit of `m`: when k >= m/2 two windows alternate, the first k
+// rows and the last k (the middle ones are in both); only when fewer than half fit do the
+// windows step through k at a time (each row then k/m of the time: too many services for one
+// screen, docs/displays.md says to split them over two displays).
+function windows(m, k) {
+  if (k >= m) return [[0, m]];
+  if (2 * k >= m) return [[0, k], [m - k, m]];
+  const result = [];
+  for (let start = 0; start < m; start += k) result.push([start, Math.min(start + k, m)]);
+  return result;
+}
+
 function paginate() {
   const body = $("queue-rows");
   const rows = [...body.children];
@@ -119,19 +203,17 @@ function paginate() {
   const bottom = section.getBoundingClientRect().bottom
     - parseFloat(getComputedStyle(section).paddingBottom) - pagesLine.offsetHeight - 8;
   const top = body.getBoundingClientRect().top;
-  const pages = [[]];
-  let used = 0;
-  for (const row of rows) {
-    const height = row.getBoundingClientRect().height;
-    if (used + height > bottom - top && pages.at(-1).length) {
-      pages.push([]);
-      used = 0;
-    }
-    pages.at(-1).push(row);
-    used += height;
-  }
+  const heights = rows.map((row) => row.getBoundingClientRect().height);
+  const room = bottom - top;
+  // The most rows every window can hold whole (rows differ: long names take two lines).
+  let fit = rows.length;
+  const fits = (k) => windows(rows.length, k).every(([a, b]) => heights.slice(a, b).reduce((x, y) => x + y, 0) <= room);
+  while (fit > 1 && !fits(fit)) fit -= 1;
+  const pages = windows(rows.length, fit);
   state.page %= pages.length;
-  pages.forEach((page, i) => page.forEach((row) => { row.hidden = i !== state.page; }));
+  const [from, to] = pages[state.page];
+  rows.forEach((row, i) => { row.hidden = i < from || i >= to; });
+  body.dataset.windows = JSON.stringify(pages);
   pagesLine.textContent = pages.length > 1 ? pages.map((_, i) => (i === state.page ? "●" : "○")).join(" ") : "";
 }
 
@@ -176,7 +258,9 @@ function applyChange(change) {
       status: "called",
       service_labels: change.service_labels,
     };
-    state.calling = [call, ...state.calling.filter((c) => c.number !== call.number)].slice(0, history() + 1);
+    seenAt.set(call.number, Date.now());
+    const kept = history() + (state.display.current_calls || 4);
+    state.calling = [call, ...state.calling.filter((c) => c.number !== call.number)].slice(0, kept);
     render();
     flash();
     if (state.display.announce) announcer.enqueue(call);
@@ -195,6 +279,7 @@ function applyQueues(figures) {
   state.queues = figures.queues;
   state.total = figures.waiting_total;
   renderQueues(state.lang);
+  if (!state.calling.length) renderHero(state.lang);  // "closed" or "no calls yet"
 }
 
 function flash() {
@@ -240,4 +325,4 @@ setInterval(() => {
   render();
   if (stream.status !== "live") showStatus(stream.status, stream.lastGood);
 }, state.display.rotate_seconds * 1000);
-addEventListener("resize", () => renderQueues(state.lang));
+addEventListener("resize", () => render());
