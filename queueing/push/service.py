@@ -5,12 +5,15 @@ from __future__ import annotations
 import uuid
 from urllib.parse import urlsplit
 
+import msgspec
+
 from queueing.db import Database
 from queueing.errors import Conflict, InvalidInput, NotFound
 from queueing.models import utcnow
 from queueing.push import keys, repository
 from queueing.push.schemas import PushKeyView, Subscribe, Unsubscribe
 from queueing.settings import Settings
+from queueing.sites.schemas import SiteDetail
 from queueing.tickets import repository as tickets_repo
 
 OPEN = ("waiting", "called")
@@ -22,12 +25,25 @@ class PushService:
     def __init__(self, db: Database, settings: Settings) -> None:
         self.db = db
         self.settings = settings
+        self._keys_known = False
 
     async def public_key(self) -> PushKeyView:
         found = await keys.public_key(self.db) if self.settings.web_push else None
         if found is None:
             raise NotFound("web push is not set up on this site")
         return PushKeyView(found)
+
+    async def with_channel(self, site: SiteDetail) -> SiteDetail:
+        """The site document with "push" among its channels when this install has keys."""
+        if "push" in site.channels or not await self._has_keys():
+            return site
+        return msgspec.structs.replace(site, channels=[*site.channels, "push"])
+
+    async def _has_keys(self) -> bool:
+        # Keys are never removed once made: a yes is remembered, a no asked again.
+        if not self._keys_known:
+            self._keys_known = self.settings.web_push and bool(await keys.public_key(self.db))
+        return self._keys_known
 
     async def subscribe(self, ticket_id: uuid.UUID, data: Subscribe) -> None:
         """Keep the browser's subscription for this ticket only, while the ticket is open."""

@@ -54,6 +54,8 @@ class SiteDetail(msgspec.Struct):
     service_points: list[ServicePointSummary]
     # Needs a customer may ask for when taking a ticket (`needs` of the ticket request).
     need_types: list[NeedTypeSummary] = msgspec.field(default_factory=list)
+    # Configured message channels ("sms", "email"; "push" once this install has VAPID keys).
+    channels: list[str] = msgspec.field(default_factory=list)
 
 
 class SetProfile(msgspec.Struct, forbid_unknown_fields=True):

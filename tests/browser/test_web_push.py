@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import http_ece
 import pytest
 from cryptography.hazmat.primitives.asymmetric import ec
 from playwright.async_api import Browser
@@ -28,7 +29,8 @@ MAKE_SUBSCRIPTION = """async (endpoint) => {
   const auth = crypto.getRandomValues(new Uint8Array(16));
   const b64 = (bytes) => btoa(String.fromCharCode(...bytes))
     .replace(/\\+/g, "-").replace(/\\//g, "_").replace(/=+$/, "");
-  const status = await window.__ticket.push.save({ endpoint, keys: { p256dh: b64(raw), auth: b64(auth) } });
+  const keys = { p256dh: b64(raw), auth: b64(auth) };
+  const status = await window.__ticket.push.save({ endpoint, keys });
   return { status, jwk: await crypto.subtle.exportKey("jwk", pair.privateKey), auth: b64(auth) };
 }"""
 
@@ -53,8 +55,6 @@ def push_server(sqlite_url: str, redis_url: str, tmp_path: Path) -> Iterator[Ser
 
 
 def decrypt(pushed: Pushed, jwk: dict[str, Any], auth: str) -> bytes:
-    import http_ece
-
     numbers = ec.EllipticCurvePublicNumbers(
         int.from_bytes(unb64url(jwk["x"])), int.from_bytes(unb64url(jwk["y"])), ec.SECP256R1()
     )
@@ -72,7 +72,10 @@ async def test_the_call_reaches_the_service_worker_as_a_notification_in_the_tick
     await phone.context.grant_permissions(["notifications"], origin=push_server.url)
     cdp = await phone.context.new_cdp_session(phone)
     registrations: list[dict[str, Any]] = []
-    cdp.on("ServiceWorker.workerRegistrationUpdated", lambda e: registrations.extend(e["registrations"]))
+    cdp.on(
+        "ServiceWorker.workerRegistrationUpdated",
+        lambda e: registrations.extend(e["registrations"]),
+    )
     await cdp.send("ServiceWorker.enable")
     await phone.goto(f"{push_server.url}/t/{ticket['id']}?lang=sv")
     await phone.wait_for_selector("#push:not([hidden])")

@@ -55,6 +55,7 @@ async def test_a_subscribed_ticket_hears_turn_near_and_the_call_once_each_and_go
     phone, dropped = BrowserKeys(), BrowserKeys()
     async with app_client(database_url, redis_url, settings) as client:
         staff = await token_for(client)
+        assert "push" in (await client.get(f"/api/sites/{SITE}")).json()["channels"]
         url = f"/api/sites/{SITE}/tickets"
         for _ in range(3):
             assert (await client.post(url, json={"service": "kela-benefits"})).status_code == 201
@@ -69,9 +70,7 @@ async def test_a_subscribed_ticket_hears_turn_near_and_the_call_once_each_and_go
         near = phone.decrypt(push_service.at("/ok")[0])
         assert near["title"] == f"Your turn is near ({mine['number']})"
         assert near["lang"] == "en" and near["url"] == f"/t/{mine['id']}?lang=en"
-        await wait_for(
-            lambda: _gone(database_url), 30, "the gone subscription deleted", worker
-        )
+        await wait_for(lambda: _gone(database_url), 30, "the gone subscription deleted", worker)
         assert len(push_service.at("/gone")) == 1  # 410: dropped, never retried
 
         sent = [m for m in await rows(database_url, OutboxMessage) if m.status == "sent"]
