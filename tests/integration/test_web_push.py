@@ -103,3 +103,29 @@ async def _gone(database_url: str) -> bool:
 
 async def _none_left(database_url: str) -> bool:
     return not await rows(database_url, PushSubscription)
+
+
+async def test_a_subscription_is_refused_for_a_plain_http_endpoint_and_an_ended_ticket(
+    database_url: str, redis_url: str
+) -> None:
+    async with app_client(database_url, redis_url, {}) as client:
+        key = await client.get("/api/push/key")
+        assert key.status_code == 200 and len(key.json()["public_key"]) == 87
+        ticket = (
+            await client.post(f"/api/sites/{SITE}/tickets", json={"service": "kela-benefits"})
+        ).json()
+        url = f"/api/tickets/{ticket['id']}/push-subscriptions"
+        plain = BrowserKeys().subscription("http://push.example.test/x")
+        refused = await client.post(url, json=plain)
+        assert refused.status_code == 422 and refused.json()["field"] == "endpoint"
+        bad_key = {
+            **BrowserKeys().subscription("https://push.example.test/x"),
+            "keys": {"p256dh": "!", "auth": "x"},
+        }
+        malformed = await client.post(url, json=bad_key)
+        assert malformed.status_code == 422 and "keys" in malformed.text, malformed.text
+        assert (await client.post(f"/api/tickets/{ticket['id']}/cancel")).status_code == 200
+        ended = await client.post(
+            url, json=BrowserKeys().subscription("https://push.example.test/x")
+        )
+        assert ended.status_code == 409
