@@ -8,6 +8,7 @@ from displays.admin import AdminPages
 from displays.customer import CustomerPages
 from displays.guide import GuidePages
 from displays.organisations import OrganisationPages
+from displays.push import PushWorker
 from displays.screens import ScreenPages
 from displays.staff import staff_router
 from displays.statistics import StatisticsPages
@@ -25,4 +26,5 @@ def page_handlers(secret_key: str) -> list[Any]:
         GuidePages,
         staff_router(secret_key),
         AdminPages,
+        PushWorker,
     ]

@@ -63,6 +63,9 @@ from queueing.ops.controllers import HealthController
 from queueing.organisations.controllers import OrganisationController
 from queueing.organisations.service import OrganisationService
 from queueing.outbox.enqueue import JobEnqueuer
+from queueing.push import keys as push_keys
+from queueing.push.controllers import PushController
+from queueing.push.service import PushService
 from queueing.ratelimit import RateLimiter
 from queueing.settings import Settings, from_env
 from queueing.sites.cache import ConfigCache, follow
@@ -123,6 +126,7 @@ def create_app(
             AppointmentController,
             StaffAppointmentController,
             OutboxController,
+            PushController,
             *ADMIN_HANDLERS,
             *pages.handlers(settings.secret_key),
             *(extra_handlers or []),
@@ -209,6 +213,7 @@ def _components(settings: Settings, clock: Clock) -> Components:
         config_admin=config_admin,
         config_reads=ConfigReads(config_admin),
         user_admin=UserAdminService(db, auth),
+        push=PushService(db, settings),
     )
 
 
@@ -265,6 +270,8 @@ async def _lifespan(app: Litestar) -> AsyncIterator[None]:
     )
     # Other processes' configuration changes (sites/cache.py).
     follow_config = asyncio.create_task(follow(parts.redis, parts.config))
+    if parts.settings.web_push:  # first start: this install's own VAPID keys
+        await push_keys.ensure_keys(parts.db)
     collector.settle()  # started: what exists now lives as long as the process
     try:
         yield

@@ -334,6 +334,22 @@ def staffing(site: str, day: str, as_json: bool) -> None:
         click.echo(f"{service:<28} " + " ".join(cells))
 
 
+@main.group()
+def push() -> None:
+    """Web push to mobile tickets."""
+
+
+@push.command("keys")
+def push_keys() -> None:
+    """Make this install's VAPID key pair if it has none; print its public key."""
+    from queueing.push import keys
+
+    async def run(session: Any) -> None:
+        click.echo((await keys.ensure(session)).public_key)
+
+    _in_transaction(run)
+
+
 main.add_command(simulate)
 
 if __name__ == "__main__":

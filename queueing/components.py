@@ -26,6 +26,7 @@ from queueing.lobby.reader import LobbyReader
 from queueing.notifications.service import OutboxService
 from queueing.organisations.service import OrganisationService
 from queueing.outbox.enqueue import JobEnqueuer
+from queueing.push.service import PushService
 from queueing.ratelimit import RateLimiter
 from queueing.settings import Settings
 from queueing.sites.cache import ConfigCache
@@ -40,7 +41,7 @@ from queueing.tickets.service import TicketService
 INJECTED = (
     "tickets", "sites", "staffing", "auth", "audit", "devices", "appointments", "outbox",
     "desk", "displays", "statistics", "point_states", "supervision", "feedback", "guide",
-    "organisations", "config_admin", "config_reads", "user_admin",
+    "organisations", "config_admin", "config_reads", "user_admin", "push",
 )  # fmt: skip
 
 
@@ -76,6 +77,7 @@ class Components:
     config_admin: ConfigAdminService
     config_reads: ConfigReads
     user_admin: UserAdminService
+    push: PushService
 
     def as_state(self) -> dict[str, Any]:
         """Each part under its field name: app.state.tickets, state["db"], ..."""

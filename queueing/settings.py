@@ -38,6 +38,9 @@ class Settings:
     sms_body_template: str = '{"to": {to}, "text": {text}, "reference": {reference}}'
     sms_idempotency_header: str = "Idempotency-Key"  # empty: the gateway cannot de-duplicate
     public_url: str = "http://127.0.0.1:8000"  # links in messages
+    web_push: bool = True  # VAPID keys made on first start; push offered to mobile tickets
+    vapid_subject: str = "mailto:noreply@queueing.invalid"  # who push services may contact
+    push_insecure_endpoints: bool = False  # accept http:// push endpoints (tests only)
     reminder_offsets: str = "24h,2h"
     reminder_min_lead_seconds: int = 3600  # no reminder due sooner than this after booking
     turn_near_position: int = 3  # site default when a customer gives a contact but no position
@@ -100,6 +103,9 @@ def _messaging(env: dict[str, str]) -> dict[str, object]:
         "sms_body_template": ("QUEUEING_SMS_BODY_TEMPLATE", str),
         "sms_idempotency_header": ("QUEUEING_SMS_IDEMPOTENCY_HEADER", str),
         "public_url": ("QUEUEING_PUBLIC_URL", str),
+        "web_push": ("QUEUEING_WEB_PUSH", bool),
+        "vapid_subject": ("QUEUEING_VAPID_SUBJECT", str),
+        "push_insecure_endpoints": ("QUEUEING_PUSH_INSECURE_ENDPOINTS", bool),
         "reminder_offsets": ("QUEUEING_REMINDER_OFFSETS", str),
         "reminder_min_lead_seconds": ("QUEUEING_REMINDER_MIN_LEAD_SECONDS", int),
         "turn_near_position": ("QUEUEING_TURN_NEAR_POSITION", int),

@@ -13,6 +13,7 @@ from queueing.models.estimates import ShownEstimate
 from queueing.models.events import Event, IdempotencyRecord
 from queueing.models.feedback import Feedback
 from queueing.models.outbox import EventCursor, OutboxMessage
+from queueing.models.push import PushKey, PushSubscription
 from queueing.models.sites import NumberCounter, ProfileEntry, Service, ServicePoint, Site, Unit
 from queueing.models.tickets import Call, Ticket, TicketStep
 from queueing.models.users import User, UserUnit
@@ -34,6 +35,8 @@ __all__ = [
     "Organisation",
     "OutboxMessage",
     "ProfileEntry",
+    "PushKey",
+    "PushSubscription",
     "Service",
     "ServicePoint",
     "ServingAgreement",

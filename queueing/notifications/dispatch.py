@@ -19,7 +19,8 @@ from queueing.events import repository as events_repo
 from queueing.lobby import repository as lobby_repo
 from queueing.models import Event, Ticket, utcnow
 from queueing.outbox import repository
-from queueing.outbox.plan import Planned, add_message
+from queueing.outbox.plan import Planned, add_message, plan_push
+from queueing.push import repository as push_repo
 from queueing.settings import Settings
 from queueing.tickets import repository as tickets_repo
 
@@ -30,6 +31,8 @@ LEAVES_LINE = ("ticket.called", "ticket.cancelled", "ticket.transferred")
 STALE_CALL = timedelta(minutes=10)
 # Thanks hours after the visit (the worker was down) would puzzle more than it pleases.
 STALE_THANKS = timedelta(hours=2)
+# A ticket that ended: the browsers subscribed to it are forgotten.
+ENDS = ("ticket.finished", "ticket.cancelled", "ticket.no_show", "ticket.closed")
 
 
 @dataclass(slots=True)
@@ -82,6 +85,8 @@ class Dispatcher:
             for ticket_id, entry in issued.items():
                 if ticket_id != event.ticket_id and entry.service == event.payload.get("service"):
                     entry.moved_up += 1
+        if event.kind in ENDS:
+            await push_repo.drop_of_ticket(session, event.ticket_id)
         if event.kind == "ticket.finished" and now - event.created_at < STALE_THANKS:
             await self._thank(session, event.ticket_id, now, result)
         if event.kind not in CALLS:
@@ -108,7 +113,10 @@ class Dispatcher:
         position on the kiosk or their phone. Its position then is its position now plus the
         tickets of its line called or gone since, as this batch of the log shows.
         """
-        for ticket in await tickets_repo.waiting_with_contact(session, site_id):
+        contacts = await tickets_repo.waiting_with_contact(session, site_id)
+        known = {ticket.id for ticket in contacts}
+        subscribed = await push_repo.waiting_subscribed(session, site_id)
+        for ticket in contacts + [t for t in subscribed if t.id not in known]:
             threshold = ticket.notify_at_position or self.settings.turn_near_position
             position = await lobby_repo.place_in_line(session, ticket)
             if not turn_is_near(position, threshold):
@@ -130,12 +138,14 @@ class Dispatcher:
     async def _plan(
         self, session: AsyncSession, ticket: Ticket, kind: str, now: datetime, result: Dispatched
     ) -> None:
+        dedup_key = await ticket_key(session, kind, ticket)
+        result.planned += await plan_push(session, ticket, kind, dedup_key, now)
         added = await add_message(
             session,
             self.settings,
             site_id=ticket.site_id,
             kind=kind,
-            dedup_key=await ticket_key(session, kind, ticket),
+            dedup_key=dedup_key,
             language=ticket.language,
             phone=ticket.phone,
             email=ticket.email,
@@ -147,6 +157,11 @@ class Dispatcher:
             result.planned.append(added)
 
     async def _skip_turn_near(self, session: AsyncSession, ticket: Ticket, now: datetime) -> None:
+        key = await ticket_key(session, "turn-near", ticket)
+        reason = "already this near when the ticket was issued"
+        await plan_push(session, ticket, "turn-near", key, now, "skipped", reason)
+        if not ticket.phone and not ticket.email:
+            return
         values = {
             "site_id": ticket.site_id, "kind": "turn-near",
             "dedup_key": await ticket_key(session, "turn-near", ticket),

@@ -29,12 +29,16 @@ from queueing.notifications.channels import (
     AmbiguousFailure,
     ChannelFailure,
     LeaseLost,
+    PermanentFailure,
     TransientFailure,
+    webpush,
 )
 from queueing.notifications.channels import sms as sms_adapter
 from queueing.notifications.channels import smtp as smtp_adapter
 from queueing.notifications.context import Obsolete, Rendered, message_for
 from queueing.outbox import repository
+from queueing.push import keys as push_keys
+from queueing.push import repository as push_repo
 from queueing.settings import Settings
 
 log = structlog.get_logger(__name__)
@@ -104,6 +108,8 @@ class Sender:
 
     async def _through_channel(self, message: OutboxMessage, token: str, content: Rendered) -> str:
         assert message.recipient is not None
+        if message.channel == "push":
+            return await self._push(message, content)
         if message.channel == "sms":
             if not self.settings.sms_url:
                 raise ChannelFailure("no SMS gateway is configured")
@@ -126,6 +132,28 @@ class Sender:
             smtp_adapter.send, self.settings, email, before_final_dot
         )
         return reply
+
+    async def _push(self, message: OutboxMessage, content: Rendered) -> str:
+        """One web push to the subscription named by the recipient; a gone one is deleted."""
+        assert message.recipient is not None
+        async with self.db.read() as session:
+            subscription = await push_repo.get(session, int(message.recipient))
+            stored = await push_repo.key(session)
+        if subscription is None or stored is None:
+            raise PermanentFailure("the push subscription was removed")
+        info = {"endpoint": subscription.endpoint,
+                "keys": {"p256dh": subscription.p256dh, "auth": subscription.auth}}  # fmt: skip
+        url = f"/t/{message.ticket_id}?lang={message.language}"
+        data = webpush.payload(
+            content.subject, content.body, url, message.message_key, message.language
+        )
+        signer = push_keys.signer(stored)
+        try:
+            return await asyncio.to_thread(webpush.send, self.settings, info, signer, data)
+        except webpush.Gone:
+            async with self.db.write() as session:
+                await push_repo.drop(session, subscription.id)
+            raise
 
     async def _hand_over(self, message_id: int, token: str) -> bool:
         """Record, before the final dot, that the relay is about to have the message."""

@@ -13,8 +13,9 @@ from datetime import datetime, timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from queueing.domain.reminders import parse_offsets, planned_reminders, reminder_kind
-from queueing.models import Appointment
+from queueing.models import Appointment, Ticket
 from queueing.outbox import repository
+from queueing.push import repository as push_repo
 from queueing.settings import Settings
 
 # Which channel a kind goes by when the customer gave both: e-mail carries the calendar file and
@@ -142,3 +143,30 @@ async def _for_appointment(
         now=now,
         appointment_id=appointment.id,
     )
+
+
+# What a browser subscribed to a ticket hears: the call and the near turn, nothing after the visit
+# (its subscription is deleted when the ticket ends).
+PUSH_KINDS = ("called", "turn-near")
+
+
+async def plan_push(
+    session: AsyncSession, ticket: Ticket, kind: str, dedup_key: str, now: datetime,
+    status: str = "pending", reason: str | None = None,
+) -> list[Planned]:  # fmt: skip
+    """One push message per subscribed browser, once-only like the others (its own dedup key)."""
+    if kind not in PUSH_KINDS:
+        return []
+    planned = []
+    for subscription in await push_repo.of_ticket(session, ticket.id):
+        new_id = await repository.add(session, {
+            "site_id": ticket.site_id, "kind": kind,
+            "dedup_key": f"{dedup_key}:push{subscription.id}", "ticket_id": ticket.id,
+            "channel": "push", "recipient": str(subscription.id),
+            "language": subscription.language, "status": status, "last_error": reason,
+            "send_after": now, "created_at": now, "updated_at": now,
+            "message_key": uuid.uuid4().hex,
+        })  # fmt: skip
+        if new_id is not None and status == "pending":
+            planned.append(Planned(new_id, now))
+    return planned

@@ -9,6 +9,7 @@ from litestar.params import QueryParameter
 
 from queueing.access.principal import Principal
 from queueing.access.routes import ACCOUNT, PUBLIC
+from queueing.push.service import PushService
 from queueing.sites.config import BCP47
 from queueing.sites.schemas import (
     PointStateView,
@@ -44,9 +45,11 @@ class SiteController(Controller):
         return await sites.list_sites()
 
     @get("/{site:str}", summary="A site: units, services and service points")
-    async def detail(self, site: str, sites: SiteService, lang: Lang = None) -> SiteDetail:
+    async def detail(
+        self, site: str, sites: SiteService, push: PushService, lang: Lang = None
+    ) -> SiteDetail:
         """What a kiosk or staff page needs to know about a site."""
-        return await sites.detail(site, lang)
+        return await push.with_channel(await sites.detail(site, lang))
 
     @get(
         "/{site:str}/service-points/{point:str}/profile",

@@ -97,6 +97,11 @@ SIGNED_IN = _deny("foreign", "other_admin", "agreed", "own", "manager", "admin")
 UNIT_MANAGERS = _deny("anonymous", "foreign", "other_admin", "agreed", "own", "admin")
 
 T, A, D = "{ticket}", "{appointment}", "{display}"
+# A browser's subscription as PushSubscription.toJSON() gives it (never contacted here).
+PUSH_SUBSCRIPTION = {
+    "endpoint": "https://push.example.invalid/send/matrix",
+    "keys": {"p256dh": "B" + "A" * 86, "auth": "A" * 22},
+}
 SAMPLES: dict[tuple[str, str], Sample] = {
     ("GET", "/health/live"): Sample("/health/live"),
     ("GET", "/health/ready"): Sample("/health/ready"),
@@ -217,6 +222,14 @@ SAMPLES: dict[tuple[str, str], Sample] = {
     ("GET", "/sites/{site:str}/counter/{point:str}"): Sample("/sites/iso-omena/counter/counter-4"),
     ("GET", "/t/{ticket_id:uuid}"): Sample(f"/t/{T}"),
     ("GET", "/t/{ticket_id:uuid}/qr.svg"): Sample(f"/t/{T}/qr.svg"),
+    ("GET", "/ticket-sw.js"): Sample("/ticket-sw.js"),
+    ("GET", "/api/push/key"): Sample("/api/push/key"),
+    ("POST", "/api/tickets/{ticket_id:uuid}/push-subscriptions"): Sample(
+        f"/api/tickets/{T}/push-subscriptions", PUSH_SUBSCRIPTION
+    ),
+    ("DELETE", "/api/tickets/{ticket_id:uuid}/push-subscriptions"): Sample(
+        f"/api/tickets/{T}/push-subscriptions", {"endpoint": PUSH_SUBSCRIPTION["endpoint"]}
+    ),
     # The sign-in form for anyone; the figures with a manager's session (test_statistics_page).
     ("GET", "/sites/{site:str}/statistics"): Sample("/sites/iso-omena/statistics/"),
     ("POST", "/sites/{site:str}/statistics/login"): Sample(

@@ -26,6 +26,7 @@ function render() {
   $("hint").hidden = !OPEN.has(ticket.status);
   $("sound").hidden = !OPEN.has(ticket.status);
   renderFeedback(ticket);
+  renderPush(ticket);
   $("sound").textContent = texts.t(state.alerts ? "ticket.sound_on" : "ticket.sound_enable");
   $("sound").setAttribute("aria-pressed", String(state.alerts));
   $("issued").textContent = ticket.called_at
@@ -184,6 +185,69 @@ $("cancel").addEventListener("click", () => $("cancel-dialog").showModal());
 $("cancel-no").addEventListener("click", () => $("cancel-dialog").close());
 $("cancel-yes").addEventListener("click", cancel);
 $("feedback-form").addEventListener("submit", sendFeedback);
+
+// --- web push: "notify me on this device" ---------------------------------------------------
+// Offered only where the browser has push and the site has VAPID keys; the subscription is
+// kept for this ticket only and the server forgets it when the ticket ends.
+
+const push = { key: null, on: false };
+window.__ticket.push = push;
+
+function renderPush(ticket) {
+  const button = $("push");
+  button.hidden = !push.key || !OPEN.has(ticket.status);
+  button.dataset.i18n = push.on ? "ticket.push_on" : "ticket.push_enable";
+  button.textContent = texts.t(button.dataset.i18n);
+  button.setAttribute("aria-pressed", String(push.on));
+}
+
+function base64urlToBytes(text) {
+  const padded = text.replace(/-/g, "+").replace(/_/g, "/") + "===".slice((text.length + 3) % 4);
+  return Uint8Array.from(atob(padded), (c) => c.charCodeAt(0));
+}
+
+function workerRegistration() {
+  return navigator.serviceWorker.register("/ticket-sw.js", { scope: "/t/" });
+}
+
+// The one path a subscription takes to the server, whoever made it (PushManager or a test).
+async function saveSubscription(subscription) {
+  const body = { ...subscription, language: state.lang };
+  const response = await fetch(`/api/tickets/${data.ticket_id}/push-subscriptions`, {
+    method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body),
+  });
+  push.on = response.ok;
+  $("push-error").hidden = response.ok;
+  render();
+  return response.status;
+}
+push.save = saveSubscription;
+push.registration = workerRegistration;
+
+async function enablePush() {
+  try {
+    if ((await Notification.requestPermission()) !== "granted") throw new Error("permission");
+    const registration = await workerRegistration();
+    await navigator.serviceWorker.ready;
+    const subscription = await registration.pushManager.subscribe({
+      userVisibleOnly: true, applicationServerKey: base64urlToBytes(push.key),
+    });
+    await saveSubscription(subscription.toJSON());
+  } catch (error) {
+    console.warn("push not enabled", error);
+    $("push-error").hidden = false;
+  }
+}
+
+async function loadPushKey() {
+  if (!("serviceWorker" in navigator) || !("PushManager" in window) || !("Notification" in window)) return;
+  const response = await fetch("/api/push/key");
+  if (!response.ok) return;  // 404: web push is off on this install
+  push.key = (await response.json()).public_key;
+  render();
+}
+$("push").addEventListener("click", enablePush);
+loadPushKey();
 
 render();
 const stream = new LiveStream(data.events_url, {

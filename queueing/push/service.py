@@ -1,0 +1,75 @@
+"""Web push use cases: the public key, and a ticket's holder (un)subscribing a browser."""
+
+from __future__ import annotations
+
+import uuid
+from urllib.parse import urlsplit
+
+import msgspec
+
+from queueing.db import Database
+from queueing.errors import Conflict, InvalidInput, NotFound
+from queueing.models import utcnow
+from queueing.push import keys, repository
+from queueing.push.schemas import PushKeyView, Subscribe, Unsubscribe
+from queueing.settings import Settings
+from queueing.sites.schemas import SiteDetail
+from queueing.tickets import repository as tickets_repo
+
+OPEN = ("waiting", "called")
+# A person has a phone or two; more is somebody filling the table.
+PER_TICKET = 5
+
+
+class PushService:
+    def __init__(self, db: Database, settings: Settings) -> None:
+        self.db = db
+        self.settings = settings
+        self._keys_known = False
+
+    async def public_key(self) -> PushKeyView:
+        found = await keys.public_key(self.db) if self.settings.web_push else None
+        if found is None:
+            raise NotFound("web push is not set up on this site")
+        return PushKeyView(found)
+
+    async def with_channel(self, site: SiteDetail) -> SiteDetail:
+        """The site document with "push" among its channels when this install has keys."""
+        if "push" in site.channels or not await self._has_keys():
+            return site
+        return msgspec.structs.replace(site, channels=[*site.channels, "push"])
+
+    async def _has_keys(self) -> bool:
+        # Keys are never removed once made: a yes is remembered, a no asked again.
+        if not self._keys_known:
+            self._keys_known = self.settings.web_push and bool(await keys.public_key(self.db))
+        return self._keys_known
+
+    async def subscribe(self, ticket_id: uuid.UUID, data: Subscribe) -> None:
+        """Keep the browser's subscription for this ticket only, while the ticket is open."""
+        self._check_endpoint(data.endpoint)
+        async with self.db.write() as session:
+            ticket = await tickets_repo.get(session, ticket_id, lock=True)
+            if ticket is None:
+                raise NotFound("no such ticket")
+            if ticket.status not in OPEN:
+                raise Conflict(f"the ticket is {ticket.status}: nothing more to tell")
+            known = await repository.of_ticket(session, ticket_id)
+            if len(known) >= PER_TICKET and data.endpoint not in {s.endpoint for s in known}:
+                raise Conflict(f"at most {PER_TICKET} devices per ticket")
+            await repository.subscribe(session, {
+                "ticket_id": ticket.id, "site_id": ticket.site_id, "endpoint": data.endpoint,
+                "p256dh": data.keys.p256dh, "auth": data.keys.auth,
+                "language": data.language or ticket.language, "created_at": utcnow(),
+            })  # fmt: skip
+
+    async def unsubscribe(self, ticket_id: uuid.UUID, data: Unsubscribe) -> None:
+        async with self.db.write() as session:
+            await repository.drop_endpoint(session, ticket_id, data.endpoint)
+
+    def _check_endpoint(self, endpoint: str) -> None:
+        """Only https push services: the worker posts to this address (plain http for tests)."""
+        parts = urlsplit(endpoint)
+        allowed = ("https", "http") if self.settings.push_insecure_endpoints else ("https",)
+        if parts.scheme not in allowed or not parts.hostname:
+            raise InvalidInput("endpoint must be an https URL of a push service", field="endpoint")
