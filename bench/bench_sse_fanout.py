@@ -166,7 +166,10 @@ async def _client_main(port: int, path: str, count: int, seconds: float) -> None
             tasks.append(asyncio.create_task(client))
         await asyncio.wait_for(asyncio.gather(*(r.wait() for r in readies)), 60)
     print("READY", flush=True)
+    lags: list[float] = []
+    probe = asyncio.create_task(_lag_probe(lags))
     await asyncio.sleep(seconds)
+    probe.cancel()
     for task in tasks:
         task.cancel()
     merged: dict[str, list[float]] = {}
@@ -178,8 +181,28 @@ async def _client_main(port: int, path: str, count: int, seconds: float) -> None
             if number not in per_client:
                 by_snapshot.setdefault(number, []).append(at)
     resyncs = sum(max(0, extra["snapshots"] - 1) for extra in resynced)
-    print(json.dumps({"resyncs": resyncs, "numbers": by_snapshot}), flush=True)
+    extra = {"resyncs": resyncs, "numbers": by_snapshot, "lag": _lag_figures(lags)}
+    print(json.dumps(extra), flush=True)
     print(json.dumps(merged), flush=True)
+
+
+LAG_TICK = 0.01  # seconds between two looks at the client's own event loop
+
+
+async def _lag_probe(lags: list[float]) -> None:
+    """How late this process's event loop wakes up: a frame that came while it was busy is
+    timed late by as much, so a client's lag is an error in the figures, not the server's."""
+    loop = asyncio.get_running_loop()
+    while True:
+        before = loop.time()
+        await asyncio.sleep(LAG_TICK)
+        lags.append((loop.time() - before - LAG_TICK) * 1000)
+
+
+def _lag_figures(lags: list[float]) -> dict[str, float]:
+    if not lags:
+        return {"p50": 0.0, "p99": 0.0, "max": 0.0}
+    return {"p50": statistics.median(lags), "p99": _percentile(lags, 0.99), "max": max(lags)}
 
 
 class Clients:
@@ -197,6 +220,10 @@ class Clients:
             if n
         ]
 
+    def cpu_seconds(self) -> float:
+        """User + system CPU of the client processes so far."""
+        return sum(servers.tree_cpu_seconds(p.pid) for p in self.processes)
+
     def wait_ready(self) -> None:
         for process in self.processes:
             assert process.stdout is not None
@@ -209,6 +236,7 @@ class Clients:
         merged: dict[str, list[float]] = {}
         self.resyncs = 0
         self.by_snapshot: dict[str, list[float]] = {}
+        self.lags: list[dict[str, float]] = []
         for process in self.processes:
             out, _ = process.communicate(timeout=120)
             *_, extra, last = out.strip().splitlines()
@@ -216,6 +244,7 @@ class Clients:
                 merged.setdefault(number, []).extend(times)
             snapshots = json.loads(extra)
             self.resyncs += snapshots["resyncs"]
+            self.lags.append(snapshots["lag"])
             for number, times in snapshots["numbers"].items():
                 self.by_snapshot.setdefault(number, []).extend(times)
         return merged
