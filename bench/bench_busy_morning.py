@@ -50,7 +50,15 @@ BENCH_DIR = Path(__file__).resolve().parent
 sys.path[:0] = [str(BENCH_DIR), str(BENCH_DIR.parent)]
 
 import servers  # noqa: E402
-from bench_sse_fanout import PASSWORD, Clients, _percentile, _prepare, _serve  # noqa: E402
+from bench_sse_fanout import (  # noqa: E402
+    PASSWORD,
+    Clients,
+    _lag_figures,
+    _lag_probe,
+    _percentile,
+    _prepare,
+    _serve,
+)
 
 SITE = "/api/sites/iso-omena"
 TARGET_MS = 100.0
@@ -64,6 +72,10 @@ class Figures:
     called_at: dict[str, float] = field(default_factory=dict)
     errors: dict[str, int] = field(default_factory=dict)
     cpu_seconds: float = 0.0  # the server's, over the load
+    driver_cpu: float = 0.0  # this process's (the counters and kiosks), over the load
+    clients_cpu: float = 0.0  # the stream client processes', over the load
+    driver_lag: list[float] = field(default_factory=list)  # this loop's wake-up lateness, ms
+    load: tuple[float, float] = (0.0, 0.0)  # the machine's 1-minute load, before and after
     started: float = 0.0
 
     def error(self, what: str, status: int) -> None:
@@ -160,15 +172,21 @@ async def _drive(server: servers.Server, args: argparse.Namespace) -> tuple[Figu
         clients = Clients(server.port, lobby, args.streams, args.seconds + 10)
         clients.wait_ready()
         figures = Figures()
-        cpu = server.cpu_seconds()
+        cpu, clients_cpu, own_cpu = server.cpu_seconds(), clients.cpu_seconds(), time.process_time()
+        figures.load = (os.getloadavg()[0], 0.0)
         figures.started = time.monotonic()
         SLOW.clear()
         until = figures.started + args.seconds
+        probe = asyncio.create_task(_lag_probe(figures.driver_lag))
         await asyncio.gather(
             *(_kiosk(client, services, until, figures) for _ in range(args.kiosks)),
             *(_counter(client, point, staff, until, figures) for point in points),
         )
+        probe.cancel()
         figures.cpu_seconds = server.cpu_seconds() - cpu
+        figures.clients_cpu = clients.cpu_seconds() - clients_cpu
+        figures.driver_cpu = time.process_time() - own_cpu
+        figures.load = (figures.load[0], os.getloadavg()[0])
         return figures, {**rest, "points": len(points)}, clients
 
 
@@ -229,6 +247,7 @@ def _report(
     print(f"  server CPU {figures.cpu_seconds * 1000 / max(answered, 1):.2f} ms per request "
           f"answered ({answered}), {figures.cpu_seconds / args.seconds:.0%} of a core over the "
           f"load, fan-out to the streams included")  # fmt: skip
+    _load_generator(figures, clients, args)
     verdicts = {
         "issue p99 < 100 ms": issue_p99 < TARGET_MS,
         "call-next p99 < 100 ms": call_p99 < TARGET_MS,
@@ -238,6 +257,21 @@ def _report(
     for name, ok in verdicts.items():
         print(f"  {'MEETS' if ok else 'MISSES'}: {name}")
     return all(verdicts.values())
+
+
+def _load_generator(figures: Figures, clients: Clients, args: Any) -> None:
+    """The bench's own share: a request or frame is timed late by as much as the loop that
+    times it was late to wake up, and on 2 cores the clients' CPU is the server's competition."""
+    own = _lag_figures(figures.driver_lag)
+    streams = [f"p99 {lag['p99']:.1f} max {lag['max']:.1f}" for lag in clients.lags]
+    print(
+        f"  load generator: driver loop lag p50 {own['p50']:.1f} p99 {own['p99']:.1f} "
+        f"max {own['max']:.1f} ms, CPU {figures.driver_cpu / args.seconds:.0%} of a core; "
+        f"stream clients' loop lag {' / '.join(streams)} ms, CPU "
+        f"{figures.clients_cpu / args.seconds:.0%} of a core together"
+    )
+    before, after = figures.load
+    print(f"  machine load average (1 min) {before:.1f} before, {after:.1f} after")
 
 
 def _overflows(server: servers.Server) -> float:

@@ -119,26 +119,68 @@ def baseline_payload(number: str) -> dict[str, Any]:
 # --- client processes ------------------------------------------------------------------------
 
 
-async def _client(
-    port: int, path: str, seen: dict[str, float], ready: asyncio.Event, resynced: dict[str, Any]
-) -> None:
-    reader, writer = await asyncio.open_connection("127.0.0.1", port, limit=1 << 20)
-    request = f"GET {path} HTTP/1.1\r\nHost: bench\r\nAccept: text/event-stream\r\n\r\n"
-    writer.write(request.encode())
-    await reader.readuntil(b"\r\n\r\n")
-    ready.set()
-    tail = b""
-    while chunk := await reader.read(1 << 16):
+class _Screen(asyncio.Protocol):
+    """One stream, read by callbacks on the client's event loop.
+
+    Why not a StreamReader and a task per stream: a call makes 1,000 sockets readable at once,
+    and each one's task wake-up and buffered read is client time between the frame's arrival
+    and the moment it is timed; a callback per read does less, so the figures are the server's.
+    """
+
+    def __init__(
+        self, request: bytes, seen: dict[str, float], ready: asyncio.Event, resynced: dict[str, Any]
+    ) -> None:
+        self.request = request
+        self.seen = seen
+        self.ready = ready
+        self.resynced = resynced
+        self.tail = b""
+        self.opened = False
+        self.closed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self.transport: asyncio.BaseTransport | None = None
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport
+        transport.write(self.request)  # type: ignore[attr-defined]
+
+    def data_received(self, chunk: bytes) -> None:
         now = time.monotonic()
-        data = tail + chunk
+        data = self.tail + chunk
+        if not self.opened:
+            end = data.find(b"\r\n\r\n")
+            if end < 0:
+                self.tail = data
+                return
+            self.opened = True
+            self.ready.set()
+            data = data[end + 4 :]
         for match in CALLED.finditer(data):
-            seen.setdefault(match.group(1).decode(), now)
+            self.seen.setdefault(match.group(1).decode(), now)
         # Whole frames only: a snapshot is larger than a read may be.
         *frames, tail = data.split(b"\n\n")
         for frame in frames:
             if SNAPSHOT in frame:
-                _snapshot(frame, now, resynced)
-        tail = tail[-(1 << 20) :]
+                _snapshot(frame, now, self.resynced)
+        self.tail = tail[-(1 << 20) :]
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if not self.closed.done():
+            self.closed.set_result(None)
+
+
+async def _client(
+    port: int, path: str, seen: dict[str, float], ready: asyncio.Event, resynced: dict[str, Any]
+) -> None:
+    request = f"GET {path} HTTP/1.1\r\nHost: bench\r\nAccept: text/event-stream\r\n\r\n"
+    loop = asyncio.get_running_loop()
+    _, screen = await loop.create_connection(
+        lambda: _Screen(request.encode(), seen, ready, resynced), "127.0.0.1", port
+    )
+    try:
+        await screen.closed
+    finally:
+        if screen.transport is not None:
+            screen.transport.close()
 
 
 def _snapshot(frame: bytes, now: float, resynced: dict[str, Any]) -> None:
@@ -166,7 +208,10 @@ async def _client_main(port: int, path: str, count: int, seconds: float) -> None
             tasks.append(asyncio.create_task(client))
         await asyncio.wait_for(asyncio.gather(*(r.wait() for r in readies)), 60)
     print("READY", flush=True)
+    lags: list[float] = []
+    probe = asyncio.create_task(_lag_probe(lags))
     await asyncio.sleep(seconds)
+    probe.cancel()
     for task in tasks:
         task.cancel()
     merged: dict[str, list[float]] = {}
@@ -178,8 +223,28 @@ async def _client_main(port: int, path: str, count: int, seconds: float) -> None
             if number not in per_client:
                 by_snapshot.setdefault(number, []).append(at)
     resyncs = sum(max(0, extra["snapshots"] - 1) for extra in resynced)
-    print(json.dumps({"resyncs": resyncs, "numbers": by_snapshot}), flush=True)
+    extra = {"resyncs": resyncs, "numbers": by_snapshot, "lag": _lag_figures(lags)}
+    print(json.dumps(extra), flush=True)
     print(json.dumps(merged), flush=True)
+
+
+LAG_TICK = 0.01  # seconds between two looks at the client's own event loop
+
+
+async def _lag_probe(lags: list[float]) -> None:
+    """How late this process's event loop wakes up: a frame that came while it was busy is
+    timed late by as much, so a client's lag is an error in the figures, not the server's."""
+    loop = asyncio.get_running_loop()
+    while True:
+        before = loop.time()
+        await asyncio.sleep(LAG_TICK)
+        lags.append((loop.time() - before - LAG_TICK) * 1000)
+
+
+def _lag_figures(lags: list[float]) -> dict[str, float]:
+    if not lags:
+        return {"p50": 0.0, "p99": 0.0, "max": 0.0}
+    return {"p50": statistics.median(lags), "p99": _percentile(lags, 0.99), "max": max(lags)}
 
 
 class Clients:
@@ -197,6 +262,10 @@ class Clients:
             if n
         ]
 
+    def cpu_seconds(self) -> float:
+        """User + system CPU of the client processes so far."""
+        return sum(servers.tree_cpu_seconds(p.pid) for p in self.processes)
+
     def wait_ready(self) -> None:
         for process in self.processes:
             assert process.stdout is not None
@@ -209,6 +278,7 @@ class Clients:
         merged: dict[str, list[float]] = {}
         self.resyncs = 0
         self.by_snapshot: dict[str, list[float]] = {}
+        self.lags: list[dict[str, float]] = []
         for process in self.processes:
             out, _ = process.communicate(timeout=120)
             *_, extra, last = out.strip().splitlines()
@@ -216,6 +286,7 @@ class Clients:
                 merged.setdefault(number, []).extend(times)
             snapshots = json.loads(extra)
             self.resyncs += snapshots["resyncs"]
+            self.lags.append(snapshots["lag"])
             for number, times in snapshots["numbers"].items():
                 self.by_snapshot.setdefault(number, []).extend(times)
         return merged

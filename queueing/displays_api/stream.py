@@ -36,7 +36,7 @@ from queueing.displays_api.frames import (
     retry,
     sse,
 )
-from queueing.displays_api.hub import Hub, Subscriber
+from queueing.displays_api.hub import FrameQueue, Hub, Subscriber
 from queueing.displays_api.service import DisplayService, Screen
 
 log = structlog.get_logger(__name__)
@@ -194,9 +194,7 @@ def _joined(frames: list[Frame]) -> Frame:
     return frames[0] if len(frames) == 1 else Frame(b"".join(f.raw for f in frames))
 
 
-def _batch(
-    frame: Frame, queue: asyncio.Queue[Frame], start: int
-) -> tuple[Frame | None, Frame | None]:
+def _batch(frame: Frame, queue: FrameQueue, start: int) -> tuple[Frame | None, Frame | None]:
     """A live frame and the live frames queued behind it, as one write; and the RESYNC or
     CLOSE that ended the run, if one did. Under load a call's change and the figures after it
     go out together: one pass through the server's send path per stream instead of two or more,
