@@ -9,8 +9,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0015_lobby_display_fields"
-down_revision = "0014_line_heads"
+revision = "0016_lobby_display_fields"
+down_revision = "0015_estimates_stop_issue"
 branch_labels = None
 depends_on = None
 
