@@ -143,7 +143,7 @@ def _queue(service: ServiceInfo, rows: Sequence[Any], lobby: LobbyRead) -> DeskQ
                 place.wait,
                 list(place.range) if place.range else None,
                 r.note,
-                place.note,
+                estimate_note=place.note,
             )
         )
     oldest = max((t.waited_seconds for t in tickets), default=None)

@@ -1,7 +1,7 @@
 """a lobby display's current calls and their minimum time on screen
 
-Revision ID: 0015_lobby_display_fields
-Revises: 0014_line_heads
+Revision ID: 0016_lobby_display_fields
+Revises: 0015_estimates_stop_issue
 """
 
 from __future__ import annotations

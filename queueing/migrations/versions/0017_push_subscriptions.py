@@ -1,7 +1,7 @@
 """web push: the install's VAPID keys and the browsers subscribed to a ticket
 
-Revision ID: 0015_push_subscriptions
-Revises: 0014_line_heads
+Revision ID: 0017_push_subscriptions
+Revises: 0016_lobby_display_fields
 """
 
 from __future__ import annotations
