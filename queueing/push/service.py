@@ -5,15 +5,12 @@ from __future__ import annotations
 import uuid
 from urllib.parse import urlsplit
 
-import msgspec
-
 from queueing.db import Database
 from queueing.errors import Conflict, InvalidInput, NotFound
 from queueing.models import utcnow
 from queueing.push import keys, repository
 from queueing.push.schemas import PushKeyView, Subscribe, Unsubscribe
 from queueing.settings import Settings
-from queueing.sites.schemas import SiteDetail
 from queueing.tickets import repository as tickets_repo
 
 OPEN = ("waiting", "called")
@@ -33,11 +30,9 @@ class PushService:
             raise NotFound("web push is not set up on this site")
         return PushKeyView(found)
 
-    async def with_channel(self, site: SiteDetail) -> SiteDetail:
-        """The site document with "push" among its channels when this install has keys."""
-        if "push" in site.channels or not await self._has_keys():
-            return site
-        return msgspec.structs.replace(site, channels=[*site.channels, "push"])
+    async def channels(self) -> list[str]:
+        """["push"] when this install has keys (the site document lists it among its channels)."""
+        return ["push"] if await self._has_keys() else []
 
     async def _has_keys(self) -> bool:
         # Keys are never removed once made: a yes is remembered, a no asked again.

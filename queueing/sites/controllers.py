@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
+import msgspec
 from litestar import Controller, get, put
 from litestar.params import QueryParameter
 
 from queueing.access.principal import Principal
 from queueing.access.routes import ACCOUNT, PUBLIC
-from queueing.push.service import PushService
 from queueing.sites.config import BCP47
 from queueing.sites.schemas import (
     PointStateView,
@@ -19,7 +19,7 @@ from queueing.sites.schemas import (
     SiteDetail,
     SiteSummary,
 )
-from queueing.sites.service import SiteService
+from queueing.sites.service import ChannelSource, SiteService
 from queueing.sites.states import PointStateService
 
 Lang = Annotated[
@@ -46,10 +46,14 @@ class SiteController(Controller):
 
     @get("/{site:str}", summary="A site: units, services and service points")
     async def detail(
-        self, site: str, sites: SiteService, push: PushService, lang: Lang = None
+        self, site: str, sites: SiteService, push: ChannelSource, lang: Lang = None
     ) -> SiteDetail:
         """What a kiosk or staff page needs to know about a site."""
-        return await push.with_channel(await sites.detail(site, lang))
+        detail = await sites.detail(site, lang)
+        extra = [c for c in await push.channels() if c not in detail.channels]
+        if not extra:
+            return detail
+        return msgspec.structs.replace(detail, channels=[*detail.channels, *extra])
 
     @get(
         "/{site:str}/service-points/{point:str}/profile",

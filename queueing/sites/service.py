@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Protocol
 
 import msgspec
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -30,6 +30,13 @@ from queueing.sites.schemas import (
     SiteSummary,
     UnitSummary,
 )
+
+
+class ChannelSource(Protocol):
+    """Channels another area adds to the site document (web push, once this install has keys):
+    a protocol, so sites need not import the area that provides them."""
+
+    async def channels(self) -> list[str]: ...
 
 
 class SiteService:
