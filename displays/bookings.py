@@ -38,7 +38,8 @@ def refusal(request: Request[Any, Any, Any], exc: QueueingError) -> Template:
         template = notice(request, 429, "booking.too_many")
         template.headers["Retry-After"] = str(exc.retry_after)
         return template
-    return notice(request, exc.status_code, "booking.not_found")
+    # A mistyped code, a wrong one and an unknown id: one page, so none tells anything.
+    return notice(request, 404, "booking.not_found")
 
 
 def site_name(info: SiteInfo, lang: str) -> str:
