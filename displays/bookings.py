@@ -82,3 +82,29 @@ class BookingPages(Controller):
                     booking=view, when=when, site_name=site_name(info, lang),
                     query=f"code={view.code}",
                     just_booked=request.query_params.get("new") == "1")  # fmt: skip
+
+
+class BookPages(Controller):
+    path = "/sites/{site:str}"
+    include_in_schema = False
+    opt = PUBLIC
+
+    @get("/book")
+    async def book(
+        self, request: Request[Any, Any, Any], site: str, displays: DisplayService
+    ) -> Template:
+        """Book on the web: a bookable service, a day, a free slot, contact details."""
+        try:
+            info = await displays.site_info(site)
+        except QueueingError:
+            return notice(request, 404, "site.not_found")
+        lang = language(request, info.languages)
+        bookable = [s for s in info.services if s.accepts in ("appointment", "both")]
+        boot = {
+            "catalogs": catalogs.catalogs(info.languages),
+            "site": {"slug": info.slug, "timezone": info.timezone},
+        }
+        first = info.languages[0] if info.languages else "fi"
+        labels = {s.slug: s.labels.get(lang) or s.labels.get(first) or s.slug for s in bookable}
+        return page("book.html", lang, info.languages, boot, site_name=site_name(info, lang),
+                    services=bookable, labels=labels, query="")  # fmt: skip
