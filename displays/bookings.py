@@ -108,3 +108,22 @@ class BookPages(Controller):
         labels = {s.slug: s.labels.get(lang) or s.labels.get(first) or s.slug for s in bookable}
         return page("book.html", lang, info.languages, boot, site_name=site_name(info, lang),
                     services=bookable, labels=labels, query="")  # fmt: skip
+
+    @get("/take")
+    async def take(
+        self, request: Request[Any, Any, Any], site: str, displays: DisplayService
+    ) -> Template:
+        """A walk-in ticket from a phone, where the site allows it; ends on the mobile ticket."""
+        try:
+            info = await displays.site_info(site)
+        except QueueingError:
+            return notice(request, 404, "site.not_found")
+        if not info.web_walk_in:
+            return notice(request, 403, "take.not_allowed", info.languages)
+        lang = language(request, info.languages)
+        walk_in = [s for s in info.services if s.accepts in ("walk-in", "both")]
+        first = info.languages[0] if info.languages else "fi"
+        labels = {s.slug: s.labels.get(lang) or s.labels.get(first) or s.slug for s in walk_in}
+        boot = {"catalogs": catalogs.catalogs(info.languages), "site": {"slug": info.slug}}
+        return page("take.html", lang, info.languages, boot, site_name=site_name(info, lang),
+                    services=walk_in, labels=labels, query="")  # fmt: skip

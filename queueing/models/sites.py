@@ -5,7 +5,17 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Date, Float, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    Float,
+    ForeignKey,
+    Integer,
+    String,
+    UniqueConstraint,
+    false,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from queueing.models.base import Base, UTCDateTime, utcnow
@@ -31,6 +41,8 @@ class Site(Base):
     # Dates no service takes walk-ins: [{"date", "until"?, "reason"?}], ISO dates, as in the file.
     closures: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     holidays: Mapped[str | None] = mapped_column(String(8), nullable=True)  # "FI"; None: none
+    # Walk-in tickets from a phone (/sites/{site}/take); off unless the site turns it on.
+    web_walk_in: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     # The last event sequence handed out; bumped inside each writing transaction so the event
     # log has no gaps and its order is the commit order.
     event_sequence: Mapped[int] = mapped_column(Integer, default=0)

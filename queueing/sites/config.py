@@ -143,6 +143,8 @@ class SiteConfig(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True)
     # Public holidays of this country (ISO 3166 code, "FI") close every service; None: none.
     holidays: str | None = None
     closures: list[ClosureConfig] = msgspec.field(default_factory=list)
+    # Whether customers may take a walk-in ticket from their phone (/sites/{site}/take).
+    web_walk_in: bool = False
     units: list[UnitConfig] = msgspec.field(default_factory=list)
     serving_agreements: list[ServingAgreementConfig] = msgspec.field(default_factory=list)
     service_points: list[ServicePointConfig] = msgspec.field(default_factory=list)

@@ -54,6 +54,7 @@ class SiteDetail(msgspec.Struct):
     service_points: list[ServicePointSummary]
     # Needs a customer may ask for when taking a ticket (`needs` of the ticket request).
     need_types: list[NeedTypeSummary] = msgspec.field(default_factory=list)
+    web_walk_in: bool = False  # a walk-in ticket may be taken from a phone (/sites/{site}/take)
 
 
 class SetProfile(msgspec.Struct, forbid_unknown_fields=True):

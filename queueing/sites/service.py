@@ -201,6 +201,7 @@ class SiteImport:
         site.neutral_unit = _neutral_unit(c.neutral_unit)
         site.address = _names(c.address) if c.address else None
         site.closures, site.holidays = _closures(c.closures), c.holidays
+        site.web_walk_in = c.web_walk_in
         await self.session.flush()
         return site
 
@@ -345,6 +346,7 @@ def _to_config(
             for n in site.need_types
         ],
         holidays=site.holidays,
+        web_walk_in=site.web_walk_in,
         closures=_closure_configs(site.closures),
         units=[
             cfg.UnitConfig(
@@ -425,6 +427,7 @@ def _detail(
     ]
     listed = public.listed(((u.slug, u.names) for u in units), service_units + point_units)
     return SiteDetail(
+        web_walk_in=site.web_walk_in,
         slug=site.slug,
         name=str(site.names.get(language) or site.names["fi"]),
         timezone=site.timezone,

@@ -219,6 +219,7 @@ SAMPLES: dict[tuple[str, str], Sample] = {
     ("GET", "/t/{ticket_id:uuid}/qr.svg"): Sample(f"/t/{T}/qr.svg"),
     ("GET", "/bookings/{appointment_id:uuid}"): Sample(f"/bookings/{A}", query={"code": "{code}"}),
     ("GET", "/sites/{site:str}/book"): Sample("/sites/iso-omena/book"),
+    ("GET", "/sites/{site:str}/take"): Sample("/sites/iso-omena/take"),
     # The sign-in form for anyone; the figures with a manager's session (test_statistics_page).
     ("GET", "/sites/{site:str}/statistics"): Sample("/sites/iso-omena/statistics/"),
     ("POST", "/sites/{site:str}/statistics/login"): Sample(

@@ -8,7 +8,7 @@ from litestar.testing import AsyncTestClient
 
 from queueing.app import create_app
 from queueing.domain import booking_code
-from tests.conftest import make_settings
+from tests.conftest import make_settings, token_for
 from tests.integration.appointments_support import SITE, booking, open_round_the_clock, slot_start
 
 BOOK = f"/api/sites/{SITE}/appointments"
@@ -70,3 +70,20 @@ async def test_wrong_codes_for_one_booking_are_limited_with_retry_after(
     assert statuses == [404, 404, 404, 429]
     assert refused.status_code == 429 and int(refused.headers["Retry-After"]) > 0
     assert "Too many attempts" in refused.text
+
+
+async def test_the_take_page_follows_the_sites_web_walk_in_setting(
+    client: AsyncTestClient[Any],
+) -> None:
+    document = (await client.get(f"/api/sites/{SITE}")).json()
+    assert document["web_walk_in"] is True  # the demo site allows it
+    allowed = await client.get(f"/sites/{SITE}/take", params={"lang": "fi"})
+    assert allowed.status_code == 200 and "Ota vuoronumero" in allowed.text
+    admin = await token_for(client, "admin")
+    patched = await client.patch(f"/api/sites/{SITE}", json={"web_walk_in": False}, headers=admin)
+    assert patched.status_code == 200, patched.text
+    assert (await client.get(f"/api/sites/{SITE}")).json()["web_walk_in"] is False
+    refused = await client.get(f"/sites/{SITE}/take", params={"lang": "sv"})
+    assert refused.status_code == 403 and "kan man inte ta kölapp med telefonen" in refused.text
+    unknown = await client.get("/sites/no-such-site/take", params={"lang": "fi"})
+    assert unknown.status_code == 404 and "Toimipistettä ei löytynyt" in unknown.text
