@@ -57,3 +57,16 @@ async def test_book_on_the_web_then_move_and_cancel(browser: Browser, server: Se
         gone = await http.get(f"/api/appointments/{booking_id}", params={"code": code})
         assert gone.json()["status"] == "cancelled"
         assert page.errors == []  # type: ignore[attr-defined]
+
+
+async def test_take_a_number_from_a_phone_ends_on_the_mobile_ticket(
+    browser: Browser, server: Server
+) -> None:
+    page = await new_page(browser, 390, 844)
+    await page.goto(f"{server.url}/sites/{SITE}/take?lang=fi")
+    await page.locator("button.b-take:not([disabled])").first.click()
+    await page.wait_for_url("**/t/*")
+    await expect(page.locator("#number")).not_to_be_empty()
+    assert await page.evaluate("document.documentElement.lang") == "fi"
+    width = await page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 390 and page.errors == []  # type: ignore[attr-defined]
