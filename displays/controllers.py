@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from displays.admin import AdminPages
+from displays.bookings import BookingPages, BookPages
 from displays.customer import CustomerPages
 from displays.guide import GuidePages
 from displays.organisations import OrganisationPages
@@ -27,4 +28,6 @@ def page_handlers(secret_key: str) -> list[Any]:
         staff_router(secret_key),
         AdminPages,
         PushWorker,
+        BookingPages,
+        BookPages,
     ]

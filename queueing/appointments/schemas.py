@@ -64,6 +64,7 @@ class AppointmentView(msgspec.Struct):
     ticket: uuid.UUID | None
     calendar_url: str
     qr_url: str
+    site: str = ""  # the site's slug: the manage page reads the site's free slots by it
 
 
 class StaffAppointmentView(msgspec.Struct):

@@ -465,6 +465,7 @@ def _view(site: Site, service: Service, appointment: Appointment) -> Appointment
         ticket=appointment.ticket_id,
         calendar_url=f"{base}/calendar.ics{query}",
         qr_url=f"{base}/qr.svg{query}",
+        site=site.slug,
     )
 
 

@@ -195,3 +195,4 @@ class SiteInfo(msgspec.Struct):
     units: list[UnitInfo]
     services: list[ServiceInfoView]
     service_points: list[PointInfoView]
+    web_walk_in: bool = False

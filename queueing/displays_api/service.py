@@ -472,6 +472,7 @@ def _calling(view: DisplayView, state: LiveState, calls: Any) -> list[CallView]:
 
 def _site_info(site: Site, units: Any, state: LiveState) -> SiteInfo:
     return SiteInfo(
+        web_walk_in=site.web_walk_in,
         slug=site.slug,
         names=dict(site.names),
         timezone=site.timezone,

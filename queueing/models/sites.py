@@ -5,7 +5,17 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Date, Float, ForeignKey, Integer, String, UniqueConstraint, false
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    Float,
+    ForeignKey,
+    Integer,
+    String,
+    UniqueConstraint,
+    false,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from queueing.models.base import Base, UTCDateTime, utcnow
@@ -33,6 +43,8 @@ class Site(Base):
     holidays: Mapped[str | None] = mapped_column(String(8), nullable=True)  # "FI"; None: none
     # Refuse a walk-in when its estimate passes the service's closing time (full for the day).
     stop_issue_when_full: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # Walk-in tickets from a phone (/sites/{site}/take); off unless the site turns it on.
+    web_walk_in: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     # The last event sequence handed out; bumped inside each writing transaction so the event
     # log has no gaps and its order is the commit order.
     event_sequence: Mapped[int] = mapped_column(Integer, default=0)

@@ -85,6 +85,7 @@ async def _appointment_message(
             "code": display(appointment.code),
             "qr_url": qr,
             "early": schedule.early_check_in_minutes,
+            "manage_url": manage_url(settings, appointment, language),
         },
     )
     attachments = []
@@ -95,6 +96,12 @@ async def _appointment_message(
             png = calendar.qr_png(appointment.code)
             attachments.append(Attachment("check-in-qr.png", png, "image", "png"))
     return Rendered(text.subject, text.body, attachments)
+
+
+def manage_url(settings: Settings, appointment: Appointment, language: str) -> str:
+    """The customer's own page of the booking (move, cancel); the code is its key."""
+    query = f"code={appointment.code}&lang={language}"
+    return f"{settings.public_url.rstrip('/')}/bookings/{appointment.id}?{query}"
 
 
 async def _ticket_message(

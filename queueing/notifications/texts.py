@@ -229,10 +229,23 @@ def render(kind: str, language: str, context: dict[str, object]) -> Message:
     base = base_kind(kind)
     language = language if language in BODIES[base] else "fi"
     values = {**context, **_ahead(language, context)}
-    return Message(
-        subject=SUBJECTS[base][language].format(**values),
-        body=BODIES[base][language].format(**values),
-    )
+    body = BODIES[base][language].format(**values)
+    if base in MANAGED_KINDS and context.get("manage_url"):
+        body += " " + MANAGE_LINK.get(language, MANAGE_LINK["fi"]).format(**values)
+    return Message(subject=SUBJECTS[base][language].format(**values), body=body)
+
+
+# Every message about a booking ends with the page where the customer can move or cancel it.
+MANAGED_KINDS = ("confirmation", "rescheduled", "reminder", "cancellation")
+MANAGE_LINK = {
+    "fi": "Katso, siirrä tai peru varaus: {manage_url}",
+    "sv": "Se, flytta eller avboka: {manage_url}",
+    "en": "View, move or cancel your booking: {manage_url}",
+    "ru": "Посмотреть, перенести или отменить запись: {manage_url}",
+    "et": "Vaata, muuda või tühista broneering: {manage_url}",
+    "ar": "اعرض حجزك أو انقله أو ألغه: {manage_url}",
+    "so": "Eeg, beddel ama jooji ballantaada: {manage_url}",
+}
 
 
 # "{n} ahead" by each language's CLDR plural category (Babel); "other" is always there.

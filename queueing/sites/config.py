@@ -147,6 +147,8 @@ class SiteConfig(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True)
     # today" (estimate_note "not_today").
     stop_issue_when_full: bool = False
     closures: list[ClosureConfig] = msgspec.field(default_factory=list)
+    # Whether customers may take a walk-in ticket from their phone (/sites/{site}/take).
+    web_walk_in: bool = False
     units: list[UnitConfig] = msgspec.field(default_factory=list)
     serving_agreements: list[ServingAgreementConfig] = msgspec.field(default_factory=list)
     service_points: list[ServicePointConfig] = msgspec.field(default_factory=list)

@@ -56,6 +56,7 @@ class SiteDetail(msgspec.Struct):
     need_types: list[NeedTypeSummary] = msgspec.field(default_factory=list)
     # Message channels the site can send on ("sms", "email", "push"): pages offer only these.
     channels: list[str] = msgspec.field(default_factory=list)
+    web_walk_in: bool = False  # a walk-in ticket may be taken from a phone (/sites/{site}/take)
 
 
 class SetProfile(msgspec.Struct, forbid_unknown_fields=True):

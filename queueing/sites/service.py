@@ -217,6 +217,7 @@ class SiteImport:
         site.address = _names(c.address) if c.address else None
         site.closures, site.holidays = _closures(c.closures), c.holidays
         site.stop_issue_when_full = c.stop_issue_when_full
+        site.web_walk_in = c.web_walk_in
         await self.session.flush()
         return site
 
@@ -362,6 +363,7 @@ def _to_config(
         ],
         holidays=site.holidays,
         stop_issue_when_full=bool(site.stop_issue_when_full),
+        web_walk_in=site.web_walk_in,
         closures=_closure_configs(site.closures),
         units=[
             cfg.UnitConfig(
@@ -442,6 +444,7 @@ def _detail(
     ]
     listed = public.listed(((u.slug, u.names) for u in units), service_units + point_units)
     return SiteDetail(
+        web_walk_in=site.web_walk_in,
         slug=site.slug,
         name=str(site.names.get(language) or site.names["fi"]),
         timezone=site.timezone,

@@ -161,3 +161,22 @@ async def test_a_managers_statistics_page_with_ratings_and_comments(
         assert overflow <= 0, f"{name}: {overflow}px wider than the screen"
         found[name] = await _serious(page)
     assert found == {name: [] for name in found}
+
+
+async def test_booking_pages(browser: Browser, server: Server, hands: Staff) -> None:
+    from tests.browser.test_flows import _open_bookings
+
+    await _open_bookings(server)
+    page = await new_page(browser, 390, 844, is_mobile=True, has_touch=True)
+    found: dict[str, Any] = {}
+    await page.goto(f"{server.url}/sites/iso-omena/book?lang=fi")
+    await page.select_option("#book-service", "kela-appointment")
+    await page.wait_for_selector("#book-slots label")
+    found["book"] = await _serious(page)
+    await page.locator("input[name=start]").first.check()
+    await page.click("#book-submit")
+    await page.wait_for_selector("#b-code")
+    found["manage"] = await _serious(page)
+    await page.goto(f"{server.url}/sites/iso-omena/take?lang=ar")
+    found["take"] = await _serious(page)
+    assert found == {name: [] for name in found}

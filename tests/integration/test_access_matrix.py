@@ -230,6 +230,9 @@ SAMPLES: dict[tuple[str, str], Sample] = {
     ("DELETE", "/api/tickets/{ticket_id:uuid}/push-subscriptions"): Sample(
         f"/api/tickets/{T}/push-subscriptions", {"endpoint": PUSH_SUBSCRIPTION["endpoint"]}
     ),
+    ("GET", "/bookings/{appointment_id:uuid}"): Sample(f"/bookings/{A}", query={"code": "{code}"}),
+    ("GET", "/sites/{site:str}/book"): Sample("/sites/iso-omena/book"),
+    ("GET", "/sites/{site:str}/take"): Sample("/sites/iso-omena/take"),
     # The sign-in form for anyone; the figures with a manager's session (test_statistics_page).
     ("GET", "/sites/{site:str}/statistics"): Sample("/sites/iso-omena/statistics/"),
     ("POST", "/sites/{site:str}/statistics/login"): Sample(

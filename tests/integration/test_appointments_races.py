@@ -77,3 +77,40 @@ async def test_concurrent_cancels_and_bookings_never_exceed_capacity(
     )
     [slot] = [s for s in slots.json() if s["start"] == local.isoformat()]
     assert slot["available"] == 3 - Counter(results[3:])[201]
+
+
+async def test_two_moves_to_the_last_free_place_one_wins(database_url: str, redis_url: str) -> None:
+    """Two customers move their bookings to the slot's last place at once, via two replicas."""
+    old, new = slot_start(120), slot_start(150)
+    apps = [create_app(make_settings(database_url, redis_url)) for _ in range(REPLICAS)]
+    async with AsyncTestClient(app=apps[0]) as first, AsyncTestClient(app=apps[1]) as second:
+        await open_round_the_clock(first)
+        url = f"/api/sites/{SITE}/appointments"
+        movers = [(await first.post(url, json=booking(old))).json() for _ in range(2)]
+        for _ in range(2):  # two of the new slot's three places are taken
+            assert (await first.post(url, json=booking(new))).status_code == 201
+
+        async def move(client: AsyncTestClient[Any], item: dict[str, Any]) -> int:
+            body = {"code": item["code"], "start": new.isoformat()}
+            response = await client.post(f"/api/appointments/{item['id']}/reschedule", json=body)
+            return response.status_code
+
+        statuses = await asyncio.gather(move(first, movers[0]), move(second, movers[1]))
+        assert sorted(statuses) == [200, 409], statuses
+        shown = [
+            (await first.get(f"/api/appointments/{m['id']}", params={"code": m["code"]})).json()
+            for m in movers
+        ]
+    db = Database(database_url)
+    try:
+        async with db.read() as session:
+            counts = dict((await session.execute(select(SlotCount.start, SlotCount.booked))).all())
+            at_new = await session.scalar(
+                select(func.count()).select_from(Appointment).where(Appointment.start == new)
+            )
+    finally:
+        await db.dispose()
+    # The winner left the old slot and holds the last new place; the loser kept its old time.
+    assert counts == {old: 1, new: 3} and at_new == 3
+    winner = statuses.index(200)
+    assert shown[winner]["revision"] == 1 and shown[1 - winner]["revision"] == 0

@@ -84,3 +84,17 @@ def test_a_two_letter_number_is_sent_whole_in_every_language() -> None:
             message = render(kind, language, context)
             assert "RK003" in f"{message.subject} {message.body}", (kind, language)
     assert render("called", "fi", context).body == "RK003, tule palvelupisteeseen Huone 25."
+
+
+@pytest.mark.parametrize("language", ["fi", "sv", "en", "ru", "et", "ar", "so"])
+def test_every_booking_message_carries_the_manage_link(language: str) -> None:
+    url = "https://palvelu.example/bookings/1?code=K7RM2QXA&lang=" + language
+    context = {
+        "service": "Kela", "when": "x", "site": "Iso Omena", "code": "K7RM-2QXA",
+        "qr_url": "https://x/qr", "early": 30, "manage_url": url,
+    }  # fmt: skip
+    for kind in ("confirmation", "rescheduled", "reminder-24h", "cancellation"):
+        body = render(kind, language, context).body
+        assert body.endswith(url) and "{" not in body, (kind, language)
+    called = {"number": "K017", "point": "Tiski 4", "site": "x", "manage_url": url}
+    assert url not in render("called", language, called).body
