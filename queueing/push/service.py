@@ -11,6 +11,7 @@ from queueing.models import utcnow
 from queueing.push import keys, repository
 from queueing.push.schemas import PushKeyView, Subscribe, Unsubscribe
 from queueing.settings import Settings
+from queueing.sites.service import ChannelSource
 from queueing.tickets import repository as tickets_repo
 
 OPEN = ("waiting", "called")
@@ -18,7 +19,7 @@ OPEN = ("waiting", "called")
 PER_TICKET = 5
 
 
-class PushService:
+class PushService(ChannelSource):
     def __init__(self, db: Database, settings: Settings) -> None:
         self.db = db
         self.settings = settings

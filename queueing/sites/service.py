@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, Protocol
+from typing import Any
 
 import msgspec
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -32,11 +32,13 @@ from queueing.sites.schemas import (
 )
 
 
-class ChannelSource(Protocol):
+class ChannelSource:
     """Channels another area adds to the site document (web push, once this install has keys):
-    a protocol, so sites need not import the area that provides them."""
+    a base class that area extends, so sites need not import it. (Not a typing.Protocol: the
+    framework resolves a handler's dependencies by concrete class.)"""
 
-    async def channels(self) -> list[str]: ...
+    async def channels(self) -> list[str]:
+        return []
 
 
 class SiteService:

@@ -7,7 +7,7 @@ pictures go to a temporary directory and the test only checks each page rendered
 from __future__ import annotations
 
 import os
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 from playwright.async_api import Browser, Page
@@ -16,6 +16,7 @@ from sqlalchemy import select, update
 from queueing.db import Database
 from queueing.models import Service, Ticket, utcnow
 from tests.browser.conftest import Server, Staff, new_page, staff_sign_in
+from tests.browser.test_flows import _open_bookings
 from tests.support import stack
 
 LIVE = "document.documentElement.dataset.live === 'live'"
@@ -64,6 +65,7 @@ async def test_screenshots_of_every_page(
     await _mobile(browser, server, hands, out, ticket)
     await _staff(browser, server, out)
     await _supervisor(browser, server, hands, out)
+    await _front_of_house(browser, server, out)
 
 
 async def _displays(browser: Browser, server: Server, out: Path) -> None:
@@ -173,3 +175,29 @@ async def _waits_of_a_busy_morning(server: Server) -> None:
             await session.execute(query.values(ranked_at=now - timedelta(minutes=27)))
     finally:
         await db.dispose()
+
+
+async def _front_of_house(browser: Browser, server: Server, out: Path) -> None:
+    """The landscape kiosk panel, and the phone pages: take a number, book, manage a booking."""
+    kiosk = await new_page(browser, 1920, 1080, has_touch=True)
+    await kiosk.goto(f"{server.url}/sites/iso-omena/kiosk?printer=none&lang=en")
+    await kiosk.wait_for_function(LIVE)
+    await _shot(kiosk, out, "kiosk-landscape-1920x1080")
+    phone = {"is_mobile": True, "has_touch": True, "device_scale_factor": 2}
+    take = await new_page(browser, 390, 844, **phone)
+    await take.goto(f"{server.url}/sites/iso-omena/take?lang=en")
+    await take.wait_for_selector("button.b-take")
+    await _shot(take, out, "web-take")
+    await _open_bookings(server)
+    book = await new_page(browser, 390, 844, **phone)
+    await book.goto(f"{server.url}/sites/iso-omena/book?lang=en")
+    await book.select_option("#book-service", "kela-appointment")
+    await book.fill("#book-day", (date.today() + timedelta(days=7)).isoformat())
+    await book.click("#book-show")
+    await book.locator("input[name=start]").first.check()
+    await book.fill("#book-email", "asiakas@example.org")
+    await _shot(book, out, "web-book")
+    await book.click("#book-submit")
+    await book.wait_for_selector(".b-done")
+    await book.wait_for_function("document.querySelector('img.b-qr').complete")
+    await _shot(book, out, "web-booking-manage")
