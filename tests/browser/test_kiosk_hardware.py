@@ -47,6 +47,12 @@ FIT = """() => {
     const out = r.top < 0 || r.left < 0 || r.bottom > h + 0.5 || r.right > w + 0.5;
     if (out) outside.push(el.id || el.textContent.trim());
   }
+  // Headings (the welcome in every language) whole below the kiosk's bar, not clipped by it.
+  const top = document.querySelector(".kiosk-main").getBoundingClientRect().top;
+  for (const el of screen.querySelectorAll("h1, h2")) {
+    const r = el.getBoundingClientRect();
+    if (r.height && (r.top < top - 0.5 || r.bottom > h + 0.5)) outside.push(el.id || "heading");
+  }
   const main = [...screen.querySelectorAll(".big, .nav, .lang-button")]
     .filter((el) => el.getBoundingClientRect().height);
   const high = main.filter((el) => el.getBoundingClientRect().top < h / 3)
