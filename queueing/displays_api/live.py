@@ -90,9 +90,9 @@ class DisplayView:
             if self.covers_service(line.service) and not line.service.sensitive
         ]
         # Appointment-only lines are check-ins, not a queue a passer-by can join: shown only
-        # while someone waits in them. Closed walk-in lines stay, saying "Closed": an empty
-        # board in the evening read as "no queue", and people queued at the door.
-        visible = [r for r in rows if r["waiting"] or r["walk_in"]]
+        # while someone waits in them; closed walk-in lines likewise (a closed line cannot yet
+        # tell a pop-up outside its dates, which must not show, from one closed for the night).
+        visible = [r for r in rows if r["waiting"] or (r["open"] and r["walk_in"])]
         for row in rows:
             del row["walk_in"]
         total = sum(

@@ -39,4 +39,5 @@ class PushController(Controller):
         summary="Stop notifying this browser",
     )
     async def unsubscribe(self, ticket_id: uuid.UUID, data: Unsubscribe, push: PushService) -> None:
+        """The browser's subscription removed: no more messages for this ticket reach it."""
         await push.unsubscribe(ticket_id, data)
