@@ -39,7 +39,6 @@ from sqlalchemy.pool import AsyncAdaptedQueuePool
 from queueing.prepared import Statements
 
 SQLITE_BUSY_MS = 30_000
-SQLITE_CACHE_KIB = 65_536  # per connection; negative cache_size counts KiB
 T = TypeVar("T")
 # A unit of work: yields (statement, parameters), is sent each statement's buffered result,
 # returns its outcome. Written once, driven by a sync connection (SQLite's writer thread) or
@@ -65,7 +64,6 @@ class Database:
         self._thread_writer = SqliteWriter(url) if self.is_sqlite else None
         # The same pool; a connection from it runs each statement as its own transaction.
         self._autocommit = self.writer.execution_options(isolation_level="AUTOCOMMIT")
-        self._pg_batcher = None if self.is_sqlite else PgBatcher(self.writer)
 
     @asynccontextmanager
     async def write(self) -> AsyncIterator[AsyncSession]:
@@ -103,8 +101,6 @@ class Database:
                     else drive_raw(conn, cursor, statements, work())
                 )
             )
-        if self._pg_batcher is not None:
-            return await self._pg_batcher.run(work)
         if autocommit:
             async with self._autocommit.connect() as conn:
                 return await _drive_async(conn, work())
@@ -166,10 +162,6 @@ def _configure_sqlite(sync_engine: Any, *, immediate: bool) -> None:
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_MS}")
-        # The default 2 MiB page cache holds the tickets' indexes only while the tables are
-        # young: with a year of history an issue's random-key inserts (the tickets' UUID key,
-        # the open-number and line indexes) each read pages back from the OS.
-        cursor.execute(f"PRAGMA cache_size=-{SQLITE_CACHE_KIB}")
         cursor.close()
 
     @event.listens_for(sync_engine, "begin")
@@ -368,72 +360,6 @@ def _in_savepoint(
         cursor.execute("RELEASE unit")
         return False, exc
     cursor.execute("RELEASE unit")
-    return True, value
-
-
-class PgBatcher:
-    """Group commit on PostgreSQL: the units of work pending at a moment run in one transaction
-    on one connection, each in a SAVEPOINT of its own, with one COMMIT (one WAL flush) for all.
-
-    Why: every issue and call takes the site's row to hand out the next event sequence (gap-free,
-    so it cannot be a PostgreSQL sequence) and holds it to its commit, so a site's transactions
-    queue behind each other one flush at a time. In one batch the row is taken once and the
-    flush is shared. No delay is added to gather a batch: what arrives while one batch runs
-    makes the next. A unit that raises rolls back to its savepoint and fails alone; the futures
-    are resolved only after the COMMIT, so nothing is acknowledged before it is durable.
-    """
-
-    def __init__(self, engine: AsyncEngine) -> None:
-        self.engine = engine
-        self._pending: list[tuple[Callable[[], Work[Any]], asyncio.Future[Any]]] = []
-        self._task: asyncio.Task[None] | None = None
-
-    async def run(self, work: Callable[[], Work[T]]) -> T:
-        loop = asyncio.get_running_loop()
-        future: asyncio.Future[T] = loop.create_future()
-        self._pending.append((work, future))
-        if self._task is None or self._task.done():
-            self._task = loop.create_task(self._serve())
-        return await future
-
-    async def _serve(self) -> None:
-        batch: list[tuple[Callable[[], Work[Any]], asyncio.Future[Any]]] = []
-        try:
-            while self._pending:
-                batch, self._pending = self._pending, []
-                await self._commit(batch)
-        finally:  # stopped midway (shutdown): no request waits for ever
-            for _work, future in [*batch, *self._pending]:
-                if not future.done():
-                    future.cancel()
-
-    async def _commit(
-        self, batch: list[tuple[Callable[[], Work[Any]], asyncio.Future[Any]]]
-    ) -> None:
-        outcomes: list[tuple[bool, Any]] = []
-        try:
-            async with self.engine.connect() as conn, conn.begin():
-                for work, future in batch:
-                    if future.cancelled():  # its request went away before it ran
-                        outcomes.append((False, None))
-                        continue
-                    outcomes.append(await _in_pg_savepoint(conn, work))
-        except Exception as exc:  # the COMMIT itself failed: nothing of the batch is kept
-            outcomes = [(False, exc)] * len(batch)
-        for (_work, future), (ok, value) in zip(batch, outcomes, strict=True):
-            _resolve(future, ok, value)
-
-
-async def _in_pg_savepoint(
-    conn: AsyncConnection, work: Callable[[], Work[Any]]
-) -> tuple[bool, Any]:
-    savepoint = await conn.begin_nested()
-    try:
-        value = await _drive_async(conn, work())
-    except Exception as exc:
-        await savepoint.rollback()
-        return False, exc
-    await savepoint.commit()
     return True, value
 
 
