@@ -143,7 +143,8 @@ def baseline_app() -> Litestar:
 def _baseline_engine(url: str) -> tuple[AsyncEngine, Any]:
     """SQLite as STACK-NOTES and queueing/db.py set it up: one writer connection; else a pool."""
     if not url.startswith("sqlite"):
-        engine = create_async_engine(url, pool_size=10, max_overflow=10)
+        # The app's pool (queueing/db.py): 20 kept connections, no overflow.
+        engine = create_async_engine(url, pool_size=20, max_overflow=0)
         return engine, contextlib.nullcontext()
     engine = create_async_engine(
         url, poolclass=AsyncAdaptedQueuePool, pool_size=1, max_overflow=0, pool_timeout=120
@@ -706,7 +707,7 @@ class SqliteKind(Kind):
 
 
 class PostgresKind(Kind):
-    label = "PostgreSQL (asyncpg, pool 10+10)"
+    label = "PostgreSQL (asyncpg, pool of 20, no overflow)"
     targets = (0.5, 0.5)
 
     def __init__(self, admin_url: str) -> None:

@@ -160,7 +160,7 @@ def create_app(
 
 def _components(settings: Settings, clock: Clock) -> Components:
     """Every long-lived part, built once from one settings object and one clock."""
-    db = Database(settings.database_url)
+    db = Database(settings.database_url, pool_size=settings.database_pool_size)
     redis = Redis.from_url(settings.redis_url, socket_connect_timeout=1, socket_timeout=2)
     # Issue and call-next read the configuration from here; the publisher drops what changed.
     config = ConfigCache(settings.config_cache_seconds)

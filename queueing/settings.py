@@ -57,6 +57,8 @@ class Settings:
     # How long a process trusts its cached site configuration with no change heard of
     # (sites/cache.py: changes are announced at once; this only bounds a missed announcement).
     config_cache_seconds: float = 5.0
+    # PostgreSQL connections a process keeps open (no overflow: see db.Database).
+    database_pool_size: int = 20
     # Readiness (docs/operations.md): a worker's heartbeat is required unless none is deployed;
     # the oldest queued job may wait this long before the service counts as behind.
     ready_requires_worker: bool = True
@@ -120,6 +122,7 @@ def _messaging(env: dict[str, str]) -> dict[str, object]:
         "outbox_retry_seconds": ("QUEUEING_OUTBOX_RETRY_SECONDS", float),
         "reconcile_interval_seconds": ("QUEUEING_RECONCILE_INTERVAL", int),
         "config_cache_seconds": ("QUEUEING_CONFIG_CACHE_SECONDS", float),
+        "database_pool_size": ("QUEUEING_DATABASE_POOL_SIZE", int),
         "trusted_proxies": ("QUEUEING_TRUSTED_PROXIES", str),
         "sign_in_throttle": ("QUEUEING_SIGN_IN_THROTTLE", bool),
         "code_attempts_per_booking": ("QUEUEING_CODE_ATTEMPTS_PER_BOOKING", int),

@@ -280,18 +280,20 @@ STEP_CALLED = (
     .where(_steps.c.ticket_id == bindparam("b_ticket"), _steps.c.ended_at.is_(None))
     .values(called_at=bindparam("now", type_=UTCDateTime), service_point_id=bindparam("point_id"))
 )
-_heads: dict[int, Any] = {}
+_heads: dict[tuple[int, int], Any] = {}
 
 
-def line_heads_statement(count: int, skip: Collection[uuid.UUID] = ()) -> Any:
+def line_heads_statement(count: int, skip: Collection[uuid.UUID] = (), depth: int = 1) -> Any:
     """The first waiting ticket of each line, with and without priority needs, of `count`
     services bound as s0, s1, ...: at most two rows a service, however long the lines. Enough
     for call-next, since under every policy a line's head is called before the rest of it.
+    `depth` > 1: the first `depth` of each instead, so a call that finds a head being claimed
+    by another counter has the one behind it at hand (fast.call_next on PostgreSQL).
     Built once per count (a ticket another counter holds right now, `skip`, is rare: that
     statement is built when needed). The number comes along for the call's event payload,
     written in the claim's own statement on PostgreSQL (a waiting ticket's number is fixed)."""
-    if not skip and count in _heads:
-        return _heads[count]
+    if not skip and (count, depth) in _heads:
+        return _heads[count, depth]
     skipped = [_tickets.c.id.not_in(list(skip))] if skip else []
     parts = [
         select(
@@ -310,14 +312,14 @@ def line_heads_statement(count: int, skip: Collection[uuid.UUID] = ()) -> Any:
             *skipped,
         )
         .order_by(_tickets.c.ranked_at)
-        .limit(1)
+        .limit(depth)
         .subquery()
         for index in range(count)
         for priority in (True, False)
     ]
     statement = union_all(*[select(part) for part in parts])
     if not skip:
-        _heads[count] = statement
+        _heads[count, depth] = statement
     return statement
 
 

@@ -134,15 +134,20 @@ CALL_WRITTEN = _call_written()
 
 
 _heads_and_state: dict[int, Any] = {}
+# The waiting tickets read of each line part (with or without priority): its head and the one
+# behind it, so a call whose head another call of this process is claiming takes the next
+# without reading again (fast.call_next).
+HEADS_DEPTH = 2
 
 
 def heads_and_state(count: int) -> Any:
-    """The point's state (POINT_STATE) beside the line heads (line_heads_statement): one row a
-    head, or one row of the state alone when nobody waits (or of nulls when there is no such
-    point). One read where there were two; the state still decides before any head is taken."""
+    """The point's state (POINT_STATE) beside the line heads (line_heads_statement, HEADS_DEPTH
+    deep): one row a ticket, or one row of the state alone when nobody waits (or of nulls when
+    there is no such point). One read where there were two; the state still decides before any
+    head is taken."""
     if count in _heads_and_state:
         return _heads_and_state[count]
-    heads = tickets_repo.line_heads_statement(count).subquery("heads")
+    heads = tickets_repo.line_heads_statement(count, depth=HEADS_DEPTH).subquery("heads")
     point = sites_repo.POINT_STATE.subquery("point")
     one = select(literal(1).label("one")).subquery("one")
     statement = select(point.c.state, point.c.state_reason, *heads.c).select_from(

@@ -103,6 +103,8 @@ class TicketService:
         self.config = config or ConfigCache()
         self.dialect = "sqlite" if db.is_sqlite else "postgresql"
         self.lobby = lobby or LobbyReader(db, EtaSource())
+        # The tickets this process's calls are claiming right now (fast.call_next).
+        self._claiming: set[uuid.UUID] = set()
         self.publisher = publisher
         self.clock = clock
         # Told of committed events after they are published (the message jobs start from it).
@@ -349,7 +351,7 @@ class TicketService:
         now = self.clock()
         entry = audit.entry_values(site.id, principal, "ticket.called", "", None, now,
                                    service_point=point.slug)  # fmt: skip
-        work = fast.CallNext(site, point, services, now, entry)
+        work = fast.CallNext(site, point, services, now, entry, self._claiming)
         # On PostgreSQL the claim's one statement is its only write (fast.call_next).
         called = await self.db.run(lambda: fast.call_next(self.dialect, work), autocommit=True)
         if called is None:
