@@ -1,5 +1,5 @@
 // Lobby display: the newest call large, the last calls, queue figures, the clock, announcements.
-import { boot, Texts, pickLabel, clockTime, dateText, waitText } from "./i18n.js";
+import { boot, Texts, pickLabel, clockTime, dateText, waitText, openingText } from "./i18n.js";
 import { LiveStream } from "./live.js";
 import { Announcer } from "./announce.js";
 
@@ -102,7 +102,7 @@ function renderHero(lang) {
     delete hero.dataset.number;
     const closed = siteClosed();
     hero.replaceChildren(el("p", { class: closed ? "empty closed-site" : "empty" },
-      texts.t(closed ? "lobby.site_closed" : "lobby.no_calls_yet", {}, lang)));
+      closed ? closedText(lang) : texts.t("lobby.no_calls_yet", {}, lang)));
     $("current").replaceChildren();
     return;
   }
@@ -157,8 +157,26 @@ function siteClosed() {
   return state.queues !== null && state.queues.length > 0 && state.queues.every((q) => !q.open && !q.waiting);
 }
 
+// The whole centre closed: when its first line opens again ("tomorrow at 08:00", "Monday
+// 08:00"), not a fixed "welcome tomorrow" that is wrong on a Saturday evening.
+function closedText(lang) {
+  const next = state.queues.map((q) => q.opens_at).filter(Boolean)
+    .sort((a, b) => Date.parse(a) - Date.parse(b))[0];
+  if (!next) return texts.t("lobby.closed", {}, lang);
+  const moment = new Date(next);
+  // Local dates as UTC midnights: their difference is whole days, whatever the clock change.
+  const day = (d) => Date.parse(d.toLocaleDateString("en-CA", { timeZone: state.timezone }));
+  const time = day(moment) - day(new Date()) === 86_400_000
+    ? texts.t("lobby.tomorrow", { time: clockTime(moment, state.timezone, lang) }, lang)
+    : openingText(moment, state.timezone, lang, { long: true });
+  return texts.t("lobby.site_closed", { time }, lang);
+}
+
 // A line every point of which is paused or closed promises no wait: it says so instead.
 function waitCell(q, lang) {
+  if (!q.open && q.opens_at) {
+    return texts.t("lobby.opens_at", { time: openingText(new Date(q.opens_at), state.timezone, lang) }, lang);
+  }
   if (!q.open) return texts.t("lobby.closed", {}, lang);
   if (q.served_now === false) return texts.t("not_served", {}, lang);
   return waitText(texts, q.estimated_wait_seconds, lang);
