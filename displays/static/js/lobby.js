@@ -212,27 +212,57 @@ function windows(m, k) {
   return result;
 }
 
+// The smallest row text, 1/40 of the screen's shorter side (a little over): read at 5 m.
+const leastRowText = () => Math.min(innerWidth, innerHeight) * 0.0255;
+
+// Rows at full size while they all fit with their names whole; else compact rows (lobby.css)
+// in the largest text at which they do, down to the least readable at 5 m. So with a whole
+// centre's lines (17) every row stays on screen, or at least half of the rotation (windows),
+// and a name ends in an ellipsis only when even the least size cannot hold it.
 function paginate() {
   const body = $("queue-rows");
   const rows = [...body.children];
-  rows.forEach((row) => { row.hidden = false; });
-  const section = document.querySelector(".queues");
-  const pagesLine = $("queue-pages");
-  const bottom = section.getBoundingClientRect().bottom
-    - parseFloat(getComputedStyle(section).paddingBottom) - pagesLine.offsetHeight - 8;
-  const top = body.getBoundingClientRect().top;
-  const heights = rows.map((row) => row.getBoundingClientRect().height);
-  const room = bottom - top;
-  // The most rows every window can hold whole (rows differ: long names take two lines).
-  let fit = rows.length;
-  const fits = (k) => windows(rows.length, k).every(([a, b]) => heights.slice(a, b).reduce((x, y) => x + y, 0) <= room);
-  while (fit > 1 && !fits(fit)) fit -= 1;
-  const pages = windows(rows.length, fit);
+  const table = body.closest("table");
+  table.style.fontSize = "";
+  document.body.classList.remove("compact-queues");
+  let pages = windowsThatFit(rows);
+  if (pages.length > 1 || namesCut(rows)) {
+    const least = leastRowText();
+    let size = parseFloat(getComputedStyle(table).fontSize);
+    document.body.classList.add("compact-queues");
+    do {
+      size = Math.max(least, size * 0.92);
+      table.style.fontSize = `${size}px`;
+      pages = windowsThatFit(rows);
+    } while ((pages.length > 1 || namesCut(rows)) && size > least);
+  }
   state.page %= pages.length;
   const [from, to] = pages[state.page];
   rows.forEach((row, i) => { row.hidden = i < from || i >= to; });
   body.dataset.windows = JSON.stringify(pages);
-  pagesLine.textContent = pages.length > 1 ? pages.map((_, i) => (i === state.page ? "●" : "○")).join(" ") : "";
+  $("queue-pages").textContent = pages.length > 1 ? pages.map((_, i) => (i === state.page ? "●" : "○")).join(" ") : "";
+}
+
+// Whether some name is cut with an ellipsis (lobby.css) at the present size.
+function namesCut(rows) {
+  return rows.some((row) => {
+    const cell = row.querySelector("td.name");
+    return cell !== null && cell.scrollWidth > cell.clientWidth;
+  });
+}
+
+function windowsThatFit(rows) {
+  rows.forEach((row) => { row.hidden = false; });
+  const section = document.querySelector(".queues");
+  const bottom = section.getBoundingClientRect().bottom
+    - parseFloat(getComputedStyle(section).paddingBottom) - $("queue-pages").offsetHeight - 8;
+  const room = bottom - $("queue-rows").getBoundingClientRect().top;
+  const heights = rows.map((row) => row.getBoundingClientRect().height);
+  // The most rows every window can hold whole.
+  let fit = rows.length;
+  const fits = (k) => windows(rows.length, k).every(([a, b]) => heights.slice(a, b).reduce((x, y) => x + y, 0) <= room);
+  while (fit > 1 && !fits(fit)) fit -= 1;
+  return windows(rows.length, fit);
 }
 
 function renderClock() {
@@ -333,14 +363,17 @@ const stream = new LiveStream(data.events_url, {
 }, { checkSequence: true });
 if (data.snapshot) stream.sequence = data.snapshot.sequence;
 stream.start();
-window.__lobby = { state, stream, announcer };
-
-setInterval(renderClock, 1000);
-setInterval(() => {
+// One step of the rotation: the next language and the next window of queue rows.
+function rotate() {
   const langs = languages();
   state.lang = langs[(langs.indexOf(state.lang) + 1) % langs.length] || langs[0];
   state.page += 1;
   render();
   if (stream.status !== "live") showStatus(stream.status, stream.lastGood);
-}, state.display.rotate_seconds * 1000);
+}
+
+window.__lobby = { state, stream, announcer, rotate };
+
+setInterval(renderClock, 1000);
+setInterval(rotate, state.display.rotate_seconds * 1000);
 addEventListener("resize", () => render());
