@@ -194,6 +194,16 @@ async def test_a_line_closed_by_its_own_hours_says_when_it_opens_today(
         weekday = (now + timedelta(days=1)).strftime("%a")
         assert text == f"Closed · opens {weekday} 06:00", text
     assert await row.get_attribute("class") == "closed-row"
+    size = (
+        await row.locator("td")
+        .nth(2)
+        .evaluate("cell => parseFloat(getComputedStyle(cell).fontSize)")
+    )
+    assert size >= 1080 / 40, size
+    heights = await page.eval_on_selector_all(
+        "#queue-rows tr:not([hidden])", "rows => rows.map(r => r.getBoundingClientRect().height)"
+    )
+    assert max(heights) - min(heights) < 1, heights  # the closed row no taller than the others
     open_row = page.locator("#queue-rows tr[data-service=kela-benefits] td").nth(2)
     assert "Closed" not in await open_row.inner_text()
     assert await _serious(page) == []
