@@ -182,7 +182,7 @@ async def test_with_every_walk_in_line_waiting_each_row_is_readable_half_of_the_
     assert page.errors == []  # type: ignore[attr-defined]
 
 
-async def test_a_line_closed_by_its_own_hours_says_when_it_opens_today(
+async def test_a_line_closed_by_its_own_hours_says_when_it_opens(
     browser: Browser, site: Callable[..., Server]
 ) -> None:
     now = _local_now()
