@@ -90,9 +90,14 @@ class DisplayView:
             if self.covers_service(line.service) and not line.service.sensitive
         ]
         # Appointment-only lines are check-ins, not a queue a passer-by can join: shown only
-        # while someone waits in them; closed walk-in lines likewise (a closed line cannot yet
-        # tell a pop-up outside its dates, which must not show, from one closed for the night).
-        visible = [r for r in rows if r["waiting"] or (r["open"] and r["walk_in"])]
+        # while someone waits in them. A walk-in line shows on every day its service exists,
+        # open or not: in the evening the lobby says "closed, opens 08:00" rather than "no
+        # queue"; a pop-up outside its dates does not exist for the public and stays off.
+        visible = [
+            r
+            for r in rows
+            if r["waiting"] or (r["walk_in"] and state.service_available(r["service"]))
+        ]
         for row in rows:
             del row["walk_in"]
         total = sum(
@@ -133,6 +138,8 @@ def queue_row(line: Line, state: LiveState) -> dict[str, Any]:
             int((state.now - line.oldest).total_seconds()) if line.oldest else None
         ),
         "open": state.service_open(service.slug),
+        # When a closed line opens next (in the site's zone): "Closed · opens 16:00".
+        "opens_at": state.service_opens_at(service.slug),
         # False when every point serving it is paused or closed (or none has it): the lobby
         # says "no one is serving this now" instead of a wait.
         "served_now": line.served_now,

@@ -41,6 +41,9 @@ class QueueView(msgspec.Struct):
     served_now: bool = True
     # domain.estimate.estimate_note: "not_served_now" (no figure), "not_today", or None.
     estimate_note: str | None = None
+    # When a closed line opens next, in the site's zone (ISO 8601 with its offset); null while
+    # it is open or when it opens no sooner than in 14 days.
+    opens_at: datetime | None = None
 
 
 class PointView(msgspec.Struct):
@@ -175,7 +178,8 @@ class ServiceInfoView(msgspec.Struct):
     accepts: str
     open: bool
     target_seconds: int
-    # When a closed service opens next (UTC; pages show it in the site's zone), else null.
+    # When a closed service opens next (in the site's zone, with its offset), else null; null
+    # too when it opens no sooner than in 14 days (LiveState.service_opens_at).
     opens_at: datetime | None = None
 
 

@@ -35,14 +35,12 @@ from queueing.displays_api.schemas import (
     TicketLive,
     UnitInfo,
 )
-from queueing.domain.hours import next_opening
 from queueing.errors import InvalidInput, NotAuthenticated, NotFound
 from queueing.events import repository as events_repo
 from queueing.lobby import repository as lobby_repo
 from queueing.lobby.reader import LobbyReader
 from queueing.lobby.state import LiveState
 from queueing.models import Display, DisplayToken, Site, utcnow
-from queueing.sites.config import ConfigError, expand_opening_hours
 
 TOKEN_PREFIX = "qd_"
 # A public screen's resolution is kept this long: 2,000 screens reconnecting at once (a switch
@@ -486,7 +484,7 @@ def _site_info(site: Site, units: Any, state: LiveState) -> SiteInfo:
                 accepts=s.accepts,
                 open=state.service_open(s.slug),
                 target_seconds=int(s.target_seconds),
-                opens_at=None if state.service_open(s.slug) else _opens_at(state, s),
+                opens_at=state.service_opens_at(s.slug),
             )
             for s in state.offered  # a pop-up service outside its dates is not offered
         ],
@@ -495,15 +493,6 @@ def _site_info(site: Site, units: Any, state: LiveState) -> SiteInfo:
             for p in state.points.values()
         ],
     )
-
-
-def _opens_at(state: LiveState, service: Any) -> datetime | None:
-    """When a closed service opens next, so the kiosk can say so instead of only "closed"."""
-    try:
-        week = expand_opening_hours(dict(service.opening_hours))
-    except ConfigError:
-        return None
-    return next_opening(week, state.now, state.timezone, service.calendar.closed)
 
 
 def _listed_units(units: Any, state: LiveState) -> list[tuple[str, dict[str, str]]]:

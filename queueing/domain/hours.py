@@ -46,16 +46,21 @@ def is_open(week: Week, moment: datetime, timezone: str, closed: ClosedOn | None
 
 
 def next_opening(
-    week: Week, moment: datetime, timezone: str, closed: ClosedOn | None = None
+    week: Week,
+    moment: datetime,
+    timezone: str,
+    closed: ClosedOn | None = None,
+    horizon_days: int = HORIZON_DAYS,
 ) -> datetime | None:
     """`moment` when open then, else when the service opens next (in the site's zone);
-    None when it never opens again within the horizon (no hours, or closed from then on)."""
+    None when it never opens again within `horizon_days` local days from `moment`'s day
+    (no hours, or closed from then on)."""
     zone = ZoneInfo(timezone)
     # From the day before: a period of the previous local day may still be running.
     first = moment.astimezone(zone).date() - timedelta(days=1)
     if not any(week.values()) and week:
         return None
-    for opens, closes in _periods(week, first, HORIZON_DAYS, zone, closed):
+    for opens, closes in _periods(week, first, horizon_days + 1, zone, closed):
         if moment < closes:
             return moment if opens <= moment else opens
     return None

@@ -10,13 +10,13 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from queueing.domain.availability import ALWAYS, Calendar
 from queueing.domain.estimate import NOT_SERVED_NOW, estimated_wait_seconds
-from queueing.domain.hours import is_open
+from queueing.domain.hours import is_open, next_opening
 from queueing.domain.line import line_key
 from queueing.domain.point_state import PointState, may_call
 from queueing.domain.public_units import PublicUnits, public_units
@@ -24,6 +24,9 @@ from queueing.domain.routing import Candidate
 from queueing.sites.config import ConfigError, expand_opening_hours
 
 NEUTRAL = {"fi": "Vastaanotto", "sv": "Mottagning", "en": "Reception"}
+# How far ahead the kiosk and the lobby name a closed service's next opening: beyond two weeks
+# "opens Mon 08:00" reads as next Monday, so they only say "closed" (a summer break).
+OPENS_AT_DAYS = 14
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,6 +185,23 @@ class LiveState:
         except ConfigError:
             return True  # a config the importer accepted cannot fail here; stay visible if it does
         return is_open(week, self.now, self.timezone, service.calendar.closed)
+
+    def service_opens_at(self, slug: str) -> datetime | None:
+        """When a closed service opens next, in the site's zone, so screens can say so instead
+        of only "closed"; None while it is open or when it opens no sooner than OPENS_AT_DAYS."""
+        service = self.services.get(slug)
+        if service is None:
+            return None
+        try:
+            week = expand_opening_hours(dict(service.opening_hours))
+        except ConfigError:
+            return None
+        opens = next_opening(
+            week, self.now, self.timezone, service.calendar.closed, horizon_days=OPENS_AT_DAYS
+        )
+        if opens is None or opens == self.now or opens - self.now > timedelta(OPENS_AT_DAYS):
+            return None
+        return opens
 
     def service_available(self, slug: str) -> bool:
         """Whether the service exists today (a pop-up within its dates): the public lists, the

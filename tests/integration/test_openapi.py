@@ -94,3 +94,13 @@ async def test_non_json_answers_are_documented_with_their_content_types(
     assert success_types("/api/tickets/{ticket_id}/events") == ["text/event-stream"]
     assert success_types("/api/sites/{site}/display/events") == ["text/event-stream"]
     assert success_types("/metrics")[0].startswith("text/plain")
+
+
+async def test_a_display_queue_row_documents_when_a_closed_line_opens(
+    client: AsyncTestClient[Any],
+) -> None:
+    schemas = (await client.get("/schema/openapi.json")).json()["components"]["schemas"]
+    (queue,) = [schema for name, schema in schemas.items() if name.endswith("QueueView")]
+    opens_at = queue["properties"]["opens_at"]
+    variants = opens_at.get("oneOf") or opens_at.get("anyOf") or [opens_at]
+    assert {"type": "string", "format": "date-time"} in variants, opens_at

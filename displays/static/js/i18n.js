@@ -114,6 +114,20 @@ export function dateText(date, timeZone, lang) {
   }).format(date);
 }
 
+// When a closed line opens, as a lobby says it: "16:00" today, "Mon 08:00" within the week
+// (a long weekday with `long`), with the date beyond it ("Mon 14.12. 08:00"), so a closure of
+// some days never reads as this week. Dates and times are the site's, in the screen's language.
+export function openingText(moment, timeZone, lang, { long = false, now = new Date() } = {}) {
+  const locale = (LOCALES[lang] || lang) + DIGITS;
+  const day = (d) => d.toLocaleDateString("en-CA", { timeZone });
+  const time = clockTime(moment, timeZone, lang);
+  if (day(moment) === day(now)) return time;
+  const days = (Date.parse(day(moment)) - Date.parse(day(now))) / 86_400_000;
+  const options = { timeZone, weekday: long ? "long" : "short" };
+  if (days > 6) Object.assign(options, { day: "numeric", month: "numeric" });
+  return `${new Intl.DateTimeFormat(locale, options).format(moment)} ${time}`;
+}
+
 // "about 15 min": estimates are rough, so the text says so; long ones round to 5 minutes.
 export function waitText(texts, seconds, lang) {
   if (seconds === null || seconds === undefined) return texts.t("no_estimate", {}, lang);

@@ -1,5 +1,5 @@
 // Lobby display: the newest call large, the last calls, queue figures, the clock, announcements.
-import { boot, Texts, pickLabel, clockTime, dateText, waitText } from "./i18n.js";
+import { boot, Texts, pickLabel, clockTime, dateText, waitText, openingText } from "./i18n.js";
 import { LiveStream } from "./live.js";
 import { Announcer } from "./announce.js";
 
@@ -102,7 +102,7 @@ function renderHero(lang) {
     delete hero.dataset.number;
     const closed = siteClosed();
     hero.replaceChildren(el("p", { class: closed ? "empty closed-site" : "empty" },
-      texts.t(closed ? "lobby.site_closed" : "lobby.no_calls_yet", {}, lang)));
+      closed ? closedText(lang) : texts.t("lobby.no_calls_yet", {}, lang)));
     $("current").replaceChildren();
     return;
   }
@@ -157,8 +157,26 @@ function siteClosed() {
   return state.queues !== null && state.queues.length > 0 && state.queues.every((q) => !q.open && !q.waiting);
 }
 
+// The whole centre closed: when its first line opens again ("tomorrow at 08:00", "Monday
+// 08:00"), not a fixed "welcome tomorrow" that is wrong on a Saturday evening.
+function closedText(lang) {
+  const next = state.queues.map((q) => q.opens_at).filter(Boolean)
+    .sort((a, b) => Date.parse(a) - Date.parse(b))[0];
+  if (!next) return texts.t("lobby.closed", {}, lang);
+  const moment = new Date(next);
+  // Local dates as UTC midnights: their difference is whole days, whatever the clock change.
+  const day = (d) => Date.parse(d.toLocaleDateString("en-CA", { timeZone: state.timezone }));
+  const time = day(moment) - day(new Date()) === 86_400_000
+    ? texts.t("lobby.tomorrow", { time: clockTime(moment, state.timezone, lang) }, lang)
+    : openingText(moment, state.timezone, lang, { long: true });
+  return texts.t("lobby.site_closed", { time }, lang);
+}
+
 // A line every point of which is paused or closed promises no wait: it says so instead.
 function waitCell(q, lang) {
+  if (!q.open && q.opens_at) {
+    return texts.t("lobby.opens_at", { time: openingText(new Date(q.opens_at), state.timezone, lang) }, lang);
+  }
   if (!q.open) return texts.t("lobby.closed", {}, lang);
   if (q.served_now === false) return texts.t("not_served", {}, lang);
   return waitText(texts, q.estimated_wait_seconds, lang);
@@ -194,27 +212,57 @@ function windows(m, k) {
   return result;
 }
 
+// The smallest row text, 1/40 of the screen's shorter side (a little over): read at 5 m.
+const leastRowText = () => Math.min(innerWidth, innerHeight) * 0.0255;
+
+// Rows at full size while they all fit with their names whole; else compact rows (lobby.css)
+// in the largest text at which they do, down to the least readable at 5 m. So with a whole
+// centre's lines (17) every row stays on screen, or at least half of the rotation (windows),
+// and a name ends in an ellipsis only when even the least size cannot hold it.
 function paginate() {
   const body = $("queue-rows");
   const rows = [...body.children];
-  rows.forEach((row) => { row.hidden = false; });
-  const section = document.querySelector(".queues");
-  const pagesLine = $("queue-pages");
-  const bottom = section.getBoundingClientRect().bottom
-    - parseFloat(getComputedStyle(section).paddingBottom) - pagesLine.offsetHeight - 8;
-  const top = body.getBoundingClientRect().top;
-  const heights = rows.map((row) => row.getBoundingClientRect().height);
-  const room = bottom - top;
-  // The most rows every window can hold whole (rows differ: long names take two lines).
-  let fit = rows.length;
-  const fits = (k) => windows(rows.length, k).every(([a, b]) => heights.slice(a, b).reduce((x, y) => x + y, 0) <= room);
-  while (fit > 1 && !fits(fit)) fit -= 1;
-  const pages = windows(rows.length, fit);
+  const table = body.closest("table");
+  table.style.fontSize = "";
+  document.body.classList.remove("compact-queues");
+  let pages = windowsThatFit(rows);
+  if (pages.length > 1 || namesCut(rows)) {
+    const least = leastRowText();
+    let size = parseFloat(getComputedStyle(table).fontSize);
+    document.body.classList.add("compact-queues");
+    do {
+      size = Math.max(least, size * 0.92);
+      table.style.fontSize = `${size}px`;
+      pages = windowsThatFit(rows);
+    } while ((pages.length > 1 || namesCut(rows)) && size > least);
+  }
   state.page %= pages.length;
   const [from, to] = pages[state.page];
   rows.forEach((row, i) => { row.hidden = i < from || i >= to; });
   body.dataset.windows = JSON.stringify(pages);
-  pagesLine.textContent = pages.length > 1 ? pages.map((_, i) => (i === state.page ? "●" : "○")).join(" ") : "";
+  $("queue-pages").textContent = pages.length > 1 ? pages.map((_, i) => (i === state.page ? "●" : "○")).join(" ") : "";
+}
+
+// Whether some name is cut with an ellipsis (lobby.css) at the present size.
+function namesCut(rows) {
+  return rows.some((row) => {
+    const cell = row.querySelector("td.name");
+    return cell !== null && cell.scrollWidth > cell.clientWidth;
+  });
+}
+
+function windowsThatFit(rows) {
+  rows.forEach((row) => { row.hidden = false; });
+  const section = document.querySelector(".queues");
+  const bottom = section.getBoundingClientRect().bottom
+    - parseFloat(getComputedStyle(section).paddingBottom) - $("queue-pages").offsetHeight - 8;
+  const room = bottom - $("queue-rows").getBoundingClientRect().top;
+  const heights = rows.map((row) => row.getBoundingClientRect().height);
+  // The most rows every window can hold whole.
+  let fit = rows.length;
+  const fits = (k) => windows(rows.length, k).every(([a, b]) => heights.slice(a, b).reduce((x, y) => x + y, 0) <= room);
+  while (fit > 1 && !fits(fit)) fit -= 1;
+  return windows(rows.length, fit);
 }
 
 function renderClock() {
@@ -315,14 +363,17 @@ const stream = new LiveStream(data.events_url, {
 }, { checkSequence: true });
 if (data.snapshot) stream.sequence = data.snapshot.sequence;
 stream.start();
-window.__lobby = { state, stream, announcer };
-
-setInterval(renderClock, 1000);
-setInterval(() => {
+// One step of the rotation: the next language and the next window of queue rows.
+function rotate() {
   const langs = languages();
   state.lang = langs[(langs.indexOf(state.lang) + 1) % langs.length] || langs[0];
   state.page += 1;
   render();
   if (stream.status !== "live") showStatus(stream.status, stream.lastGood);
-}, state.display.rotate_seconds * 1000);
+}
+
+window.__lobby = { state, stream, announcer, rotate };
+
+setInterval(renderClock, 1000);
+setInterval(rotate, state.display.rotate_seconds * 1000);
 addEventListener("resize", () => render());
