@@ -126,18 +126,21 @@ class ConfigCache:
 
     def cached(self, slug: str) -> SiteConf | None:
         found = self._sites.get(slug)
-        if found is None or self.clock() - found.loaded > self.ttl:
-            return None
-        return found
+        return found if found is not None and self._usable(found) else None
+
+    def _usable(self, found: SiteConf) -> bool:
+        """Fresh, or aged (not dropped) while a reload is under way: it serves until replaced,
+        for every reader alike (`get`, `cached`, `by_id`), or a step run on the writer thread
+        could find its site unknown again right after `get` answered it."""
+        return self.clock() - found.loaded <= self.ttl or found.slug in self._loading
 
     async def get(self, session: AsyncSession, slug: str) -> SiteConf | None:
-        found = self._sites.get(slug)
-        if found is not None and self.clock() - found.loaded <= self.ttl:
+        found = self.cached(slug)
+        if found is not None:
             return found
         pending = self._loading.get(slug)
-        if pending is not None:
-            # Aged, not dropped: the reload under way will replace it; meanwhile it serves.
-            return found if found is not None else await asyncio.shield(pending)
+        if pending is not None:  # missing (dropped or never loaded): wait for the load
+            return await asyncio.shield(pending)
         return await self._reload(session, slug)
 
     async def _reload(self, session: AsyncSession, slug: str) -> SiteConf | None:
@@ -159,7 +162,7 @@ class ConfigCache:
         return loaded
 
     def by_id(self, site_id: int) -> SiteConf | None:
-        """The cached site with this id, if fresh; never reads (the writer thread asks it)."""
+        """The cached site with this id, if usable; never reads (the writer thread asks it)."""
         for found in list(self._sites.values()):
             if found.id == site_id:
                 return self.cached(found.slug)

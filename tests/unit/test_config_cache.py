@@ -82,6 +82,30 @@ async def test_an_aged_snapshot_serves_while_one_request_reloads_it(loads: Loads
     assert await cache.get(None, "iso-omena") is fresh  # type: ignore[arg-type]
 
 
+async def test_the_aged_snapshot_get_serves_is_the_one_cached_and_by_id_answer(
+    loads: Loads,
+) -> None:
+    """A step on the writer thread asks by_id after `get` answered: both must agree, or the
+    step finds its site unknown right after it was loaded (a finish answered 404)."""
+    clock = Clock()
+    cache = ConfigCache(ttl=5.0, clock=clock)
+    first = asyncio.create_task(cache.get(None, "iso-omena"))  # type: ignore[arg-type]
+    await _settle()
+    loads.gates[0].set()
+    old = await first
+    clock.now = 6.0
+    reloading = asyncio.create_task(cache.get(None, "iso-omena"))  # type: ignore[arg-type]
+    await _settle()
+    assert await cache.get(None, "iso-omena") is old  # type: ignore[arg-type]
+    assert cache.cached("iso-omena") is old
+    assert cache.by_id(1) is old
+    loads.gates[1].set()
+    fresh = await reloading
+    assert cache.by_id(1) is fresh and cache.cached("iso-omena") is fresh
+    clock.now = 12.0  # aged again, no reload under way: nobody is served the aged one
+    assert cache.by_id(1) is None and cache.cached("iso-omena") is None
+
+
 async def test_a_load_that_a_drop_overtook_is_not_kept(loads: Loads) -> None:
     cache = ConfigCache(ttl=5.0, clock=Clock())
     before = asyncio.create_task(cache.get(None, "iso-omena"))  # type: ignore[arg-type]
