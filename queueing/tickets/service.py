@@ -194,8 +194,10 @@ class TicketService:
         place = await self.lobby.placed(site.row, placing, done.position, done.counters)
         if place.wait is not None:
             # A unit of its own: the replay ran after the ticket's commit, as it must not hold
-            # the write lock; on SQLite it shares the writer's next commit with others.
-            await self.db.run(partial(fast.remember_shown, placing.id, place, self.clock()))
+            # the write lock; on SQLite it shares the writer's next commit with others. One
+            # INSERT, complete alone: on PostgreSQL without BEGIN and COMMIT (two round trips).
+            shown = partial(fast.remember_shown, placing.id, place, self.clock())
+            await self.db.run(shown, autocommit=True)
         return place
 
     def _new(

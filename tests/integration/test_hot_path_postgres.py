@@ -117,6 +117,10 @@ async def test_an_issue_is_one_statement_a_transaction_of_its_own(
     assert len([s for s in every if "queueing_issue" in s]) == 1, every
     assert "COMMIT;" not in sent, sent  # the function's statement is its own transaction
     assert (second["number"], second["position"]) == ("K002", 2)
+    # The estimate shown is kept by one INSERT of its own, again without BEGIN and COMMIT.
+    shown = await _rows(pg_url, "SELECT count(*) FROM shown_estimates WHERE ticket_id = :t",
+                        t=second["id"])  # fmt: skip
+    assert second["estimated_wait_seconds"] is not None and shown[0][0] == 1, second
     steps = await _rows(pg_url, "SELECT count(*) FROM ticket_steps WHERE ticket_id = :t",
                         t=second["id"])  # fmt: skip
     records = await _rows(pg_url, "SELECT resource_id FROM idempotency_records")
