@@ -40,7 +40,7 @@ class Settings:
     public_url: str = "http://127.0.0.1:8000"  # links in messages
     web_push: bool = True  # VAPID keys made on first start; push offered to mobile tickets
     vapid_subject: str = "mailto:noreply@queueing.invalid"  # who push services may contact
-    push_insecure_endpoints: bool = False  # accept http:// push endpoints (tests only)
+    push_insecure_endpoints: bool = False  # http:// and internal push endpoints (tests only)
     reminder_offsets: str = "24h,2h"
     reminder_min_lead_seconds: int = 3600  # no reminder due sooner than this after booking
     turn_near_position: int = 3  # site default when a customer gives a contact but no position

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ipaddress
+import socket
 import uuid
 from urllib.parse import urlsplit
 
@@ -64,8 +66,45 @@ class PushService(ChannelSource):
             await repository.drop_endpoint(session, ticket_id, data.endpoint)
 
     def _check_endpoint(self, endpoint: str) -> None:
-        """Only https push services: the worker posts to this address (plain http for tests)."""
+        """Only https push services on public addresses: the worker posts to this address.
+
+        The tests' local push service is plain http on 127.0.0.1, hence the insecure setting.
+        """
         parts = urlsplit(endpoint)
         allowed = ("https", "http") if self.settings.push_insecure_endpoints else ("https",)
         if parts.scheme not in allowed or not parts.hostname:
             raise InvalidInput("endpoint must be an https URL of a push service", field="endpoint")
+        if not self.settings.push_insecure_endpoints and internal_host(parts.hostname):
+            # Else a page could make the worker post to the install's own network (SSRF).
+            raise InvalidInput(
+                "endpoint must be a push service on a public address", field="endpoint"
+            )
+
+
+def internal_host(hostname: str) -> bool:
+    """True for localhost names and IP literals that are not public unicast addresses."""
+    name = hostname.rstrip(".").lower()
+    if name == "localhost" or name.endswith(".localhost"):
+        return True
+    address = _ip_literal(name)
+    if address is None:
+        return False  # a name: what it resolves to is not checked here (see docs)
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped
+    return (
+        address.is_private or address.is_loopback or address.is_link_local
+        or address.is_multicast or address.is_reserved or address.is_unspecified
+        or not address.is_global
+    )  # fmt: skip
+
+
+def _ip_literal(name: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    try:
+        return ipaddress.ip_address(name.split("%", 1)[0])
+    except ValueError:
+        pass
+    # The resolver also takes the old short forms (127.1, 0x7f000001, 2130706433) as addresses.
+    try:
+        return ipaddress.IPv4Address(socket.inet_aton(name))
+    except OSError:
+        return None

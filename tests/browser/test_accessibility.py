@@ -1,5 +1,5 @@
 """axe-core on every page and the states people see: no serious or critical violations
-(WCAG 2.1 A and AA rules: contrast, names, labels, lang attributes, landmarks)."""
+(WCAG 2.2 A and AA rules: contrast, names, labels, lang attributes, landmarks, target size)."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ AXE = Axe()
 OPTIONS = {
     "runOnly": {
         "type": "tag",
-        "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"],
+        "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"],
     },
     "resultTypes": ["violations"],
 }

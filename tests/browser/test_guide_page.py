@@ -21,6 +21,7 @@ from axe_playwright_python.async_playwright import Axe
 from playwright.async_api import Browser, Page, Route
 
 from tests.browser.conftest import Server, Staff, new_page
+from tests.browser.test_accessibility import OPTIONS
 from tests.browser.test_flows import _open_bookings
 from tests.support import stack
 from tests.support.accounts import add_user
@@ -28,13 +29,6 @@ from tests.support.accounts import add_user
 PAGE = "/sites/iso-omena/guide/?lang=en"
 VIEWPORTS = [(1280, 800), (800, 1280)]
 AXE = Axe()
-AXE_OPTIONS = {
-    "runOnly": {
-        "type": "tag",
-        "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"],
-    },
-    "resultTypes": ["violations"],
-}
 
 # Every visible element's box against the viewport, and every target's size (a checkbox's
 # target is its label, the skip link sits off screen until focused).
@@ -73,7 +67,7 @@ async def fits(page: Page, state: str) -> None:
 
 
 async def serious(page: Page) -> list[Any]:
-    results = await AXE.run(page, options=AXE_OPTIONS)
+    results = await AXE.run(page, options=OPTIONS)
     return [
         (v["id"], [n["target"] for n in v["nodes"]][:5])
         for v in results.response["violations"]

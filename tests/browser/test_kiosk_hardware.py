@@ -135,6 +135,28 @@ async def test_every_kiosk_step_fits_the_screen_with_the_controls_low(
     await page.context.close()
 
 
+@pytest.mark.parametrize(("width", "height"), SIZES)
+async def test_large_text_still_fits_the_service_and_message_steps_on_the_screen(
+    browser: Browser, sms: Server, width: int, height: int
+) -> None:
+    page = await _kiosk(browser, sms, width, height)
+    size = "parseFloat(getComputedStyle(document.documentElement).fontSize)"
+    normal = await page.evaluate(size)
+    await page.click("#contrast-toggle")
+    assert await page.evaluate(size) > normal  # the large text is on
+    await page.click("#take-ticket")
+    await page.click("[data-unit=kela]")
+    await page.wait_for_selector("[data-screen=services]:not([hidden])")
+    await _fits(page, "services, large text")
+    await page.click("[data-service=kela-benefits]")
+    await page.wait_for_selector("[data-screen=options]:not([hidden])")
+    await page.click("#phone")  # the keypad open: the tallest state of the step
+    await _fits(page, "options, large text")
+    assert await page.evaluate(size) > normal  # still on: it lasts until the start screen
+    assert page.errors == []  # type: ignore[attr-defined]
+    await page.context.close()
+
+
 async def _booking(server: Server) -> str:
     import httpx
 

@@ -108,7 +108,7 @@ async def test_the_page_refreshes_and_follows_the_chosen_service(
 async def test_the_waits_page_has_no_serious_accessibility_violations(
     browser: Browser, city_server: Server
 ) -> None:
-    """axe-core (WCAG 2.1 A and AA), in English and right to left in Arabic."""
+    """axe-core (WCAG 2.2 A and AA), in English and right to left in Arabic."""
     from tests.browser.test_accessibility import _serious
 
     await _issue(city_server.url, {"sello": 2})

@@ -1,16 +1,62 @@
-"""Book on the web at phone size, then manage the booking from its own page: move, cancel."""
+"""Book on the web at phone size, then manage the booking from its own page: move, cancel;
+and the same booking managed from the link in its confirmation e-mail, through a real worker
+and a real SMTP server."""
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterator
 from datetime import date, timedelta
+from email.message import EmailMessage
+from pathlib import Path
 
 import httpx
+import pytest
 from playwright.async_api import Browser, expect
 
-from tests.browser.conftest import Server, new_page
+from queueing.embedded import free_port
+from tests.browser.conftest import Server, new_page, open_all_day
 from tests.browser.test_flows import _open_bookings
+from tests.support import stack
+from tests.support.messaging import SmtpServer, WorkerProcess, wait_for
 
 SITE = "iso-omena"
+EMAIL = "asiakas@example.org"
+
+
+@pytest.fixture
+def smtp() -> Iterator[SmtpServer]:
+    sink = SmtpServer().start()
+    yield sink
+    sink.stop()
+
+
+@pytest.fixture
+def mail_server(
+    sqlite_url: str, redis_url: str, tmp_path: Path, smtp: SmtpServer
+) -> Iterator[tuple[Server, WorkerProcess]]:
+    """The API and a worker that sends e-mail to the sink, with links back to this server."""
+    open_all_day(sqlite_url)
+    port = free_port()
+    env = stack.env_for(
+        sqlite_url, redis_url,
+        QUEUEING_SMTP_HOST="127.0.0.1", QUEUEING_SMTP_PORT=str(smtp.port),
+        QUEUEING_PUBLIC_URL=f"http://127.0.0.1:{port}", QUEUEING_OUTBOX_RETRY_SECONDS="0.5",
+    )  # fmt: skip
+    server = Server(env, tmp_path / "api.log", port=port)
+    server.start()
+    worker = WorkerProcess(env, tmp_path / "worker.log")
+    yield server, worker
+    worker.stop()
+    server.stop()
+
+
+def manage_link(mail: EmailMessage, base: str) -> tuple[str, str, str]:
+    """The manage link in a message's text: the whole address, the booking's id, its code."""
+    body = mail.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    found = re.search(re.escape(base) + r"/bookings/([0-9a-f-]{36})\?code=([^&\s]+)&lang=en", body)
+    assert found is not None, body
+    return found.group(0), found.group(1), found.group(2)
 
 
 async def test_book_on_the_web_then_move_and_cancel(browser: Browser, server: Server) -> None:
@@ -70,3 +116,57 @@ async def test_take_a_number_from_a_phone_ends_on_the_mobile_ticket(
     assert await page.evaluate("document.documentElement.lang") == "fi"
     width = await page.evaluate("document.documentElement.scrollWidth")
     assert width <= 390 and page.errors == []  # type: ignore[attr-defined]
+
+
+async def test_a_booking_is_managed_from_the_link_in_its_confirmation_and_its_moved_email(
+    browser: Browser, mail_server: tuple[Server, WorkerProcess], smtp: SmtpServer
+) -> None:
+    server, worker = mail_server
+    mails = smtp.recorder.messages
+    await _open_bookings(server)
+    day = (date.today() + timedelta(days=7)).isoformat()
+    page = await new_page(browser, 390, 844)
+    await page.goto(f"{server.url}/sites/{SITE}/book?lang=en")
+    await page.select_option("#book-service", "kela-appointment")
+    await page.fill("#book-day", day)
+    await page.click("#book-show")
+    await page.locator("input[name=start]").first.check()
+    await page.fill("#book-email", EMAIL)
+    await page.click("#book-submit")
+    await expect(page.locator(".b-done")).to_have_text("Your booking is confirmed.")
+    booked_id = page.url.split("/bookings/")[1].split("?")[0]
+
+    await wait_for(lambda: mails, 30, "the confirmation e-mail", worker)
+    confirmation = mails[0]
+    assert confirmation["To"] == EMAIL
+    assert str(confirmation["Subject"]).startswith("Booking confirmed: ")
+    link, booking_id, code = manage_link(confirmation, server.url)
+    assert booking_id == booked_id
+
+    await page.goto("about:blank")
+    await page.goto(link)  # as from the mail program: nothing but the link
+    shown = await page.locator("#b-code").text_content() or ""
+    assert shown.strip().replace("-", "") == code  # shown in groups of four
+    await page.fill("#b-day", day)
+    await page.click("#b-show")
+    second = page.locator("input[name=start]").nth(1)
+    target = await second.get_attribute("value")
+    await second.check()
+    await page.click("#b-move-button")
+    await expect(page.locator("#b-message")).to_have_text("Your booking has been moved.")
+    async with httpx.AsyncClient(base_url=server.url) as http:
+        moved = await http.get(f"/api/appointments/{booking_id}", params={"code": code})
+    assert moved.json()["start"] == target and moved.json()["revision"] == 1
+    assert target is not None and target[11:16] in (
+        await page.locator("#b-when").text_content() or ""
+    )
+
+    await wait_for(lambda: len(mails) >= 2, 30, "the moved e-mail", worker)
+    rescheduled = mails[1]
+    assert rescheduled["To"] == EMAIL
+    assert str(rescheduled["Subject"]).startswith("Booking moved: ")
+    assert manage_link(rescheduled, server.url) == (link, booking_id, code)
+    page = await new_page(browser, 390, 844)
+    await page.goto(link)  # the moved e-mail's link shows the new time
+    await expect(page.locator("#b-when")).to_contain_text(target[11:16])
+    assert len(mails) == 2 and page.errors == []  # type: ignore[attr-defined]

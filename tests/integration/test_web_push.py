@@ -129,3 +129,44 @@ async def test_a_subscription_is_refused_for_a_plain_http_endpoint_and_an_ended_
             url, json=BrowserKeys().subscription("https://push.example.test/x")
         )
         assert ended.status_code == 409
+
+
+REFUSED_ENDPOINTS = [
+    "https://10.0.0.7/push", "https://127.0.0.1:8443/push", "https://[::1]/push",
+    "https://169.254.169.254/latest/meta-data", "https://224.0.0.1/x", "https://240.0.0.1/x",
+    "https://0.0.0.0/x", "https://localhost/x", "https://redis.localhost/x",
+    "https://[::ffff:192.168.1.1]/x",
+]  # fmt: skip
+
+
+async def test_a_subscription_to_an_internal_address_is_refused_and_a_public_one_kept(
+    database_url: str, redis_url: str
+) -> None:
+    async with app_client(database_url, redis_url, {}) as client:
+        ticket = (
+            await client.post(f"/api/sites/{SITE}/tickets", json={"service": "kela-benefits"})
+        ).json()
+        url = f"/api/tickets/{ticket['id']}/push-subscriptions"
+        for endpoint in REFUSED_ENDPOINTS:
+            refused = await client.post(url, json=BrowserKeys().subscription(endpoint))
+            assert refused.status_code == 422, (endpoint, refused.text)
+            assert refused.json()["field"] == "endpoint", endpoint
+        public = "https://fcm.googleapis.com/fcm/send/abc"
+        kept = await client.post(url, json=BrowserKeys().subscription(public))
+        assert kept.status_code == 204, kept.text
+    assert [s.endpoint for s in await rows(database_url, PushSubscription)] == [public]
+
+
+async def test_the_insecure_setting_lets_a_local_push_service_be_used(
+    database_url: str, redis_url: str
+) -> None:
+    settings = {"push_insecure_endpoints": True}
+    async with app_client(database_url, redis_url, settings) as client:
+        ticket = (
+            await client.post(f"/api/sites/{SITE}/tickets", json={"service": "kela-benefits"})
+        ).json()
+        url = f"/api/tickets/{ticket['id']}/push-subscriptions"
+        local = "http://127.0.0.1:8765/ok"
+        kept = await client.post(url, json=BrowserKeys().subscription(local))
+        assert kept.status_code == 204, kept.text
+    assert [s.endpoint for s in await rows(database_url, PushSubscription)] == [local]
