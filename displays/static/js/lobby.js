@@ -178,7 +178,9 @@ function waitCell(q, lang) {
     return texts.t("lobby.opens_at", { time: openingText(new Date(q.opens_at), state.timezone, lang) }, lang);
   }
   if (!q.open) return texts.t("lobby.closed", {}, lang);
-  if (q.served_now === false) return texts.t("not_served", {}, lang);
+  // The short form: a long one beside each idle line left the names no room on a 1920x1080
+  // screen (the kiosk and the mobile ticket, with room to spare, say it whole).
+  if (q.served_now === false) return texts.t("lobby.not_served", {}, lang);
   return waitText(texts, q.estimated_wait_seconds, lang);
 }
 
@@ -226,15 +228,28 @@ function paginate() {
   table.style.fontSize = "";
   document.body.classList.remove("compact-queues");
   let pages = windowsThatFit(rows);
-  if (pages.length > 1 || namesCut(rows)) {
+  if (pages.length > 1 || namesCut(rows) > 0) {
     const least = leastRowText();
     let size = parseFloat(getComputedStyle(table).fontSize);
     document.body.classList.add("compact-queues");
-    do {
-      size = Math.max(least, size * 0.92);
+    // When no size holds every name whole (a long "no one is serving" beside it): the fewest
+    // windows, then the fewest names cut, then the largest text; a name is what a passer-by
+    // reads first, and a smaller size may hold more of them whole.
+    let best = null;
+    for (;;) {
       table.style.fontSize = `${size}px`;
       pages = windowsThatFit(rows);
-    } while ((pages.length > 1 || namesCut(rows)) && size > least);
+      const cut = namesCut(rows);
+      const better = best === null || pages.length < best.windows
+        || (pages.length === best.windows && cut < best.cut);
+      if (better) best = { size, windows: pages.length, cut };
+      if ((pages.length === 1 && !cut) || size <= least) break;
+      size = Math.max(least, size * 0.92);
+    }
+    if (best.size !== size) {
+      table.style.fontSize = `${best.size}px`;
+      pages = windowsThatFit(rows);
+    }
   }
   state.page %= pages.length;
   const [from, to] = pages[state.page];
@@ -243,12 +258,12 @@ function paginate() {
   $("queue-pages").textContent = pages.length > 1 ? pages.map((_, i) => (i === state.page ? "●" : "○")).join(" ") : "";
 }
 
-// Whether some name is cut with an ellipsis (lobby.css) at the present size.
+// How many names are cut with an ellipsis (lobby.css) at the present size.
 function namesCut(rows) {
-  return rows.some((row) => {
+  return rows.filter((row) => {
     const cell = row.querySelector("td.name");
     return cell !== null && cell.scrollWidth > cell.clientWidth;
-  });
+  }).length;
 }
 
 function windowsThatFit(rows) {
