@@ -1,4 +1,5 @@
 """The lobby with a whole centre's lines, and out of hours, on a landscape and a portrait screen.
+
 With every walk-in line of the demo waiting and the calls of a busy minute on screen (the newest
 call, the other current ones, the previous calls), each row is on screen at least half of a
 rotation, its text readable at 5 m (1/40 of the screen's shorter side), one line high, and
