@@ -168,6 +168,18 @@ async def new_page(browser: Browser, width: int, height: int, **options: Any) ->
     return page
 
 
+async def first_free_time(page: Page, service: str, day: str) -> None:
+    """Show the free times of a service's day and choose the first, once that day's list is in.
+
+    The page asks again on every change of service or day; the list says which one it shows.
+    """
+    await page.select_option("#book-service", service)
+    await page.fill("#book-day", day)
+    await page.click("#book-show")
+    await page.wait_for_selector(f'#book-slots[data-shows="{service} {day}"]', state="attached")
+    await page.locator("input[name=start]").first.check()
+
+
 async def staff_sign_in(page: Page, base: str, point: str = "counter-4") -> None:
     await page.goto(f"{base}/staff/?lang=en")
     await page.fill("#username", "staff")

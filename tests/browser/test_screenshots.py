@@ -15,7 +15,7 @@ from sqlalchemy import select, update
 
 from queueing.db import Database
 from queueing.models import Service, Ticket, utcnow
-from tests.browser.conftest import Server, Staff, new_page, staff_sign_in
+from tests.browser.conftest import Server, Staff, first_free_time, new_page, staff_sign_in
 from tests.browser.test_flows import _open_bookings
 from tests.support import stack
 
@@ -191,10 +191,7 @@ async def _front_of_house(browser: Browser, server: Server, out: Path) -> None:
     await _open_bookings(server)
     book = await new_page(browser, 390, 844, **phone)
     await book.goto(f"{server.url}/sites/iso-omena/book?lang=en")
-    await book.select_option("#book-service", "kela-appointment")
-    await book.fill("#book-day", (date.today() + timedelta(days=7)).isoformat())
-    await book.click("#book-show")
-    await book.locator("input[name=start]").first.check()
+    await first_free_time(book, "kela-appointment", (date.today() + timedelta(days=7)).isoformat())
     await book.fill("#book-email", "asiakas@example.org")
     await _shot(book, out, "web-book")
     await book.click("#book-submit")

@@ -4,6 +4,7 @@ and a real SMTP server."""
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import Iterator
 from datetime import date, timedelta
@@ -12,10 +13,10 @@ from pathlib import Path
 
 import httpx
 import pytest
-from playwright.async_api import Browser, expect
+from playwright.async_api import Browser, Route, expect
 
 from queueing.embedded import free_port
-from tests.browser.conftest import Server, new_page, open_all_day
+from tests.browser.conftest import Server, first_free_time, new_page, open_all_day
 from tests.browser.test_flows import _open_bookings
 from tests.support import stack
 from tests.support.messaging import SmtpServer, WorkerProcess, wait_for
@@ -65,10 +66,7 @@ async def test_book_on_the_web_then_move_and_cancel(browser: Browser, server: Se
         page = await new_page(browser, 390, 844)
         day = (date.today() + timedelta(days=7)).isoformat()
         await page.goto(f"{server.url}/sites/{SITE}/book?lang=en")
-        await page.select_option("#book-service", "kela-appointment")
-        await page.fill("#book-day", day)
-        await page.click("#book-show")
-        await page.locator("input[name=start]").first.check()
+        await first_free_time(page, "kela-appointment", day)
         await page.fill("#book-email", "asiakas@example.org")
         await page.click("#book-submit")
         await expect(page.locator(".b-done")).to_have_text("Your booking is confirmed.")
@@ -105,6 +103,37 @@ async def test_book_on_the_web_then_move_and_cancel(browser: Browser, server: Se
         assert page.errors == []  # type: ignore[attr-defined]
 
 
+async def test_a_late_answer_for_an_earlier_day_does_not_replace_the_chosen_time(
+    browser: Browser, server: Server
+) -> None:
+    """The answers for the first day shown arrive last: the times of the day asked for stay."""
+    await _open_bookings(server)
+    day = (date.today() + timedelta(days=7)).isoformat()
+    page = await new_page(browser, 390, 844)
+    release = asyncio.Event()
+    held: list[str] = []
+
+    async def hold_other_days(route: Route) -> None:
+        if f"date={day}" not in route.request.url:
+            held.append(route.request.url)
+            await release.wait()
+        await route.continue_()
+
+    await page.route("**/slots?*", hold_other_days)
+    await page.goto(f"{server.url}/sites/{SITE}/book?lang=en")
+    await first_free_time(page, "kela-appointment", day)
+    chosen = await page.locator("input[name=start]:checked").get_attribute("value")
+    assert held, "the page asked for no other day first: nothing was late"
+    async with page.expect_response(lambda r: "/slots?" in r.url and f"date={day}" not in r.url):
+        release.set()
+    await page.wait_for_load_state("networkidle")
+    shows = await page.locator("#book-slots").get_attribute("data-shows")
+    assert shows == f"kela-appointment {day}"
+    assert await page.locator("input[name=start]:checked").get_attribute("value") == chosen
+    assert chosen is not None and chosen.startswith(day)
+    assert page.errors == []  # type: ignore[attr-defined]
+
+
 async def test_take_a_number_from_a_phone_ends_on_the_mobile_ticket(
     browser: Browser, server: Server
 ) -> None:
@@ -127,10 +156,7 @@ async def test_a_booking_is_managed_from_the_link_in_its_confirmation_and_its_mo
     day = (date.today() + timedelta(days=7)).isoformat()
     page = await new_page(browser, 390, 844)
     await page.goto(f"{server.url}/sites/{SITE}/book?lang=en")
-    await page.select_option("#book-service", "kela-appointment")
-    await page.fill("#book-day", day)
-    await page.click("#book-show")
-    await page.locator("input[name=start]").first.check()
+    await first_free_time(page, "kela-appointment", day)
     await page.fill("#book-email", EMAIL)
     await page.click("#book-submit")
     await expect(page.locator(".b-done")).to_have_text("Your booking is confirmed.")

@@ -20,11 +20,25 @@ function slotChoice(slot) {
   return label;
 }
 
+// Changing the service or the day while an answer is on its way starts another request: only
+// the newest answer is shown (an older one arriving late would replace the times under the
+// customer's finger), and a time already chosen stays chosen when it is still free.
+let asked = 0;
+
 async function showTimes() {
-  const url = `/api/sites/${data.site.slug}/services/${$("book-service").value}/slots?date=${$("book-day").value}`;
+  const service = $("book-service").value;
+  const day = $("book-day").value;
+  const ask = ++asked;
+  const url = `/api/sites/${data.site.slug}/services/${service}/slots?date=${day}`;
   const response = await fetch(url);
   const free = response.ok ? (await response.json()).filter((s) => s.available > 0) : [];
-  $("book-slots").replaceChildren(...free.map(slotChoice));
+  if (ask !== asked) return;
+  const chosen = document.querySelector("input[name=start]:checked");
+  const list = $("book-slots");
+  list.replaceChildren(...free.map(slotChoice));
+  const kept = chosen && list.querySelector(`input[value="${CSS.escape(chosen.value)}"]`);
+  if (kept) kept.checked = true;
+  list.dataset.shows = `${service} ${day}`;
   $("book-times").hidden = free.length === 0;
   texts.put($("book-error"), free.length ? "" : "booking.no_times");
   if (free.length) $("book-error").textContent = "";

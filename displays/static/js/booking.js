@@ -42,14 +42,20 @@ function slotChoice(slot, index) {
   return label;
 }
 
+// Only the newest day asked for is shown: an earlier day's answer arriving late is dropped.
+let asked = 0;
+
 async function showTimes(event) {
   event.preventDefault();
   const day = $("b-day").value;
   if (!day) return;
+  const ask = ++asked;
   const url = `/api/sites/${data.site.slug}/services/${booking.service}/slots?date=${day}`;
   const response = await fetch(url);
+  if (ask !== asked) return;
   if (!response.ok) return say(problemKey(response));
   const free = (await response.json()).filter((s) => s.available > 0 && s.start !== booking.start);
+  if (ask !== asked) return;
   const box = $("b-slots");
   box.replaceChildren(...free.map(slotChoice));
   $("b-move-form").hidden = free.length === 0;
