@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 from queueing.domain.availability import ALWAYS, Calendar
 from queueing.domain.estimate import NOT_SERVED_NOW, estimated_wait_seconds
-from queueing.domain.hours import is_open, next_opening
+from queueing.domain.hours import next_opening
 from queueing.domain.line import line_key
 from queueing.domain.point_state import PointState, may_call
 from queueing.domain.public_units import PublicUnits, public_units
@@ -27,6 +27,7 @@ NEUTRAL = {"fi": "Vastaanotto", "sv": "Mottagning", "en": "Reception"}
 # How far ahead the kiosk and the lobby name a closed service's next opening: beyond two weeks
 # "opens Mon 08:00" reads as next Monday, so they only say "closed" (a summer break).
 OPENS_AT_DAYS = 14
+_UNKNOWN = object()  # opening hours that do not parse (LiveState._next_opening)
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,6 +162,10 @@ class LiveState:
     estimates: Mapping[uuid.UUID, Range] = field(default_factory=dict)
     public: PublicUnits = field(default_factory=lambda: public_units([]))
     notes: Mapping[uuid.UUID, str] = field(default_factory=dict)  # waiting tickets' notes
+    # Each service's next opening, asked once per state (_next_opening); not an argument.
+    _opens: dict[str, datetime | object | None] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
     def ticket_position(self, ticket_id: uuid.UUID) -> Place | None:
         """Position and estimated wait of a waiting ticket, or None if it is not waiting."""
@@ -180,11 +185,8 @@ class LiveState:
         service = self.services.get(slug)
         if service is None:
             return False
-        try:
-            week = expand_opening_hours(dict(service.opening_hours))
-        except ConfigError:
-            return True  # a config the importer accepted cannot fail here; stay visible if it does
-        return is_open(week, self.now, self.timezone, service.calendar.closed)
+        opens = self._next_opening(service)
+        return opens is _UNKNOWN or opens == self.now
 
     def service_opens_at(self, slug: str) -> datetime | None:
         """When a closed service opens next, in the site's zone, so screens can say so instead
@@ -192,15 +194,27 @@ class LiveState:
         service = self.services.get(slug)
         if service is None:
             return None
+        opens = self._next_opening(service)
+        if not isinstance(opens, datetime) or opens == self.now:
+            return None
+        return opens if opens - self.now <= timedelta(OPENS_AT_DAYS) else None
+
+    def _next_opening(self, service: ServiceInfo) -> datetime | object | None:
+        """Now while the service is open, else its next opening within OPENS_AT_DAYS (None: not
+        that soon); _UNKNOWN for hours that do not parse. Once per service per state: every
+        screen's rows ask for each service, open and closed alike (both questions have one
+        answer: an open service's next opening is now, whatever the horizon)."""
+        if service.slug in self._opens:
+            return self._opens[service.slug]
         try:
             week = expand_opening_hours(dict(service.opening_hours))
         except ConfigError:
-            return None
-        opens = next_opening(
-            week, self.now, self.timezone, service.calendar.closed, horizon_days=OPENS_AT_DAYS
-        )
-        if opens is None or opens == self.now or opens - self.now > timedelta(OPENS_AT_DAYS):
-            return None
+            # A config the importer accepted cannot fail here; the service stays visible.
+            opens: datetime | object | None = _UNKNOWN
+        else:
+            closed = service.calendar.closed
+            opens = next_opening(week, self.now, self.timezone, closed, horizon_days=OPENS_AT_DAYS)
+        self._opens[service.slug] = opens
         return opens
 
     def service_available(self, slug: str) -> bool:
