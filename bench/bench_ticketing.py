@@ -212,6 +212,7 @@ class Load:
     p50_ms: float
     p99_ms: float
     cpu_seconds: float = math.nan  # the server's, over the same part
+    db_cpu_seconds: float = math.nan  # PostgreSQL's server processes' (SQLite: in the server)
 
     @property
     def rps(self) -> float:
@@ -220,8 +221,16 @@ class Load:
     @property
     def cpu_ms(self) -> float:
         """Server CPU milliseconds per request answered 2xx."""
+        return self._per_request(self.cpu_seconds)
+
+    @property
+    def db_cpu_ms(self) -> float:
+        """The database server's CPU milliseconds per request answered 2xx (PostgreSQL)."""
+        return self._per_request(self.db_cpu_seconds)
+
+    def _per_request(self, seconds: float) -> float:
         answered = self.requests - self.failed
-        return self.cpu_seconds * 1000 / answered if answered else math.nan
+        return seconds * 1000 / answered if answered else math.nan
 
 
 def run_wrk(
@@ -686,6 +695,10 @@ class Kind:
     def copy(self, template: str, name: str) -> str:
         raise NotImplementedError
 
+    def cpu_seconds(self) -> float:
+        """The database server's CPU so far; NaN where it runs inside the API's process."""
+        return math.nan
+
 
 class SqliteKind(Kind):
     label = "SQLite (WAL, synchronous=NORMAL, one writer connection)"
@@ -712,6 +725,9 @@ class PostgresKind(Kind):
 
     def __init__(self, admin_url: str) -> None:
         self.admin_url = admin_url
+
+    def cpu_seconds(self) -> float:
+        return servers.named_cpu_seconds("postgres")
 
     def fresh(self, name: str) -> str:
         from tests.support.postgres import create_database
@@ -848,9 +864,10 @@ class Bench:
         if self.warmup:
             run_wrk(server.url, targets, token, self.warmup, self.connections)
         since = datetime.now(UTC)
-        cpu = server.cpu_seconds()
+        cpu, db_cpu = server.cpu_seconds(), self.kind.cpu_seconds()
         load = run_wrk(server.url, targets, token, self.seconds, self.connections)
         load.cpu_seconds = server.cpu_seconds() - cpu
+        load.db_cpu_seconds = self.kind.cpu_seconds() - db_cpu
         return load, since
 
 
@@ -863,12 +880,15 @@ def report(kind: Kind, results: list[Result], args: argparse.Namespace) -> None:
         f"\n{kind.label}; {args.server} 1 worker; wrk 1 thread, {args.connections} connections, "
         f"{args.seconds:g} s after {args.warmup:g} s warm-up; loopback, 2 shared cores"
     )
-    print(f"{'':32} {'req/s':>8} {'CPU ms':>7} {'p50 ms':>8} {'p99 ms':>8} {'failed':>7}  note")
+    print(f"{'':32} {'req/s':>8} {'CPU ms':>7} {'DB CPU':>7} {'p50 ms':>8} {'p99 ms':>8} "
+          f"{'failed':>7}  note")  # fmt: skip
     for r in results:
         load = r.load
-        print(f"{r.name:32} {load.rps:8.0f} {load.cpu_ms:7.2f} {load.p50_ms:8.1f} "
+        db = "-" if math.isnan(load.db_cpu_ms) else f"{load.db_cpu_ms:.2f}"
+        print(f"{r.name:32} {load.rps:8.0f} {load.cpu_ms:7.2f} {db:>7} {load.p50_ms:8.1f} "
               f"{load.p99_ms:8.1f} {load.failed:7d}  {r.note}")  # fmt: skip
-    print(f"{'':32} (CPU ms: the server's user + system CPU per request answered)")
+    print(f"{'':32} (CPU ms: the API server's user + system CPU per request answered; DB CPU:")
+    print(f"{'':32}  PostgreSQL's server processes', per request; SQLite runs in the server)")
     target_issue, target_call = kind.targets
     base = by_name["baseline INSERT+COMMIT+h"].load.rps
     lines = [

@@ -151,6 +151,20 @@ def tree_cpu_seconds(root: int) -> float:
     return ticks / _TICKS
 
 
+def named_cpu_seconds(name: str) -> float:
+    """User + system CPU so far of every process whose command name is `name` (PostgreSQL's
+    server processes are all "postgres": the bench's own cluster is the only one it runs)."""
+    ticks = 0
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            with contextlib.suppress(OSError, ValueError):
+                text = Path(f"/proc/{entry}/stat").read_text()
+                if text[text.index("(") + 1 : text.rindex(")")] == name:
+                    fields = text[text.rindex(")") + 2 :].split()
+                    ticks += int(fields[11]) + int(fields[12])
+    return ticks / _TICKS
+
+
 def _rss_mib(pid: int) -> float:
     with contextlib.suppress(OSError):
         for line in Path(f"/proc/{pid}/status").read_text().splitlines():
