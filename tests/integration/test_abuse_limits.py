@@ -22,6 +22,7 @@ from queueing.embedded import free_port
 from tests.conftest import make_settings
 from tests.integration.appointments_support import SITE, booking, open_round_the_clock, slot_start
 from tests.support import stack
+from tests.support.limits import clear_of_the_window_turn_async
 
 Client = AsyncTestClient[Any]
 TICKETS = f"/api/sites/{SITE}/tickets"
@@ -91,6 +92,7 @@ async def test_any_authorization_header_does_not_lift_the_anonymous_limit(
     database_url: str, redis_url: str
 ) -> None:
     async with app_client(database_url, redis_url, rate_limit=3) as client:
+        await clear_of_the_window_turn_async()
         headers = [{"Authorization": "x"}, {"Authorization": "Bearer not-a-token"}, {}]
         codes = [
             (await client.post(TICKETS, json=KELA, headers=headers[i % 3])).status_code
@@ -118,6 +120,7 @@ async def test_forwarded_for_is_ignored_without_a_trusted_proxy(
 ) -> None:
     # A real server, reached from loopback: the HTTP server must not believe the header either.
     async with live(database_url, redis_url, tmp_path, QUEUEING_RATE_LIMIT="2") as http:
+        await clear_of_the_window_turn_async()
         codes = [
             (
                 await http.post(TICKETS, json=KELA, headers={"X-Forwarded-For": f"198.51.100.{i}"})
@@ -137,6 +140,7 @@ async def test_behind_a_trusted_proxy_each_forwarded_client_has_its_own_limit(
             headers = {"X-Forwarded-For": forwarded}
             return (await http.post(TICKETS, json=KELA, headers=headers)).status_code
 
+        await clear_of_the_window_turn_async()
         first = [await issue("198.51.100.1") for _ in range(3)]
         # What the client wrote itself is left of what our proxy appended: it buys nothing.
         spoofed = [await issue(f"203.0.113.{i}, 198.51.100.1") for i in range(2)]

@@ -20,6 +20,7 @@ import httpx
 from queueing.embedded import free_port
 from queueing.http_limits import MAX_BODY_BYTES
 from tests.support import stack
+from tests.support.limits import clear_of_the_window_turn
 
 SITE = "/api/sites/iso-omena"
 TICKETS = f"{SITE}/tickets"
@@ -147,6 +148,7 @@ def test_the_server_leaves_forwarded_for_to_the_app(
             url,
             _,
         ):
+            clear_of_the_window_turn()
             return [
                 httpx.post(f"{url}{TICKETS}", json=KELA, headers={"X-Forwarded-For": f}).status_code
                 for f in forwarded

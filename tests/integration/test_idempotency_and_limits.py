@@ -10,6 +10,7 @@ from litestar.testing import AsyncTestClient
 
 from queueing.app import create_app
 from tests.conftest import make_settings
+from tests.support.limits import clear_of_the_window_turn_async
 from tests.support.stack import LiveServer
 
 TICKETS = "/api/sites/iso-omena/tickets"
@@ -51,6 +52,7 @@ async def test_concurrent_retries_with_one_key_make_one_ticket(live_server: Live
 async def test_anonymous_issuing_is_limited_per_client(database_url: str, redis_url: str) -> None:
     app = create_app(make_settings(database_url, redis_url, rate_limit=3))
     async with AsyncTestClient(app=app) as client:
+        await clear_of_the_window_turn_async()
         codes = [
             (await client.post(TICKETS, json={"service": "kela-benefits"})).status_code
             for _ in range(5)
