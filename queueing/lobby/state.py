@@ -27,7 +27,6 @@ NEUTRAL = {"fi": "Vastaanotto", "sv": "Mottagning", "en": "Reception"}
 # How far ahead the kiosk and the lobby name a closed service's next opening: beyond two weeks
 # "opens Mon 08:00" reads as next Monday, so they only say "closed" (a summer break).
 OPENS_AT_DAYS = 14
-_UNKNOWN = object()  # opening hours that do not parse (LiveState._next_opening)
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,7 +162,7 @@ class LiveState:
     public: PublicUnits = field(default_factory=lambda: public_units([]))
     notes: Mapping[uuid.UUID, str] = field(default_factory=dict)  # waiting tickets' notes
     # Each service's next opening, asked once per state (_next_opening); not an argument.
-    _opens: dict[str, datetime | object | None] = field(
+    _opens: dict[str, datetime | None] = field(
         default_factory=dict, init=False, repr=False, compare=False
     )
 
@@ -185,8 +184,7 @@ class LiveState:
         service = self.services.get(slug)
         if service is None:
             return False
-        opens = self._next_opening(service)
-        return opens is _UNKNOWN or opens == self.now
+        return self._next_opening(service) == self.now
 
     def service_opens_at(self, slug: str) -> datetime | None:
         """When a closed service opens next, in the site's zone, so screens can say so instead
@@ -195,22 +193,23 @@ class LiveState:
         if service is None:
             return None
         opens = self._next_opening(service)
-        if not isinstance(opens, datetime) or opens == self.now:
+        if opens is None or opens == self.now:
             return None
         return opens if opens - self.now <= timedelta(OPENS_AT_DAYS) else None
 
-    def _next_opening(self, service: ServiceInfo) -> datetime | object | None:
+    def _next_opening(self, service: ServiceInfo) -> datetime | None:
         """Now while the service is open, else its next opening within OPENS_AT_DAYS (None: not
-        that soon); _UNKNOWN for hours that do not parse. Once per service per state: every
-        screen's rows ask for each service, open and closed alike (both questions have one
-        answer: an open service's next opening is now, whatever the horizon)."""
+        that soon). Once per service per state: every screen's rows ask for each service, and
+        one search answers both questions (an open service's next opening is now, whatever
+        the horizon)."""
         if service.slug in self._opens:
             return self._opens[service.slug]
         try:
             week = expand_opening_hours(dict(service.opening_hours))
         except ConfigError:
-            # A config the importer accepted cannot fail here; the service stays visible.
-            opens: datetime | object | None = _UNKNOWN
+            # A config the importer accepted cannot fail here; if it does, the service stays
+            # visible: open now, so no opening time is shown.
+            opens: datetime | None = self.now
         else:
             closed = service.calendar.closed
             opens = next_opening(week, self.now, self.timezone, closed, horizon_days=OPENS_AT_DAYS)
