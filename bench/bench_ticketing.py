@@ -98,6 +98,7 @@ SITE = "iso-omena"
 PASSWORD = "bench-password"
 SECRET = "bench-secret-key-0123456789abcdef0123456789"
 BASELINE_ENV = "BENCH_BASELINE_URL"
+BASELINE_TARGETS = [("/insert", '{"service":"kela-benefits"}')]
 OPEN = [s.value for s in OPEN_STATUSES]
 TARGET_HISTORY = 0.9  # "as fast", within run noise
 
@@ -231,6 +232,21 @@ class Load:
     def _per_request(self, seconds: float) -> float:
         answered = self.requests - self.failed
         return seconds * 1000 / answered if answered else math.nan
+
+    @staticmethod
+    def merged(loads: list[Load]) -> Load:
+        """The rounds of one part as one: counts, seconds and CPU summed, p50 the rounds'
+        median, p99 the highest round's (wrk reports percentiles per run, not the latencies)."""
+        p50s = sorted(load.p50_ms for load in loads)
+        return Load(
+            requests=sum(load.requests for load in loads),
+            seconds=sum(load.seconds for load in loads),
+            failed=sum(load.failed for load in loads),
+            p50_ms=p50s[len(p50s) // 2],
+            p99_ms=max(load.p99_ms for load in loads),
+            cpu_seconds=sum(load.cpu_seconds for load in loads),
+            db_cpu_seconds=sum(load.db_cpu_seconds for load in loads),
+        )
 
 
 def run_wrk(
@@ -681,6 +697,13 @@ class Result:
     load: Load
     note: str = ""
     checks: dict[str, int] = field(default_factory=dict)
+    baseline: Load | None = None  # the baseline's rounds between this part's rounds
+
+    @property
+    def ratio(self) -> float:
+        """Requests/s against the baseline measured in the same rounds."""
+        assert self.baseline is not None
+        return self.load.rps / self.baseline.rps
 
 
 class Kind:
@@ -765,14 +788,22 @@ class Bench:
     connections: int
     history: int
     server: str = servers.DEFAULT
+    rounds: int = 3
     results: list[Result] = field(default_factory=list)
+    _baseline: servers.Server | None = None
+    _baseline_loads: list[Load] = field(default_factory=list)
 
     def run(self) -> list[Result]:
+        with self.baseline_server():
+            parts = self._parts()
+        baseline = Result("baseline INSERT+COMMIT", Load.merged(self._baseline_loads))
+        return [baseline, *parts]
+
+    def _parts(self) -> list[Result]:
         from queueing.bootstrap import load_demo
         from queueing.migrations import upgrade
         from tests.support.stack import open_walk_ins_round_the_clock
 
-        self.results.append(self.baseline())
         fresh = self.kind.fresh("bench_fresh")
         upgrade(fresh)
         asyncio.run(load_demo(fresh, PASSWORD))
@@ -785,15 +816,14 @@ class Bench:
         maker = HistoryMaker(layout, seed=1)
         asyncio.run(write_rows(history, layout, maker.make(self.history), maker.counters))
         print(f"  history loaded in {time.perf_counter() - started:.0f} s", flush=True)
-        issue_none = self.issue(self.kind.copy(fresh, "bench_issue_none"), layout, "none")
-        self.results.append(issue_none)
-        self.results.append(self.issue(self.kind.copy(history, "bench_issue_hist"), layout, "hist"))
+        results = [self.issue(self.kind.copy(fresh, "bench_issue_none"), layout, "none")]
+        results.append(self.issue(self.kind.copy(history, "bench_issue_hist"), layout, "hist"))
         # Enough waiting tickets for the calls, from the rates measured so far: before the
         # first call-next run three times the faster of issue and the bare baseline (call-next
         # has run up to 1.8 x the baseline), after it twice what that run called; so no line
         # runs dry and no quick 204 is counted as a call. A line holds 999 at most (the
         # prefix's numbers); the report says when any line ran empty all the same.
-        fastest = max(issue_none.load.rps, self.results[0].load.rps)
+        fastest = max(results[0].load.rps, Load.merged(self._baseline_loads).rps)
         rate = 1.5 * fastest
         for label, template in (("none", fresh), ("hist", history)):
             supply = max(2500, math.ceil(2 * rate * (self.seconds + self.warmup)))
@@ -802,20 +832,27 @@ class Bench:
             asyncio.run(write_rows(url, layout, rows, counters))
             result = self.call_next(url, layout, label)
             result.note = f"lines of {len(rows.tickets)} in all; " + result.note
-            self.results.append(result)
+            results.append(result)
             rate = max(rate, result.load.rps)
-        return self.results
+        return results
 
-    def baseline(self) -> Result:
+    @contextlib.contextmanager
+    def baseline_server(self) -> Iterator[None]:
+        """The baseline's server, up for the whole of this database kind's parts: each part's
+        rounds alternate with the baseline's, so a ratio compares two loads of the same
+        minute (this machine's speed moves by half from minute to minute)."""
         url = self.kind.fresh("bench_baseline")
         env = {**os.environ, BASELINE_ENV: url}
         log = self.workdir / "baseline.log"
         target = "bench_ticketing:baseline_app"
         server = start_server(self.server, target, env, "/health", log, app_dir=BENCH_DIR)
+        self._baseline = server
         try:
-            targets = [("/insert", '{"service":"kela-benefits"}')]
-            return Result("baseline INSERT+COMMIT", self.load(server, targets, None)[0])
+            if self.warmup:
+                run_wrk(server.url, BASELINE_TARGETS, None, self.warmup, self.connections)
+            yield
         finally:
+            self._baseline = None
             server.stop()
 
     def issue(self, url: str, layout: Layout, label: str) -> Result:
@@ -824,10 +861,11 @@ class Bench:
             for s in layout.walk_in()
         ]
         with self.app(url, f"issue_{label}") as server:
-            load, since = self.load(server, targets, None)
+            load, baseline, since = self.load(server, targets, None)
         checks = asyncio.run(check(url, layout, since))
         name = "issue, " + ("no history" if label == "none" else f"{self.history:,} history")
-        return Result(name, load, f"{checks['issued']} issued in the measured part", checks)
+        note = f"{checks['issued']} issued in the measured part"
+        return Result(name, load, note, checks, baseline)
 
     def call_next(self, url: str, layout: Layout, label: str) -> Result:
         points = [p for p in layout.points if layout.profiles[p.id]]
@@ -836,7 +874,7 @@ class Bench:
             token = post_json(
                 server.url + "/api/auth/token", {"username": "staff", "password": PASSWORD}
             )["access_token"]
-            load, since = self.load(server, targets, token)
+            load, baseline, since = self.load(server, targets, token)
         checks = asyncio.run(check(url, layout, since))
         name = "call-next, " + ("no history" if label == "none" else f"{self.history:,} history")
         note = f"{checks['calls']} called in the measured part, {checks['waiting']} left"
@@ -845,7 +883,7 @@ class Bench:
             note += f", {checks['lines_empty']} line(s) emptied"
         if checks["waiting"] == 0 or checks["calls"] < 0.95 * answered:
             note += " (LINES RAN DRY: 204s counted, figure too high)"
-        return Result(name, load, note, checks)
+        return Result(name, load, note, checks, baseline)
 
     @contextlib.contextmanager
     def app(self, url: str, label: str) -> Iterator[servers.Server]:
@@ -859,16 +897,34 @@ class Bench:
 
     def load(
         self, server: servers.Server, targets: list[tuple[str, str]], token: str | None
-    ) -> tuple[Load, datetime]:
-        """Warm up, then measure (with the server's CPU); also returns when measuring began."""
+    ) -> tuple[Load, Load, datetime]:
+        """Warm up, then measure in rounds that alternate with the baseline's (baseline first,
+        then this part, then this part again: ABBA, so a drift favours neither), each with its
+        server's CPU. Returns this part's and the baseline's loads and when measuring began."""
+        assert self._baseline is not None, "parts are measured inside baseline_server()"
         if self.warmup:
             run_wrk(server.url, targets, token, self.warmup, self.connections)
         since = datetime.now(UTC)
+        seconds = self.seconds / self.rounds
+        ours: list[Load] = []
+        theirs: list[Load] = []
+        base = self._baseline
+        order = [(base, BASELINE_TARGETS, None, theirs), (server, targets, token, ours)]
+        for round_ in range(self.rounds):
+            for measured, paths, bearer, into in order if round_ % 2 == 0 else order[::-1]:
+                into.append(self._measure(measured, paths, bearer, seconds))
+        self._baseline_loads.extend(theirs)
+        return Load.merged(ours), Load.merged(theirs), since
+
+    def _measure(
+        self, server: servers.Server, targets: list[tuple[str, str]], token: str | None,
+        seconds: float,
+    ) -> Load:  # fmt: skip
         cpu, db_cpu = server.cpu_seconds(), self.kind.cpu_seconds()
-        load = run_wrk(server.url, targets, token, self.seconds, self.connections)
+        load = run_wrk(server.url, targets, token, seconds, self.connections)
         load.cpu_seconds = server.cpu_seconds() - cpu
         load.db_cpu_seconds = self.kind.cpu_seconds() - db_cpu
-        return load, since
+        return load
 
 
 # --- report ------------------------------------------------------------------------------------
@@ -889,21 +945,27 @@ def report(kind: Kind, results: list[Result], args: argparse.Namespace) -> None:
               f"{load.p99_ms:8.1f} {load.failed:7d}  {r.note}")  # fmt: skip
     print(f"{'':32} (CPU ms: the API server's user + system CPU per request answered; DB CPU:")
     print(f"{'':32}  PostgreSQL's server processes', per request; SQLite runs in the server)")
+    print(f"{'':32} (each part in {args.rounds} rounds alternating with the baseline's; "
+          "the baseline row: all its rounds)")  # fmt: skip
     target_issue, target_call = kind.targets
-    base = by_name["baseline INSERT+COMMIT+h"].load.rps
+    issue, issue_h = by_name["issue"], by_name["issue+h"]
+    call, call_h = by_name["call-next"], by_name["call-next+h"]
+    # Each against the baseline of its own rounds; history / none as the ratio of those two
+    # ratios, so a machine slower in one part than in the other does not count as history.
     lines = [
-        ("issue / baseline (no history)", by_name["issue"].load.rps / base, target_issue),
-        ("issue / baseline (history)", by_name["issue+h"].load.rps / base, target_issue),
-        ("call-next / baseline (no history)", by_name["call-next"].load.rps / base, target_call),
-        ("call-next / baseline (history)", by_name["call-next+h"].load.rps / base, target_call),
-        ("issue history / none", by_name["issue+h"].load.rps / by_name["issue"].load.rps,
-         TARGET_HISTORY),
-        ("call-next history / none",
-         by_name["call-next+h"].load.rps / by_name["call-next"].load.rps, TARGET_HISTORY),
-    ]  # fmt: skip
+        ("issue / baseline (no history)", issue.ratio, target_issue),
+        ("issue / baseline (history)", issue_h.ratio, target_issue),
+        ("call-next / baseline (no history)", call.ratio, target_call),
+        ("call-next / baseline (history)", call_h.ratio, target_call),
+        ("issue history / none", issue_h.ratio / issue.ratio, TARGET_HISTORY),
+        ("call-next history / none", call_h.ratio / call.ratio, TARGET_HISTORY),
+    ]
     for text, ratio, target in lines:
         verdict = "meets" if ratio >= target else "MISSES"
         print(f"  {text:36} {ratio:5.2f}  (target >= {target}: {verdict})")
+    print("  the baseline in each part's rounds: " + ", ".join(
+        f"{r.name} {r.baseline.rps:.0f} req/s" for r in results if r.baseline is not None
+    ))  # fmt: skip
     print("correctness after the load:")
     for r in results:
         if r.checks:
@@ -962,6 +1024,9 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=10, help="measured seconds per run")
     parser.add_argument("--warmup", type=float, default=2, help="unmeasured seconds before each")
     parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument(
+        "--rounds", type=int, default=3, help="rounds each part alternates with the baseline"
+    )
     parser.add_argument("--history", type=int, default=100_000, help="finished tickets")
     parser.add_argument(
         "--db", choices=["sqlite", "postgres", "both"], default="sqlite", help="database kinds"
@@ -986,7 +1051,7 @@ def main() -> None:
         if args.db in ("sqlite", "both"):
             print("SQLite", flush=True)
             sqlite = Bench(SqliteKind(workdir), redis.url, workdir, args.seconds, args.warmup,
-                           args.connections, args.history, args.server)  # fmt: skip
+                           args.connections, args.history, args.server, args.rounds)  # fmt: skip
             report(sqlite.kind, sqlite.run(), args)
         if args.db in ("postgres", "both"):
             _postgres(args, redis.url, workdir)
@@ -1022,7 +1087,7 @@ def _postgres(args: argparse.Namespace, redis_url: str, workdir: Path) -> None:
         return
     print("\nPostgreSQL", flush=True)
     bench = Bench(PostgresKind(admin), redis_url, workdir, args.seconds, args.warmup,
-                  args.connections, args.history, args.server)  # fmt: skip
+                  args.connections, args.history, args.server, args.rounds)  # fmt: skip
     report(bench.kind, bench.run(), args)
 
 

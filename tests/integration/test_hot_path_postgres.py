@@ -219,3 +219,43 @@ async def test_the_function_refuses_when_every_number_is_held_and_writes_nothing
     assert response.status_code == 409 and "999 numbers" in response.text, response.text
     assert await _rows(pg_url, counter) == before  # the function's transaction rolled back
     assert (await _rows(pg_url, "SELECT count(*) FROM tickets"))[0][0] == 999
+
+
+async def test_a_line_is_not_read_through_the_open_numbers_index_when_statistics_say_none_is_open(
+    pg_client: Client, pg_url: str
+) -> None:
+    """The statistics of a night after day close (every ticket finished, then ANALYZE) and a
+    day's line since: the count of those ahead and the points' tickets read their own indexes,
+    not the unique index of open numbers filtered for the whole site (migration 0019)."""
+    await _issue(pg_client)
+    cols = ("site_id, prefix, service_day, service_id, priority, needs, needs_confirmed, "
+            "language, channel, issued_at, ranked_at, updated_at, recall_count")  # fmt: skip
+    db = Database(pg_url)
+    try:
+        async with db.write() as session:  # 3,000 finished tickets of history
+            await session.execute(text(
+                f"INSERT INTO tickets (id, number, sequence, status, {cols}) SELECT "
+                f"gen_random_uuid(), 'K' || lpad((g % 999 + 1)::text, 3, '0'), g % 999 + 1, "
+                f"'done', {cols} FROM tickets, generate_series(1, 3000) g"
+            ))  # fmt: skip
+            await session.execute(text("UPDATE tickets SET status = 'done'"))
+        async with db.write() as session:
+            await session.execute(text("ANALYZE tickets"))
+        async with db.write() as session:  # today's line, unseen by the statistics
+            await session.execute(text(
+                "UPDATE tickets SET status = 'waiting' WHERE id IN (SELECT DISTINCT ON "
+                "(number) id FROM tickets ORDER BY number, id LIMIT 400)"
+            ))  # fmt: skip
+    finally:
+        await db.dispose()
+    service = (await _rows(pg_url, "SELECT service_id FROM tickets LIMIT 1"))[0][0]
+    ahead = (f"SELECT count(*) FROM tickets o WHERE o.service_id = {service} AND "
+             "o.status = 'waiting' AND (o.priority = true OR o.ranked_at < now())")  # fmt: skip
+    at_point = ("SELECT sp.slug, tk.called_at FROM service_points sp LEFT JOIN tickets tk ON "
+                "tk.service_point_id = sp.id AND tk.status IN ('called', 'serving')")  # fmt: skip
+    held = ("SELECT 1 FROM tickets o WHERE o.site_id = 1 AND o.number = 'K001' "
+            "AND queueing_ticket_open(o.status)")  # fmt: skip
+    plans = {sql: await _rows(pg_url, "EXPLAIN " + sql) for sql in (ahead, at_point, held)}
+    for sql in (ahead, at_point):
+        assert not any("uq_tickets_open_number" in row[0] for row in plans[sql]), plans[sql]
+    assert any("uq_tickets_open_number" in row[0] for row in plans[held]), plans[held]
