@@ -21,12 +21,15 @@ Measured in one run, on the same machine and database kind:
   call-next  POST .../service-points/{point}/call-next by staff, rotating over every point, on
              lines pre-filled with SQL so calls never run dry during the measurement;
 each with no history and with --history (100,000) finished tickets of earlier service days,
-with their steps, calls and events, loaded with SQL. After each load the database is checked:
-no open number twice, every number of the day once, no ticket called twice, the event log
-without gaps. Prints requests/s, wrk's p50/p99, the server's CPU milliseconds per request
-(user + system of its process tree, every thread, over the measured part, divided by the
-requests answered 2xx in it; the database server's own CPU is not in it) and the ratios the
-targets are stated in.
+with their steps, calls and events, loaded with SQL. Each part's measured seconds run in
+--rounds (3) rounds alternating with the baseline's, whose server stays up for the whole
+database kind (baseline, part, part, baseline, baseline, part): a ratio compares loads of the
+same minutes, and history / none is the ratio of the two ratios. After each load the
+database is checked: no open number twice, every number of the day once, no ticket called
+twice, the event log without gaps. Prints requests/s, wrk's p50/p99, the server's CPU
+milliseconds per request (user + system of its process tree, every thread, over the measured
+part, divided by the requests answered 2xx in it), PostgreSQL's own CPU per request beside it,
+and the ratios the targets are stated in.
 """
 
 from __future__ import annotations
@@ -905,7 +908,7 @@ class Bench:
         if self.warmup:
             run_wrk(server.url, targets, token, self.warmup, self.connections)
         since = datetime.now(UTC)
-        seconds = self.seconds / self.rounds
+        seconds = math.ceil(self.seconds / self.rounds)  # wrk takes whole seconds only
         ours: list[Load] = []
         theirs: list[Load] = []
         base = self._baseline
@@ -934,7 +937,8 @@ def report(kind: Kind, results: list[Result], args: argparse.Namespace) -> None:
     by_name = {r.name.split(",")[0] + ("" if "no history" in r.name else "+h"): r for r in results}
     print(
         f"\n{kind.label}; {args.server} 1 worker; wrk 1 thread, {args.connections} connections, "
-        f"{args.seconds:g} s after {args.warmup:g} s warm-up; loopback, 2 shared cores"
+        f"{args.rounds} x {math.ceil(args.seconds / args.rounds)} s after {args.warmup:g} s "
+        "warm-up; loopback, 2 shared cores"
     )
     print(f"{'':32} {'req/s':>8} {'CPU ms':>7} {'DB CPU':>7} {'p50 ms':>8} {'p99 ms':>8} "
           f"{'failed':>7}  note")  # fmt: skip
