@@ -792,9 +792,12 @@ class Bench:
     history: int
     server: str = servers.DEFAULT
     rounds: int = 3
-    results: list[Result] = field(default_factory=list)
     _baseline: servers.Server | None = None
     _baseline_loads: list[Load] = field(default_factory=list)
+
+    @property
+    def round_seconds(self) -> int:
+        return math.ceil(self.seconds / self.rounds)  # wrk takes whole seconds only
 
     def run(self) -> list[Result]:
         with self.baseline_server():
@@ -829,7 +832,9 @@ class Bench:
         fastest = max(results[0].load.rps, Load.merged(self._baseline_loads).rps)
         rate = 1.5 * fastest
         for label, template in (("none", fresh), ("hist", history)):
-            supply = max(2500, math.ceil(2 * rate * (self.seconds + self.warmup)))
+            supply = max(
+                2500, math.ceil(2 * rate * (self.round_seconds * self.rounds + self.warmup))
+            )
             url = self.kind.copy(template, f"bench_call_{label}")
             rows, counters = waiting_rows(layout, supply)
             asyncio.run(write_rows(url, layout, rows, counters))
@@ -908,7 +913,7 @@ class Bench:
         if self.warmup:
             run_wrk(server.url, targets, token, self.warmup, self.connections)
         since = datetime.now(UTC)
-        seconds = math.ceil(self.seconds / self.rounds)  # wrk takes whole seconds only
+        seconds = self.round_seconds
         ours: list[Load] = []
         theirs: list[Load] = []
         base = self._baseline
